@@ -1,0 +1,5 @@
+"""Thaw: a live classroom quiz server."""
+
+from __future__ import annotations
+
+__version__ = "0.1.0"

@@ -1,0 +1,126 @@
+"""Typed reads from one YAML mapping, where a bad field becomes a problem, never an exception.
+
+Each `Fields` carries a prefix ("question 3 (choice): ") so that every message
+names where it comes from, and reports at the line of the offending value.
+"""
+
+from __future__ import annotations
+
+import difflib
+import math
+from collections.abc import Collection, Mapping
+
+from .problems import ProblemLog
+from .yamltree import YList, YMap, YNode, YScalar, describe
+
+Number = int | float
+
+
+class Fields:
+    """The fields of one mapping, read one at a time."""
+
+    def __init__(self, node: YMap, log: ProblemLog, prefix: str = "") -> None:
+        self.node = node
+        self.log = log
+        self.prefix = prefix
+
+    def say(self, line: int, message: str) -> None:
+        self.log.add(line, self.prefix + message)
+
+    def get(self, key: str) -> YNode | None:
+        return self.node.get(key)
+
+    def line(self, key: str | None = None) -> int:
+        """The line of a field's value, or of the mapping itself when the field is absent."""
+        value = self.node.get(key) if key is not None else None
+        return value.line if value is not None else self.node.line
+
+    def check_keys(
+        self, allowed: Collection[str], elsewhere: Mapping[str, str]
+    ) -> None:
+        """Report unknown fields, with a hint when the name is a typo or belongs elsewhere."""
+        for name, entry in self.node.entries.items():
+            if name in allowed:
+                continue
+            if name in elsewhere:
+                self.say(entry.key_line, elsewhere[name])
+                continue
+            close = difflib.get_close_matches(name, list(allowed), n=1, cutoff=0.7)
+            hint = f' (did you mean "{close[0]}"?)' if close else ""
+            self.say(entry.key_line, f'unknown field "{name}"{hint}')
+
+    def text(self, key: str, *, required: bool, max_len: int) -> str | None:
+        """A non-empty single piece of text, stripped; numbers are kept as written."""
+        node = self.get(key)
+        if node is None or (isinstance(node, YScalar) and node.is_null):
+            if required:
+                self.say(self.line(key), f"{key} is missing")
+            return None
+        if not isinstance(node, YScalar):
+            self.say(node.line, f"{key} must be text, not {describe(node)}")
+            return None
+        return self.check_text(node, key, max_len)
+
+    def check_text(self, node: YScalar, what: str, max_len: int) -> str | None:
+        text = node.raw.strip()
+        if not text:
+            self.say(node.line, f"{what} is empty")
+            return None
+        if len(text) > max_len:
+            self.say(
+                node.line, f"{what} is {len(text)} characters long (at most {max_len})"
+            )
+            return None
+        return text
+
+    def texts(
+        self, key: str, *, what: str, max_len: int, required: bool
+    ) -> list[tuple[str, int]] | None:
+        """One text or a list of them, each with its line; None when absent or wrong."""
+        node = self.get(key)
+        if node is None or (isinstance(node, YScalar) and node.is_null):
+            if required:
+                self.say(self.line(key), f"{key} is missing")
+            return None
+        items: tuple[YNode, ...] = node.items if isinstance(node, YList) else (node,)
+        result: list[tuple[str, int]] = []
+        ok = True
+        for position, item in enumerate(items, 1):
+            label = f"{what} {position}" if isinstance(node, YList) else what
+            if not isinstance(item, YScalar) or item.is_null:
+                self.say(item.line, f"{label} must be text, not {describe(item)}")
+                ok = False
+                continue
+            text = self.check_text(item, label, max_len)
+            if text is None:
+                ok = False
+                continue
+            result.append((text, item.line))
+        return result if ok else None
+
+    def integer(self, key: str, *, required: bool = False) -> int | None:
+        node = self.get(key)
+        if node is None:
+            if required:
+                self.say(self.line(key), f"{key} is missing")
+            return None
+        value = node.value if isinstance(node, YScalar) else None
+        if isinstance(value, bool) or not isinstance(value, int):
+            self.say(node.line, f"{key} must be a whole number, not {describe(node)}")
+            return None
+        return value
+
+    def number(self, key: str, *, required: bool) -> Number | None:
+        node = self.get(key)
+        if node is None:
+            if required:
+                self.say(self.line(key), f"{key} is missing")
+            return None
+        value = node.value if isinstance(node, YScalar) else None
+        if isinstance(value, bool) or not isinstance(value, int | float):
+            self.say(node.line, f"{key} must be a number, not {describe(node)}")
+            return None
+        if not math.isfinite(value):
+            self.say(node.line, f"{key} must be a finite number")
+            return None
+        return value

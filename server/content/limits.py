@@ -1,0 +1,45 @@
+"""The deck format's names and limits, shared by the loader, the importer and the docs."""
+
+from __future__ import annotations
+
+import re
+
+from server.domain.model import (
+    POINTS_ALLOWED,
+    TEXT_ANSWER_MAX,
+    TIME_LIMIT_MAX_MS,
+    TIME_LIMIT_MIN_MS,
+)
+
+DECK_ID = re.compile(r"[a-z0-9-]+")
+DECK_ID_MAX = 64
+TITLE_MAX = 120
+DESCRIPTION_MAX = 300
+PROMPT_MAX = 300
+OPTION_MAX = 120
+EXPLANATION_MAX = 600
+SOURCE_MAX = 200
+ACCEPT_MAX = TEXT_ANSWER_MAX
+OPTIONS_MIN, OPTIONS_MAX = 2, 6
+ORDER_MIN, ORDER_MAX = 3, 6
+TIME_MIN_S = TIME_LIMIT_MIN_MS // 1000
+TIME_MAX_S = TIME_LIMIT_MAX_MS // 1000
+DEFAULT_TIME_S = 20
+DEFAULT_POINTS = 1000
+POINTS = POINTS_ALLOWED
+FILE_MAX_BYTES = 1_000_000
+DECK_SUFFIXES = (".yaml", ".yml")
+
+DECK_KEYS = ("id", "title", "description", "notes", "defaults", "questions")
+DEFAULTS_KEYS = ("time_limit", "points")
+COMMON_KEYS = ("kind", "prompt", "time_limit", "points", "explanation", "source")
+KIND_KEYS: dict[str, tuple[str, ...]] = {
+    "choice": ("options", "correct"),
+    "truefalse": ("correct",),
+    "order": ("items",),
+    "number": ("min", "max", "step", "answer", "tolerance"),
+    "text": ("accept",),
+    "poll": ("options",),
+}
+KINDS = tuple(KIND_KEYS)
+TRUEFALSE_OPTIONS = ("True", "False")

@@ -1,0 +1,245 @@
+"""Read decks from `content/*.yaml`, validating everything and reporting every problem.
+
+The server refuses to start on a broken deck, so the loader's job is to make the
+fix obvious: every problem carries the file, the line and the question number.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterable
+from pathlib import Path
+
+from server.domain.model import Deck, Question
+
+from . import limits
+from .fields import Fields
+from .problems import DeckError, Problem, ProblemLog
+from .questions import Defaults, build_question, read_points, read_time_limit
+from .yamltree import YList, YMap, YNode, YScalar, describe, parse
+
+
+def default_content_dir() -> Path:
+    """The repository's `content/` directory, or `$THAW_CONTENT` when set."""
+    override = os.environ.get("THAW_CONTENT")
+    if override:
+        return Path(override).expanduser()
+    return Path(__file__).resolve().parents[2] / "content"
+
+
+def parse_deck(text: str, path: str) -> tuple[Deck | None, list[Problem]]:
+    """Validate one deck's YAML text; `path` is only used to label problems."""
+    log = ProblemLog(path)
+    root = parse(text, log)
+    if len(log):
+        return None, log.problems
+    deck = _build_deck(root, path, log)
+    problems = sorted(log.problems, key=lambda p: p.line)
+    return (deck if not problems else None), problems
+
+
+def load_deck(path: str | Path) -> Deck:
+    """Load one deck file; raises `DeckError` with every problem found."""
+    deck, problems = _load_file(Path(path))
+    if deck is None or problems:
+        raise DeckError(problems)
+    return deck
+
+
+def load_decks(paths: Iterable[str | Path]) -> dict[str, Deck]:
+    """Load decks from files and directories; raises one `DeckError` listing all problems."""
+    decks: dict[str, Deck] = {}
+    problems: list[Problem] = []
+    for file in _deck_files(paths, problems):
+        deck, found = _load_file(file)
+        problems.extend(found)
+        if deck is None:
+            continue
+        other = decks.get(deck.id)
+        if other is not None:
+            problems.append(
+                Problem(
+                    deck.path, 1, f'deck id "{deck.id}" is already used by {other.path}'
+                )
+            )
+            continue
+        decks[deck.id] = deck
+    if problems:
+        raise DeckError(problems)
+    return decks
+
+
+def display_path(path: Path) -> str:
+    """A path as an author would type it: relative to the working directory when inside it."""
+    try:
+        return str(path.resolve().relative_to(Path.cwd().resolve()))
+    except ValueError:
+        return str(path)
+
+
+def _deck_files(paths: Iterable[str | Path], problems: list[Problem]) -> list[Path]:
+    """The deck files named, directories expanded (sorted, hidden files skipped), each once."""
+    files: list[Path] = []
+    seen: set[Path] = set()
+    for given in paths:
+        path = Path(given)
+        if path.is_dir():
+            found = sorted(
+                p
+                for p in path.iterdir()
+                if p.suffix in limits.DECK_SUFFIXES
+                and not p.name.startswith(".")
+                and p.is_file()
+            )
+            if not found:
+                problems.append(
+                    Problem(display_path(path), 0, "no .yaml decks in this directory")
+                )
+        elif path.exists():
+            found = [path]
+        else:
+            problems.append(Problem(str(path), 0, "no such file or directory"))
+            found = []
+        for file in found:
+            if file.resolve() not in seen:
+                seen.add(file.resolve())
+                files.append(file)
+    return files
+
+
+def _load_file(path: Path) -> tuple[Deck | None, list[Problem]]:
+    shown = display_path(path)
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        return None, [Problem(shown, 0, f"cannot read: {exc.strerror or exc}")]
+    if len(data) > limits.FILE_MAX_BYTES:
+        return None, [
+            Problem(shown, 0, f"file is larger than {limits.FILE_MAX_BYTES} bytes")
+        ]
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = data[: exc.start].count(b"\n") + 1
+        return None, [Problem(shown, line, "not UTF-8 text: save the file as UTF-8")]
+    deck, problems = parse_deck(text, shown)
+    if deck is not None and deck.id != path.stem:
+        line = _id_line(text)
+        problem = Problem(
+            shown, line, f'deck id "{deck.id}" must match the file name "{path.stem}"'
+        )
+        return None, [*problems, problem]
+    return deck, problems
+
+
+def _id_line(text: str) -> int:
+    log = ProblemLog("")
+    root = parse(text, log)
+    if isinstance(root, YMap):
+        value = root.get("id")
+        if value is not None:
+            return value.line
+    return 1
+
+
+def _build_deck(root: YNode | None, path: str, log: ProblemLog) -> Deck | None:
+    if root is None:
+        log.add(1, "the file is empty: a deck needs id, title and questions")
+        return None
+    if not isinstance(root, YMap):
+        log.add(
+            root.line,
+            f"a deck must be a mapping with id, title and questions, not {describe(root)}",
+        )
+        return None
+    f = Fields(root, log)
+    f.check_keys(limits.DECK_KEYS, {})
+    deck_id = _deck_id(f)
+    title = f.text("title", required=True, max_len=limits.TITLE_MAX)
+    description = f.text("description", required=False, max_len=limits.DESCRIPTION_MAX)
+    notes = _notes(f)
+    defaults = _defaults(f.get("defaults"), log)
+    questions = _questions(f, defaults, log)
+    if deck_id is None or title is None or questions is None:
+        return None
+    return Deck(
+        id=deck_id,
+        title=title,
+        questions=questions,
+        description=description or "",
+        path=path,
+        notes=notes,
+    )
+
+
+def _deck_id(f: Fields) -> str | None:
+    deck_id = f.text("id", required=True, max_len=limits.DECK_ID_MAX)
+    if deck_id is not None and not limits.DECK_ID.fullmatch(deck_id):
+        f.say(
+            f.line("id"),
+            f'id "{deck_id}" may only use lowercase letters, digits and "-"',
+        )
+        return None
+    return deck_id
+
+
+def _notes(f: Fields) -> str:
+    node = f.get("notes")
+    if node is None or (isinstance(node, YScalar) and node.is_null):
+        return ""
+    if not isinstance(node, YScalar):
+        f.say(node.line, f"notes must be text, not {describe(node)}")
+        return ""
+    return node.raw.strip()
+
+
+def _defaults(node: YNode | None, log: ProblemLog) -> Defaults:
+    if node is None:
+        return Defaults()
+    if not isinstance(node, YMap):
+        example = "{time_limit: 20, points: 1000}"
+        log.add(
+            node.line,
+            f"defaults must be a mapping like {example}, not {describe(node)}",
+        )
+        return Defaults()
+    f = Fields(node, log, "defaults: ")
+    f.check_keys(limits.DEFAULTS_KEYS, {})
+    return Defaults(
+        time_limit_s=read_time_limit(f, limits.DEFAULT_TIME_S),
+        points=read_points(f, limits.DEFAULT_POINTS),
+    )
+
+
+def _questions(
+    f: Fields, defaults: Defaults, log: ProblemLog
+) -> tuple[Question, ...] | None:
+    node = f.get("questions")
+    if node is None or (isinstance(node, YScalar) and node.is_null):
+        f.say(
+            f.line("questions"),
+            "questions is missing: a deck needs at least one question",
+        )
+        return None
+    if not isinstance(node, YList):
+        f.say(node.line, f"questions must be a list, not {describe(node)}")
+        return None
+    if not node.items:
+        f.say(node.line, "questions is empty: a deck needs at least one question")
+        return None
+    before = len(log)
+    questions: list[Question] = []
+    prompts: dict[str, int] = {}
+    for number, item in enumerate(node.items, 1):
+        question = build_question(item, number, defaults, log)
+        if question is None:
+            continue
+        key = " ".join(question.prompt.casefold().split())
+        if key in prompts:
+            log.add(
+                question.line,
+                f"question {number}: repeats the prompt of question {prompts[key]}",
+            )
+        prompts.setdefault(key, number)
+        questions.append(question)
+    return tuple(questions) if len(log) == before else None

@@ -1,0 +1,357 @@
+"""The game as a state machine: each rule takes a room, a command and the time.
+
+Every function validates first and mutates only once nothing can fail, so a
+refused command leaves the room exactly as it was. Each returns the events the
+world must hear about; `now` is milliseconds on the room's one clock.
+"""
+
+from __future__ import annotations
+
+import random
+from typing import Any
+
+from . import grading, nicknames
+from .errors import GameError
+from .events import (
+    AnswerRecorded,
+    Event,
+    Finished,
+    LobbyChanged,
+    PlayerKicked,
+    PlayerRenamed,
+    QuestionOpened,
+    Revealed,
+    ScoreboardShown,
+)
+from .model import KINDS_WITH_OPTIONS, Answer, Deck, Kind, Phase, Player, Result, Room, RoomOptions
+from .scoring import speed_points, standings, streak_bonus
+
+MAX_REROLLS = 3
+
+# -- creation -----------------------------------------------------------------
+
+
+def make_layouts(deck: Deck, shuffle_options: bool, rng: random.Random) -> tuple[tuple[int, ...] | None, ...]:
+    """Presented option order per question, fixed once per room.
+
+    `order` items are always shuffled away from the true order; `choice`/`poll`
+    only when the room asks for it.
+    """
+    layouts: list[tuple[int, ...] | None] = []
+    for q in deck.questions:
+        if q.kind not in KINDS_WITH_OPTIONS:
+            layouts.append(None)
+            continue
+        order = list(range(len(q.options)))
+        if q.kind is Kind.ORDER:
+            while order == sorted(order):
+                rng.shuffle(order)
+        elif shuffle_options:
+            rng.shuffle(order)
+        layouts.append(tuple(order))
+    return tuple(layouts)
+
+
+def new_room(
+    code: str,
+    deck: Deck,
+    host_token_hash: str,
+    options: RoomOptions,
+    now: int,
+    rng: random.Random,
+) -> Room:
+    return Room(
+        code=code,
+        deck=deck,
+        host_token_hash=host_token_hash,
+        options=options,
+        layouts=make_layouts(deck, options.shuffle_options, rng),
+        created_at=now,
+    )
+
+
+# -- players --------------------------------------------------------------------
+
+
+def check_join(room: Room, nickname: str) -> str:
+    """Everything that would refuse a join; returns the folded nickname."""
+    if room.phase is Phase.FINISHED:
+        raise GameError("room_locked", "this game is over")
+    if room.locked:
+        raise GameError("room_locked", "the teacher has locked this room")
+    if count_players(room) >= room.options.max_players:
+        raise GameError("room_full", f"this room is full ({room.options.max_players} players)")
+    folded = nicknames.fold(nickname)
+    if folded in room.nick_index:
+        raise GameError("nickname_taken", f"someone in this room is already called {nickname!r}")
+    return folded
+
+
+def first_playable_index(room: Room) -> int:
+    """A player who joins now plays from the next question to open."""
+    return 0 if room.phase is Phase.LOBBY else room.index + 1
+
+
+def join(room: Room, player_id: str, nickname: str, token_hash: str) -> tuple[Player, list[Event]]:
+    folded = check_join(room, nickname)
+    if player_id in room.players:
+        raise GameError("bad_message", "player id already in use")
+    player = Player(
+        id=player_id,
+        nickname=nickname,
+        token_hash=token_hash,
+        joined=room.next_join,
+        first_index=first_playable_index(room),
+    )
+    room.next_join += 1
+    room.players[player_id] = player
+    room.nick_index[folded] = player_id
+    return player, [LobbyChanged()]
+
+
+def rename(room: Room, player_id: str, nickname: str) -> list[Event]:
+    """A generated-nickname reroll: lobby only, at most MAX_REROLLS times."""
+    player = _active(room, player_id)
+    if room.phase is not Phase.LOBBY:
+        raise GameError("wrong_phase", "nicknames can only change in the lobby")
+    if player.rerolls >= MAX_REROLLS:
+        raise GameError("rate_limited", f"a nickname can be rerolled at most {MAX_REROLLS} times")
+    folded = nicknames.fold(nickname)
+    if folded in room.nick_index:
+        raise GameError("nickname_taken", f"someone in this room is already called {nickname!r}")
+    del room.nick_index[nicknames.fold(player.nickname)]
+    room.nick_index[folded] = player_id
+    player.nickname = nickname
+    player.rerolls += 1
+    return [PlayerRenamed(player_id), LobbyChanged()]
+
+
+def set_connected(room: Room, player_id: str, connected: bool) -> bool:
+    """Mark presence; True if it changed (then the host's lobby changed)."""
+    player = room.players.get(player_id)
+    if player is None or player.kicked or player.connected == connected:
+        return False
+    player.connected = connected
+    return True
+
+
+def kick(room: Room, player_id: str, now: int) -> list[Event]:
+    player = room.players.get(player_id)
+    if player is None or player.kicked:
+        raise GameError("unknown_player", f"no player {player_id!r} in this room")
+    player.kicked = True
+    player.connected = False
+    room.nick_index.pop(nicknames.fold(player.nickname), None)
+    if room.phase is Phase.QUESTION:
+        room.current_answers().pop(player_id, None)
+    events: list[Event] = [PlayerKicked(player_id), LobbyChanged()]
+    return events + _close_if_all_answered(room, now)
+
+
+def lock(room: Room, locked: bool) -> list[Event]:
+    room.locked = locked
+    return [LobbyChanged()]
+
+
+def count_players(room: Room) -> int:
+    return sum(1 for p in room.players.values() if not p.kicked)
+
+
+def _active(room: Room, player_id: str) -> Player:
+    player = room.players.get(player_id)
+    if player is None:
+        raise GameError("not_player", "only a player of this room can do that")
+    if player.kicked:
+        raise GameError("kicked", "you were removed from this room")
+    return player
+
+
+# -- host commands ----------------------------------------------------------------
+
+
+def start(room: Room, now: int) -> list[Event]:
+    if room.phase is not Phase.LOBBY:
+        raise GameError("wrong_phase", "the game has already started")
+    return advance(room, now)
+
+
+def advance(room: Room, now: int) -> list[Event]:
+    """The host's `next`: lobby -> question 0 -> reveal -> scoreboard -> ... -> finished."""
+    phase = room.phase
+    if phase is Phase.LOBBY:
+        return _open(room, 0, now)
+    if phase is Phase.QUESTION:
+        return _reveal(room)
+    if phase is Phase.REVEAL:
+        room.phase = Phase.SCOREBOARD
+        return [ScoreboardShown(room.index)]
+    if phase is Phase.SCOREBOARD:
+        if room.index + 1 < len(room.deck.questions):
+            return _open(room, room.index + 1, now)
+        return _finish(room)
+    raise GameError("wrong_phase", "the game is finished")
+
+
+def close(room: Room) -> list[Event]:
+    if room.phase is not Phase.QUESTION:
+        raise GameError("wrong_phase", "no question is open")
+    return _reveal(room)
+
+
+def end(room: Room) -> list[Event]:
+    """Finish now; an open question is left unscored, as if never asked."""
+    if room.phase is Phase.FINISHED:
+        raise GameError("wrong_phase", "the game is already finished")
+    return _finish(room)
+
+
+def tick(room: Room, now: int) -> list[Event]:
+    """The clock's command: close the open question once its deadline has passed."""
+    if room.phase is Phase.QUESTION and now >= room.deadline:
+        return _reveal(room)
+    return []
+
+
+def close_question(room: Room, index: int) -> list[Event]:
+    """Close question `index` if it is still the open one (idempotent, for timers)."""
+    if room.phase is Phase.QUESTION and room.index == index:
+        return _reveal(room)
+    return []
+
+
+# -- answers ----------------------------------------------------------------------
+
+
+def check_answer(room: Room, player_id: str, index: Any, value: Any, now: int) -> tuple[Any, bool | None, int]:
+    """Everything that would refuse an answer; returns (canonical value, correct, t)."""
+    player = _active(room, player_id)
+    if not isinstance(index, int) or isinstance(index, bool):
+        raise GameError("bad_message", "`index` must be an integer")
+    if room.phase is not Phase.QUESTION:
+        raise GameError("wrong_phase", "no question is open")
+    if index != room.index:
+        raise GameError("wrong_question", f"question {index} is not the open question ({room.index})")
+    if player.first_index > index:
+        raise GameError("too_late", "you joined during this question; you play from the next one")
+    question = room.question
+    assert question is not None
+    t = now - room.opened_at
+    if t > question.time_limit_ms or now > room.deadline:
+        raise GameError("too_late", "time is up for this question")
+    if player_id in room.current_answers():
+        raise GameError("already_answered", "your first answer stands")
+    layout = room.layouts[index]
+    canonical = grading.validate(question, layout, value)
+    return canonical, grading.grade(question, layout, canonical), max(t, 0)
+
+
+def answer(room: Room, player_id: str, index: Any, value: Any, now: int) -> list[Event]:
+    """Record a first answer. Closing when all have answered is the caller's next
+    step (`all_answered`), so that the close is its own published transition."""
+    canonical, correct, t = check_answer(room, player_id, index, value, now)
+    answers = room.current_answers()
+    answers[player_id] = Answer(value=canonical, t=t, correct=correct)
+    return [AnswerRecorded(room.index, player_id, len(answers), count_connected(room))]
+
+
+def count_connected(room: Room) -> int:
+    return sum(1 for p in room.players.values() if p.connected and not p.kicked)
+
+
+def waiting_for(room: Room) -> list[str]:
+    """Connected players who may answer the open question and have not yet."""
+    answers = room.current_answers()
+    return [
+        p.id
+        for p in room.players.values()
+        if p.connected and not p.kicked and p.first_index <= room.index and p.id not in answers
+    ]
+
+
+def all_answered(room: Room) -> bool:
+    """An open question with some answer, someone connected, and nobody left to wait for.
+
+    With no player connected the question waits for its deadline.
+    """
+    return (
+        room.phase is Phase.QUESTION
+        and bool(room.current_answers())
+        and count_connected(room) > 0
+        and not waiting_for(room)
+    )
+
+
+def _close_if_all_answered(room: Room, now: int) -> list[Event]:
+    return _reveal(room) if all_answered(room) else []
+
+
+# -- phase changes ------------------------------------------------------------------
+
+
+def _open(room: Room, index: int, now: int) -> list[Event]:
+    question = room.deck.questions[index]
+    room.phase = Phase.QUESTION
+    room.index = index
+    room.opened_at = now
+    room.deadline = now + question.time_limit_ms
+    room.answers[index] = {}
+    return [QuestionOpened(index)]
+
+
+def _reveal(room: Room) -> list[Event]:
+    """Score the open question for every player, then show the answer."""
+    question = room.question
+    assert question is not None
+    answers = room.current_answers()
+    is_poll = question.kind is Kind.POLL
+    awarded: dict[str, tuple[bool | None, int, int, bool]] = {}
+    for player in room.active_players():
+        given = answers.get(player.id)
+        points = bonus = 0
+        correct: bool | None = None if is_poll else False
+        if given is not None and not is_poll:
+            correct = bool(given.correct)
+            if correct:
+                points = speed_points(question.points, given.t, question.time_limit_ms)
+                player.streak += 1
+                player.correct_count += 1
+                if room.options.streak_bonus and question.points > 0:
+                    bonus = streak_bonus(player.streak)
+            else:
+                player.streak = 0
+        elif not is_poll:
+            player.streak = 0
+        player.score += points + bonus
+        awarded[player.id] = (correct, points, bonus, given is not None)
+    total = count_players(room)
+    for pid, score, rank in standings((p.id, p.score, p.joined) for p in room.active_players()):
+        correct, points, bonus, answered = awarded[pid]
+        player = room.players[pid]
+        player.results.append(
+            Result(
+                index=room.index,
+                correct=correct,
+                points=points,
+                bonus=bonus,
+                score=score,
+                streak=player.streak,
+                rank=rank,
+                players=total,
+                answered=answered,
+            )
+        )
+    room.phase = Phase.REVEAL
+    return [Revealed(room.index)]
+
+
+def _finish(room: Room) -> list[Event]:
+    room.phase = Phase.FINISHED
+    return [Finished()]
+
+
+def ranking(room: Room) -> list[tuple[Player, int]]:
+    """Players not kicked with their rank, best first, ties by join order."""
+    return [
+        (room.players[pid], rank)
+        for pid, _score, rank in standings((p.id, p.score, p.joined) for p in room.active_players())
+    ]

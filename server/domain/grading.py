@@ -1,0 +1,114 @@
+"""Answer checking per question kind: shape validation, then correctness.
+
+`layout` is the room's presented order of the question's options (deck option
+indices); for `order` the wire ids are positions in that layout, so the ids a
+player sees say nothing about the true order.
+"""
+
+from __future__ import annotations
+
+import math
+import unicodedata
+from typing import Any
+
+from .errors import GameError
+from .model import TEXT_ANSWER_MAX, Kind, Question
+
+_MAX_NUMBER = 1e15
+
+
+def normalise_text(text: str) -> str:
+    """NFKC, case-fold, strip accents and punctuation, collapse spaces."""
+    text = unicodedata.normalize("NFKC", text).casefold()
+    decomposed = unicodedata.normalize("NFKD", text)
+    kept: list[str] = []
+    for ch in decomposed:
+        cat = unicodedata.category(ch)
+        if cat.startswith("M"):
+            continue
+        if cat.startswith("P") or cat.startswith("S"):
+            kept.append(" ")
+            continue
+        kept.append(ch)
+    return " ".join("".join(kept).split())
+
+
+def option_ids(question: Question, layout: tuple[int, ...] | None) -> list[int]:
+    """The ids of the options, in the order they are presented."""
+    if question.kind is Kind.ORDER:
+        return list(range(len(question.options)))
+    return list(layout if layout is not None else range(len(question.options)))
+
+
+def true_order_ids(layout: tuple[int, ...]) -> list[int]:
+    """For `order`: the wire ids (positions in `layout`) in the true order."""
+    position = {deck_index: pos for pos, deck_index in enumerate(layout)}
+    return [position[i] for i in range(len(layout))]
+
+
+def _invalid(message: str) -> GameError:
+    return GameError("invalid_answer", message)
+
+
+def _is_int(value: Any) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+def validate(question: Question, layout: tuple[int, ...] | None, answer: Any) -> Any:
+    """Return the answer in canonical form, or raise `invalid_answer` naming the problem."""
+    kind = question.kind
+    if kind in (Kind.CHOICE, Kind.POLL):
+        if not _is_int(answer):
+            raise _invalid(f"a {kind} answer is one option id (an integer)")
+        if not 0 <= answer < len(question.options):
+            raise _invalid(f"option id {answer} is not one of this question's options")
+        return answer
+    if kind is Kind.ORDER:
+        n = len(question.options)
+        if not isinstance(answer, list) or not all(_is_int(x) for x in answer):
+            raise _invalid("an order answer is a list of option ids")
+        if sorted(answer) != list(range(n)):
+            raise _invalid(f"an order answer lists each of the {n} option ids exactly once")
+        return list(answer)
+    if kind is Kind.NUMBER:
+        if not isinstance(answer, int | float) or isinstance(answer, bool):
+            raise _invalid("a number answer is a number")
+        value = float(answer)
+        if not math.isfinite(value) or abs(value) > _MAX_NUMBER:
+            raise _invalid("a number answer must be a finite number")
+        assert question.min is not None and question.max is not None
+        if not question.min <= value <= question.max:
+            raise _invalid(f"the answer must lie between {_fmt(question.min)} and {_fmt(question.max)}")
+        return int(value) if value.is_integer() else value
+    if kind is Kind.TEXT:
+        if not isinstance(answer, str):
+            raise _invalid("a text answer is a string")
+        if len(answer) > TEXT_ANSWER_MAX:
+            raise _invalid(f"a text answer has at most {TEXT_ANSWER_MAX} characters")
+        if not answer.strip():
+            raise _invalid("a text answer cannot be empty")
+        return answer
+    raise _invalid(f"unknown question kind {kind}")  # pragma: no cover
+
+
+def grade(question: Question, layout: tuple[int, ...] | None, answer: Any) -> bool | None:
+    """Correctness of a validated answer; None for a poll (never scored)."""
+    kind = question.kind
+    if kind is Kind.POLL:
+        return None
+    if kind is Kind.CHOICE:
+        return answer in question.correct
+    if kind is Kind.ORDER:
+        assert layout is not None
+        return bool(answer == true_order_ids(layout))
+    if kind is Kind.NUMBER:
+        assert question.value is not None
+        return abs(float(answer) - question.value) <= question.tolerance + 1e-9
+    if kind is Kind.TEXT:
+        given = normalise_text(answer)
+        return any(given == normalise_text(a) for a in question.accepted)
+    raise _invalid(f"unknown question kind {kind}")  # pragma: no cover
+
+
+def _fmt(x: float) -> str:
+    return str(int(x)) if float(x).is_integer() else str(x)

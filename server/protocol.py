@@ -1,0 +1,388 @@
+"""JSON frames <-> commands and views: validation of what clients send, and the
+server's messages built from a room's state (see docs/protocol.md).
+
+Frames built here are the only place where wire field names live.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from dataclasses import dataclass, field
+from typing import Any
+
+from .domain import grading
+from .domain.errors import GameError
+from .domain.game import count_players, ranking
+from .domain.model import KINDS_WITH_OPTIONS, Kind, Phase, Player, Question, Result, Room
+
+MAX_FRAME_BYTES = 4096
+
+_dumps = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False, allow_nan=False).encode
+
+
+def dumps(obj: Any) -> str:
+    """Compact JSON; serialise a broadcast once and send the same text to all."""
+    return _dumps(obj)
+
+
+def error(code: str, message: str) -> str:
+    return dumps({"type": "error", "code": code, "message": message})
+
+
+# -- client -> server ------------------------------------------------------------
+
+FIRST_TYPES = ("host", "join", "resume")
+HOST_TYPES = ("start", "next", "close", "kick", "lock", "end")
+PLAYER_TYPES = ("answer", "reroll")
+KNOWN_TYPES = FIRST_TYPES + HOST_TYPES + PLAYER_TYPES + ("ping",)
+
+
+def _reject_constant(name: str) -> Any:
+    raise ValueError(f"{name} is not valid JSON")
+
+
+def parse(text: str) -> dict[str, Any]:
+    """A client frame as a dict with a known `type` and well-typed fields.
+
+    Raises GameError `bad_message` / `unknown_type` naming what is wrong.
+    """
+    try:
+        msg = json.loads(text, parse_constant=_reject_constant)
+    except (ValueError, RecursionError) as exc:
+        raise GameError("bad_message", f"the frame is not valid JSON ({exc})") from None
+    if not isinstance(msg, dict):
+        raise GameError("bad_message", "a message is a JSON object")
+    kind = msg.get("type")
+    if not isinstance(kind, str):
+        raise GameError("bad_message", "a message needs a string `type`")
+    if kind not in KNOWN_TYPES:
+        raise GameError("unknown_type", f"unknown message type {kind[:40]!r}")
+    if kind in ("host", "resume"):
+        _field(msg, "token", str)
+    elif kind == "join":
+        if "nickname" in msg and not isinstance(msg["nickname"], str):
+            raise GameError("bad_message", "`nickname` must be a string")
+    elif kind == "kick":
+        _field(msg, "player_id", str)
+    elif kind == "lock":
+        _field(msg, "locked", bool)
+    elif kind == "answer":
+        index = _field(msg, "index", int)
+        if isinstance(index, bool):
+            raise GameError("bad_message", "`index` must be an integer")
+        if "answer" not in msg:
+            raise GameError("bad_message", "an answer message needs `answer`")
+        value = msg["answer"]
+        if isinstance(value, float) and not math.isfinite(value):
+            raise GameError("invalid_answer", "the answer must be a finite number")
+    return msg
+
+
+def _field(msg: dict[str, Any], name: str, kind: type) -> Any:
+    if name not in msg:
+        raise GameError("bad_message", f"`{msg['type']}` needs `{name}`")
+    value = msg[name]
+    if not isinstance(value, kind) or (kind is int and isinstance(value, bool)):
+        raise GameError("bad_message", f"`{name}` must be {_type_name(kind)}")
+    return value
+
+
+def _type_name(kind: type) -> str:
+    return {str: "a string", int: "an integer", bool: "true or false"}.get(kind, kind.__name__)
+
+
+# -- server -> clients: shared pieces ----------------------------------------------
+
+
+def _options(question: Question, layout: tuple[int, ...] | None) -> list[dict[str, Any]]:
+    if question.kind not in KINDS_WITH_OPTIONS:
+        return []
+    assert layout is not None
+    if question.kind is Kind.ORDER:
+        return [{"id": pos, "text": question.options[i]} for pos, i in enumerate(layout)]
+    return [{"id": i, "text": question.options[i]} for i in layout]
+
+
+def question_payload(room: Room) -> dict[str, Any]:
+    """The open question as every client sees it: no hint of the answer."""
+    q = room.question
+    assert q is not None
+    payload: dict[str, Any] = {
+        "type": "question",
+        "index": room.index,
+        "count": len(room.deck.questions),
+        "kind": q.kind.value,
+        "prompt": q.prompt,
+        "options": _options(q, room.layouts[room.index]),
+        "time_limit_ms": q.time_limit_ms,
+        "time_left_ms": q.time_limit_ms,
+        "points": q.points,
+    }
+    if q.kind is Kind.NUMBER:
+        payload.update(min=_num(q.min), max=_num(q.max), step=_num(q.step))
+    if q.kind is Kind.CHOICE:
+        payload["multiple_correct"] = len(q.correct) > 1
+    if q.kind is Kind.TEXT:
+        payload["max_length"] = 100
+    return payload
+
+
+def with_time_left(payload: dict[str, Any], time_left_ms: int) -> dict[str, Any]:
+    return {**payload, "time_left_ms": max(0, time_left_ms)}
+
+
+def _num(x: float | None) -> float | int | None:
+    if x is None:
+        return None
+    return int(x) if float(x).is_integer() else x
+
+
+def correct_of(room: Room, index: int) -> Any:
+    q = room.deck.questions[index]
+    layout = room.layouts[index]
+    if q.kind is Kind.CHOICE:
+        return sorted(q.correct)
+    if q.kind is Kind.ORDER:
+        assert layout is not None
+        return grading.true_order_ids(layout)
+    if q.kind is Kind.NUMBER:
+        return {"value": _num(q.value), "tolerance": _num(q.tolerance)}
+    if q.kind is Kind.TEXT:
+        return list(q.accepted)
+    return []
+
+
+def distribution(room: Room, index: int) -> dict[str, int]:
+    q = room.deck.questions[index]
+    answers = room.answers.get(index, {})
+    counted = [a for pid, a in answers.items() if pid in room.players and not room.players[pid].kicked]
+    if q.kind in (Kind.CHOICE, Kind.POLL):
+        counts = {str(i): 0 for i in range(len(q.options))}
+        for a in counted:
+            counts[str(a.value)] += 1
+        return counts
+    right = sum(1 for a in counted if a.correct)
+    return {"correct": right, "incorrect": len(counted) - right}
+
+
+def reveal_payload(room: Room) -> dict[str, Any]:
+    index = room.index
+    q = room.deck.questions[index]
+    answers = room.answers.get(index, {})
+    return {
+        "type": "reveal",
+        "index": index,
+        "count": len(room.deck.questions),
+        "kind": q.kind.value,
+        "prompt": q.prompt,
+        "options": _options(q, room.layouts[index]),
+        "correct": correct_of(room, index),
+        "distribution": distribution(room, index),
+        "answered": sum(1 for pid in answers if pid in room.players and not room.players[pid].kicked),
+        "total": sum(1 for p in room.active_players() if p.first_index <= index),
+        "explanation": q.explanation,
+    }
+
+
+def _entry(player: Player, rank: int) -> dict[str, Any]:
+    return {"player_id": player.id, "nickname": player.nickname, "score": player.score, "rank": rank}
+
+
+def scoreboard_payload(room: Room) -> dict[str, Any]:
+    top = []
+    for player, rank in ranking(room)[:5]:
+        entry = _entry(player, rank)
+        last = player.last_result
+        entry["delta"] = last.points + last.bonus if last is not None and last.index == room.index else 0
+        top.append(entry)
+    return {
+        "type": "scoreboard",
+        "index": room.index,
+        "count": len(room.deck.questions),
+        "last": room.index + 1 >= len(room.deck.questions),
+        "top": top,
+    }
+
+
+def finished_payload(room: Room) -> dict[str, Any]:
+    return {
+        "type": "finished",
+        "podium": [_entry(p, r) for p, r in ranking(room)[:3]],
+        "players": count_players(room),
+    }
+
+
+def result_payload(room: Room, player: Player, result: Result, above: Player | None) -> dict[str, Any]:
+    return {
+        "type": "result",
+        "index": result.index,
+        "correct": result.correct,
+        "points": result.points,
+        "bonus": result.bonus,
+        "score": result.score,
+        "streak": result.streak,
+        "rank": result.rank,
+        "players": result.players,
+        "answered": result.answered,
+        "nickname": player.nickname,
+        "behind": None if above is None else {"nickname": above.nickname, "points": above.score - player.score},
+    }
+
+
+def results_by_player(room: Room) -> dict[str, str]:
+    """Each player's `result` frame for the question just revealed."""
+    frames: dict[str, str] = {}
+    ordered = ranking(room)
+    for position, (player, _rank) in enumerate(ordered):
+        last = player.last_result
+        if last is None or last.index != room.index:
+            continue
+        above = _above(ordered, position)
+        frames[player.id] = dumps(result_payload(room, player, last, above))
+    return frames
+
+
+def _above(ordered: list[tuple[Player, int]], position: int) -> Player | None:
+    """The nearest player with a strictly higher score."""
+    me = ordered[position][0]
+    for player, _rank in reversed(ordered[:position]):
+        if player.score > me.score:
+            return player
+    return None
+
+
+def standing_payload(player: Player, rank: int, players: int) -> dict[str, Any]:
+    return {"type": "standing", "score": player.score, "rank": rank, "players": players}
+
+
+def standings_by_player(room: Room) -> dict[str, str]:
+    total = count_players(room)
+    return {p.id: dumps(standing_payload(p, rank, total)) for p, rank in ranking(room)}
+
+
+def lobby_payload(room: Room) -> dict[str, Any]:
+    players = room.active_players()
+    return {
+        "type": "lobby",
+        "players": [{"player_id": p.id, "nickname": p.nickname, "connected": p.connected} for p in players],
+        "locked": room.locked,
+        "count": len(players),
+    }
+
+
+def answers_payload(index: int, answered: int, total: int) -> dict[str, Any]:
+    return {"type": "answers", "index": index, "answered": answered, "total": total}
+
+
+def welcome_payload(room: Room, player: Player, token: str) -> dict[str, Any]:
+    return {
+        "type": "welcome",
+        "player_id": player.id,
+        "token": token,
+        "nickname": player.nickname,
+        "score": player.score,
+        "phase": room.phase.value,
+        "code": room.code,
+        "title": room.deck.title,
+        "count": len(room.deck.questions),
+        "generated_nickname": room.options.generated_nicknames,
+        "rerolls_left": max(0, 3 - player.rerolls) if room.options.generated_nicknames else 0,
+    }
+
+
+def host_welcome_payload(room: Room, join_url: str) -> dict[str, Any]:
+    return {
+        "type": "host_welcome",
+        "code": room.code,
+        "title": room.deck.title,
+        "count": len(room.deck.questions),
+        "join_url": join_url,
+        "phase": room.phase.value,
+        "locked": room.locked,
+        "options": room.options.to_dict(),
+    }
+
+
+# -- what a room event carries ----------------------------------------------------------
+
+
+@dataclass(slots=True)
+class Envelope:
+    """One room event as it crosses the bus: serialised once, published once.
+
+    `frames` go to every socket of the room in order; `host` to host sockets only;
+    `progress` is the latest `answers` frame for hosts (hubs may coalesce it);
+    `personal[player_id]` to that player after `frames`. `kick` names a player
+    whose sockets are closed; `replace` = (player id, connection id) closes that
+    player's other connections; `lobby` asks hubs to refresh their hosts' lobby.
+    """
+
+    frames: list[str] = field(default_factory=list)
+    host: list[str] = field(default_factory=list)
+    progress: str | None = None
+    personal: dict[str, list[str]] = field(default_factory=dict)
+    kick: list[str] = field(default_factory=list)
+    replace: tuple[str, str] | None = None
+    lobby: bool = False
+    resync: bool = False
+    seq: int = 0
+
+    def is_empty(self) -> bool:
+        return not (
+            self.frames or self.host or self.progress or self.personal or self.kick or self.replace or self.lobby or self.resync
+        )
+
+    def encode(self) -> str:
+        out: dict[str, Any] = {}
+        if self.frames:
+            out["f"] = self.frames
+        if self.host:
+            out["h"] = self.host
+        if self.progress:
+            out["g"] = self.progress
+        if self.personal:
+            out["p"] = self.personal
+        if self.kick:
+            out["k"] = self.kick
+        if self.replace:
+            out["r"] = list(self.replace)
+        if self.lobby:
+            out["l"] = 1
+        if self.resync:
+            out["s"] = 1
+        return dumps(out)
+
+    @classmethod
+    def decode(cls, text: str | bytes, seq: int = 0) -> Envelope:
+        d = json.loads(text)
+        replace = d.get("r")
+        return cls(
+            frames=d.get("f", []),
+            host=d.get("h", []),
+            progress=d.get("g"),
+            personal=d.get("p", {}),
+            kick=d.get("k", []),
+            replace=(replace[0], replace[1]) if replace else None,
+            lobby=bool(d.get("l")),
+            resync=bool(d.get("s")),
+            seq=seq,
+        )
+
+
+def screen_frames(room: Room) -> list[str]:
+    """The broadcast frames that show the present phase to a (re)connecting client.
+
+    For an open question the frame is stored with its full time; the reader
+    patches `time_left_ms` from the deadline.
+    """
+    phase = room.phase
+    if phase is Phase.QUESTION:
+        return [dumps(question_payload(room))]
+    if phase is Phase.REVEAL:
+        return [dumps(reveal_payload(room))]
+    if phase is Phase.SCOREBOARD:
+        return [dumps(scoreboard_payload(room))]
+    if phase is Phase.FINISHED:
+        return [dumps(finished_payload(room))]
+    return []

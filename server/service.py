@@ -1,0 +1,354 @@
+"""Use cases: create a room, join, answer, run host commands, resync.
+
+The glue of the pure rules (domain/), the store and the protocol's frames. It
+knows nothing of HTTP or WebSockets; `web.py` and `ws.py` call it.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import logging
+import random
+import secrets
+from collections.abc import Callable
+from typing import Any
+
+from .domain import game, nicknames
+from .domain.errors import GameError
+from .domain.events import Event, Finished, LobbyChanged, PlayerKicked, QuestionOpened, Revealed, ScoreboardShown
+from .domain.model import Deck, Phase, Player, Room, RoomOptions
+from .domain.namegen import generate_nickname
+from .protocol import (
+    Envelope,
+    answers_payload,
+    dumps,
+    finished_payload,
+    host_welcome_payload,
+    lobby_payload,
+    question_payload,
+    results_by_player,
+    reveal_payload,
+    scoreboard_payload,
+    screen_frames,
+    standings_by_player,
+    welcome_payload,
+    with_time_left,
+)
+from .store.base import RoomStore, StoreUnavailable, View
+
+log = logging.getLogger("thaw.service")
+
+CODE_ATTEMPTS = 50
+COMMIT_ATTEMPTS = 20
+
+
+def hash_token(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def new_token() -> str:
+    """192 random bits, URL-safe."""
+    return secrets.token_urlsafe(24)
+
+
+def new_code() -> str:
+    """Six digits, no leading zero, from the OS's cryptographic source."""
+    return str(100_000 + secrets.randbelow(900_000))
+
+
+def token_matches(token: str, token_hash: str) -> bool:
+    return hmac.compare_digest(hash_token(token), token_hash)
+
+
+class Service:
+    def __init__(
+        self,
+        store: RoomStore,
+        decks: dict[str, Deck],
+        *,
+        max_players: int = 2000,
+        public_url: Callable[[], str] = lambda: "",
+        on_question_opened: Callable[[str, int, int], None] | None = None,
+    ) -> None:
+        self.store = store
+        self.decks = decks
+        self.max_players = max_players
+        self.public_url = public_url
+        self.on_question_opened = on_question_opened
+        self._rng = random.SystemRandom()
+
+    # -- rooms ---------------------------------------------------------------------
+
+    def parse_options(self, raw: Any) -> RoomOptions:
+        """Room options from a request body; GameError(bad_option) naming the field."""
+        if raw is None:
+            raw = {}
+        if not isinstance(raw, dict):
+            raise GameError("bad_option", "`options` must be an object")
+        opts = RoomOptions(max_players=self.max_players)
+        for key, value in raw.items():
+            if key in ("streak_bonus", "shuffle_options", "generated_nicknames"):
+                if not isinstance(value, bool):
+                    raise GameError("bad_option", f"option `{key}` must be true or false")
+                setattr(opts, key, value)
+            elif key == "max_players":
+                if not isinstance(value, int) or isinstance(value, bool):
+                    raise GameError("bad_option", "option `max_players` must be an integer")
+                if not 1 <= value <= self.max_players:
+                    raise GameError("bad_option", f"option `max_players` must be between 1 and {self.max_players}")
+                opts.max_players = value
+            else:
+                raise GameError("bad_option", f"unknown option `{str(key)[:40]}`")
+        return opts
+
+    async def create_room(self, deck_id: str, options: RoomOptions) -> tuple[str, str]:
+        deck = self.decks.get(deck_id)
+        if deck is None:
+            raise GameError("deck_not_found", f"no deck {deck_id!r}")
+        host_token = new_token()
+        now = await self.store.now()
+        for _ in range(CODE_ATTEMPTS):
+            room = game.new_room(new_code(), deck, hash_token(host_token), options, now, self._rng)
+            if await self.store.create(room):
+                log.info("room %s created with deck %s", room.code, deck.id)
+                return room.code, host_token
+        raise StoreUnavailable("could not find a free room code")
+
+    async def info(self, code: str) -> dict[str, Any] | None:
+        return await self.store.info(code)
+
+    async def exists(self, code: str) -> bool:
+        return await self.store.exists(code)
+
+    def join_url(self, code: str) -> str:
+        return f"{self.public_url()}/join/{code}"
+
+    # -- host ----------------------------------------------------------------------
+
+    async def check_host(self, code: str, token: str) -> Room:
+        loaded = await self.store.load(code)
+        if loaded is None:
+            raise GameError("room_not_found", f"no room {code}")
+        room, _now = loaded
+        if not token_matches(token, room.host_token_hash):
+            raise GameError("bad_token", "that is not this room's host token")
+        return room
+
+    async def host_command(self, code: str, msg: dict[str, Any]) -> None:
+        kind = msg["type"]
+        if kind == "start":
+            await self.transition(code, game.start)
+        elif kind == "next":
+            await self.transition(code, game.advance)
+        elif kind == "close":
+            await self.transition(code, lambda room, now: game.close(room))
+        elif kind == "end":
+            await self.transition(code, lambda room, now: game.end(room))
+        elif kind == "lock":
+            locked = bool(msg["locked"])
+            await self.transition(code, lambda room, now: game.lock(room, locked))
+        elif kind == "kick":
+            pid = str(msg["player_id"])
+            await self.transition(code, lambda room, now: game.kick(room, pid, now))
+        else:  # pragma: no cover - protocol.parse admits only the above
+            raise GameError("unknown_type", f"unknown host command {kind!r}")
+
+    async def close_question(self, code: str, index: int) -> None:
+        """Close question `index` if it is still open (timers, all answered)."""
+        await self.transition(code, lambda room, now: game.close_question(room, index), quiet=True)
+
+    async def tick(self, code: str) -> None:
+        await self.transition(code, game.tick, quiet=True)
+
+    async def transition(
+        self,
+        code: str,
+        rule: Callable[[Room, int], list[Event]],
+        quiet: bool = False,
+    ) -> list[Event]:
+        """Load, apply a pure rule, publish what it says, compare-and-set; retry on a race."""
+        for _ in range(COMMIT_ATTEMPTS):
+            loaded = await self.store.load(code)
+            if loaded is None:
+                if quiet:
+                    return []
+                raise GameError("room_not_found", f"no room {code}")
+            room, now = loaded
+            version = room.version
+            events = rule(room, now)
+            if not events:
+                return []
+            envelope, screen = self.envelope_for(room, events)
+            if await self.store.commit(room, version, envelope, screen):
+                for event in events:
+                    if isinstance(event, QuestionOpened) and self.on_question_opened is not None:
+                        self.on_question_opened(code, event.index, room.deadline)
+                return events
+        raise StoreUnavailable(f"room {code} is too busy; try again")
+
+    def envelope_for(self, room: Room, events: list[Event]) -> tuple[Envelope, list[str] | None]:
+        """Turn a transition's events into one envelope; the new screen if the phase changed."""
+        env = Envelope()
+        screen: list[str] | None = None
+        for event in events:
+            if isinstance(event, QuestionOpened):
+                frame = dumps(question_payload(room))
+                env.frames.append(frame)
+                screen = [frame]
+                env.progress = dumps(answers_payload(room.index, 0, game.count_connected(room)))
+            elif isinstance(event, Revealed):
+                frame = dumps(reveal_payload(room))
+                env.frames.append(frame)
+                screen = [frame]
+                env.personal = {pid: [f] for pid, f in results_by_player(room).items()}
+            elif isinstance(event, ScoreboardShown):
+                frame = dumps(scoreboard_payload(room))
+                env.frames.append(frame)
+                screen = [frame]
+                env.personal = {}
+            elif isinstance(event, Finished):
+                frame = dumps(finished_payload(room))
+                env.frames.append(frame)
+                screen = [frame]
+                env.personal = {pid: [f] for pid, f in standings_by_player(room).items()}
+            elif isinstance(event, PlayerKicked):
+                env.kick.append(event.player_id)
+            elif isinstance(event, LobbyChanged):
+                env.lobby = True
+        return env, screen
+
+    # -- players -------------------------------------------------------------------
+
+    async def join(self, code: str, raw_nickname: Any) -> tuple[Player, str]:
+        info = await self.store.info(code)
+        if info is None:
+            raise GameError("room_not_found", f"no room {code}")
+        generated = bool(info.get("generated_nicknames"))
+        token = new_token()
+        for attempt in range(10):
+            nickname = generate_nickname(self._rng) if generated else nicknames.clean(raw_nickname)
+            if not generated:
+                nicknames.check_allowed(nickname)
+            player = Player(
+                id=secrets.token_hex(6),
+                nickname=nickname,
+                token_hash=hash_token(token),
+                joined=0,
+            )
+            try:
+                await self.store.join(code, player, nicknames.fold(nickname))
+            except GameError as exc:
+                if generated and exc.code == "nickname_taken" and attempt < 9:
+                    continue
+                raise
+            return player, token
+        raise GameError("nickname_taken", "could not find a free nickname")  # pragma: no cover
+
+    async def reroll(self, code: str, player_id: str) -> str:
+        info = await self.store.info(code)
+        if info is None:
+            raise GameError("room_not_found", f"no room {code}")
+        if not info.get("generated_nicknames"):
+            raise GameError("wrong_phase", "this room lets players choose their own nicknames")
+        for attempt in range(10):
+            nickname = generate_nickname(self._rng)
+            try:
+                await self.store.rename(code, player_id, nickname, nicknames.fold(nickname))
+            except GameError as exc:
+                if exc.code == "nickname_taken" and attempt < 9:
+                    continue
+                raise
+            return nickname
+        raise GameError("nickname_taken", "could not find a free nickname")  # pragma: no cover
+
+    async def resume(self, code: str, token: str) -> Player:
+        player = await self.store.player_by_token(code, hash_token(token))
+        if player is None or not token_matches(token, player.token_hash):
+            if not await self.store.exists(code):
+                raise GameError("room_not_found", f"no room {code}")
+            raise GameError("bad_token", "that token is not a player of this room")
+        if player.kicked:
+            raise GameError("kicked", "you were removed from this room")
+        return player
+
+    async def answer(self, code: str, player_id: str, index: int, value: Any) -> None:
+        outcome = await self.store.answer(code, player_id, index, value)
+        if outcome.all_answered:
+            await self.close_question(code, index)
+
+    async def presence(self, code: str, player_id: str, conn_id: str, connected: bool) -> None:
+        if await self.store.set_presence(code, player_id, conn_id, connected):
+            view = await self.store.view(code, None)
+            if view is not None and view.room.phase is Phase.QUESTION:
+                await self.close_question(code, view.room.index)
+
+    # -- resync ----------------------------------------------------------------------
+
+    async def player_view(self, code: str, player_id: str, token: str | None) -> tuple[list[str], int]:
+        """`welcome` (when a token is given) and the present screen for a player, with the seq it reflects."""
+        view = await self.store.view(code, player_id)
+        if view is None or view.player is None:
+            raise GameError("room_not_found", f"no room {code}")
+        frames: list[str] = []
+        if token is not None:
+            frames.append(dumps(welcome_payload(view.room, view.player, token)))
+        frames += self._screen(view)
+        room = view.room
+        if room.phase is Phase.QUESTION:
+            if view.player.first_index > room.index:
+                frames.append(dumps({"type": "spectating", "index": room.index}))
+            elif view.answer is not None:
+                frames.append(dumps({"type": "answer_ack", "index": room.index, "answer": view.answer.value}))
+        else:
+            frames += view.personal
+        return frames, view.seq
+
+    async def host_view(self, code: str, welcome: bool) -> tuple[list[str], int]:
+        view = await self.store.view(code, None)
+        if view is None:
+            raise GameError("room_not_found", f"no room {code}")
+        loaded = await self.store.load(code)
+        if loaded is None:
+            raise GameError("room_not_found", f"no room {code}")
+        room, _now = loaded
+        frames: list[str] = []
+        if welcome:
+            frames.append(dumps(host_welcome_payload(room, self.join_url(code))))
+        frames.append(dumps(lobby_payload(room)))
+        frames += self._screen(view)
+        if room.phase is Phase.QUESTION:
+            answered = sum(1 for pid in room.current_answers() if not room.players[pid].kicked)
+            frames.append(dumps(answers_payload(room.index, answered, game.count_connected(room))))
+        return frames, view.seq
+
+    async def lobby_frame(self, code: str) -> str | None:
+        loaded = await self.store.load(code)
+        return None if loaded is None else dumps(lobby_payload(loaded[0]))
+
+    def _screen(self, view: View) -> list[str]:
+        room = view.room
+        if room.phase is Phase.QUESTION:
+            payload = question_payload(room)
+            return [dumps(with_time_left(payload, room.deadline - view.now))]
+        if view.screen:
+            return list(view.screen)
+        return [dumps(screen) for screen in ()] or _rebuild(room)
+
+    # -- after the game -------------------------------------------------------------
+
+    async def room_for_host(self, code: str, token: str | None) -> Room:
+        """The room for its host's reports: 404 first, then 401/403 on the token."""
+        loaded = await self.store.load(code)
+        if loaded is None:
+            raise GameError("room_not_found", f"no room {code}")
+        room = loaded[0]
+        if not token:
+            raise GameError("unauthorized", "send the host token as `Authorization: Bearer TOKEN`")
+        if not token_matches(token, room.host_token_hash):
+            raise GameError("forbidden", "that is not this room's host token")
+        return room
+
+
+def _rebuild(room: Room) -> list[str]:
+    return screen_frames(room)

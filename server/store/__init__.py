@@ -1,0 +1,1 @@
+"""Room storage: the port and its adapters."""

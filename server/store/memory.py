@@ -1,0 +1,208 @@
+"""The embedded store: rooms in a dict, events to the in-process bus.
+
+Everything here runs on one event loop without awaiting in the middle of a
+change, so each method is atomic by construction; the rules are the pure ones
+from `domain.game`, the same the Redis adapter mirrors in Lua.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+from typing import Any
+
+from ..bus.memory import MemoryBus
+from ..domain import game
+from ..domain.errors import GameError
+from ..domain.model import Phase, Player, Room
+from ..protocol import Envelope, answers_payload, dumps
+from .base import AnswerOutcome, View
+
+
+@dataclass(slots=True)
+class _Record:
+    room: Room
+    touched: int
+    seq: int = 0
+    screen: list[str] = field(default_factory=list)
+    personal: dict[str, list[str]] = field(default_factory=dict)
+    conns: dict[str, str] = field(default_factory=dict)  # player id -> connection id
+    timer_owner: str | None = None
+    timer_until: int = 0
+
+
+class MemoryStore:
+    kind = "memory"
+
+    def __init__(self, bus: MemoryBus, room_ttl_ms: int = 6 * 3600_000, results_ttl_ms: int = 24 * 3600_000) -> None:
+        self.bus = bus
+        self.room_ttl_ms = room_ttl_ms
+        self.results_ttl_ms = results_ttl_ms
+        self._rooms: dict[str, _Record] = {}
+
+    async def start(self) -> None:
+        return None
+
+    async def close(self) -> None:
+        return None
+
+    async def ping(self) -> bool:
+        return True
+
+    async def now(self) -> int:
+        return self._now()
+
+    @staticmethod
+    def _now() -> int:
+        return int(time.monotonic() * 1000)
+
+    def _get(self, code: str) -> _Record | None:
+        record = self._rooms.get(code)
+        if record is None:
+            return None
+        now = self._now()
+        ttl = self.results_ttl_ms if record.room.phase is Phase.FINISHED else self.room_ttl_ms
+        if now - record.touched > ttl:
+            del self._rooms[code]
+            return None
+        return record
+
+    def _publish(self, record: _Record, envelope: Envelope) -> None:
+        record.seq += 1
+        record.touched = self._now()
+        envelope.seq = record.seq
+        self.bus.deliver(record.room.code, envelope)
+
+    def _expire(self) -> None:
+        for code in list(self._rooms):
+            self._get(code)
+
+    async def create(self, room: Room) -> bool:
+        self._expire()
+        if self._get(room.code) is not None:
+            return False
+        self._rooms[room.code] = _Record(room=room, touched=self._now())
+        return True
+
+    async def exists(self, code: str) -> bool:
+        return self._get(code) is not None
+
+    async def load(self, code: str) -> tuple[Room, int] | None:
+        record = self._get(code)
+        return None if record is None else (record.room, self._now())
+
+    async def commit(self, room: Room, expected_version: int, envelope: Envelope, screen: list[str] | None) -> bool:
+        record = self._get(room.code)
+        if record is None or record.room.version != expected_version:
+            return False
+        room.version = expected_version + 1
+        record.room = room
+        if screen is not None:
+            record.screen = screen
+            record.personal = dict(envelope.personal)
+        self._publish(record, envelope)
+        return True
+
+    async def join(self, code: str, player: Player, folded: str) -> None:
+        record = self._need(code)
+        game.join(record.room, player.id, player.nickname, player.token_hash)
+        stored = record.room.players[player.id]
+        player.joined, player.first_index = stored.joined, stored.first_index
+        self._publish(record, Envelope(lobby=True))
+
+    async def rename(self, code: str, player_id: str, nickname: str, folded: str) -> None:
+        record = self._need(code)
+        game.rename(record.room, player_id, nickname)
+        self._publish(record, Envelope(lobby=True))
+
+    async def answer(self, code: str, player_id: str, index: int, value: Any) -> AnswerOutcome:
+        record = self._need(code)
+        room = record.room
+        game.answer(room, player_id, index, value, self._now())
+        answered = len(room.current_answers())
+        progress = dumps(answers_payload(index, answered, game.count_connected(room)))
+        self._publish(record, Envelope(progress=progress))
+        return AnswerOutcome(answered=answered, all_answered=game.all_answered(room))
+
+    async def player_by_token(self, code: str, token_hash: str) -> Player | None:
+        record = self._get(code)
+        if record is None:
+            return None
+        for player in record.room.players.values():
+            if player.token_hash == token_hash:
+                return player
+        return None
+
+    async def set_presence(self, code: str, player_id: str, conn_id: str, connected: bool) -> bool:
+        record = self._get(code)
+        if record is None:
+            return False
+        room = record.room
+        player = room.players.get(player_id)
+        if player is None or player.kicked:
+            return False
+        if connected:
+            record.conns[player_id] = conn_id
+        elif record.conns.get(player_id) == conn_id:
+            del record.conns[player_id]
+        else:
+            return False
+        if game.set_connected(room, player_id, connected):
+            self._publish(record, Envelope(lobby=True))
+        return not connected and game.all_answered(room)
+
+    async def view(self, code: str, player_id: str | None) -> View | None:
+        record = self._get(code)
+        if record is None:
+            return None
+        room = record.room
+        player = room.players.get(player_id) if player_id is not None else None
+        answer = None
+        if player is not None and room.phase is Phase.QUESTION:
+            answer = room.current_answers().get(player.id)
+        personal = record.personal.get(player_id, []) if player_id is not None else []
+        return View(room=room, now=self._now(), screen=list(record.screen), personal=list(personal),
+                    player=player, answer=answer)
+
+    async def publish(self, code: str, envelope: Envelope) -> None:
+        record = self._get(code)
+        if record is not None:
+            self._publish(record, envelope)
+
+    async def info(self, code: str) -> dict[str, Any] | None:
+        record = self._get(code)
+        if record is None:
+            return None
+        room = record.room
+        return {
+            "code": room.code,
+            "phase": room.phase.value,
+            "players": game.count_players(room),
+            "deck": room.deck.id,
+            "title": room.deck.title,
+            "locked": room.locked,
+            "generated_nicknames": room.options.generated_nicknames,
+        }
+
+    async def open_deadlines(self) -> list[tuple[str, int, int]]:
+        return [
+            (code, r.room.index, r.room.deadline)
+            for code, r in self._rooms.items()
+            if r.room.phase is Phase.QUESTION
+        ]
+
+    async def claim_timer(self, code: str, owner: str, ttl_ms: int) -> bool:
+        record = self._get(code)
+        if record is None:
+            return False
+        now = self._now()
+        if record.timer_owner in (None, owner) or record.timer_until < now:
+            record.timer_owner, record.timer_until = owner, now + ttl_ms
+            return True
+        return False
+
+    def _need(self, code: str) -> _Record:
+        record = self._get(code)
+        if record is None:
+            raise GameError("room_not_found", f"no room {code}")
+        return record

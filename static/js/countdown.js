@@ -1,0 +1,56 @@
+// A countdown that follows the server's clock: every `question` frame carries
+// `time_left_ms`, and each one resets the local deadline. The visible number
+// updates every tick; the screen reader hears it only at a few moments.
+
+import { announce } from "./dom.js";
+
+const ANNOUNCE_AT = [60, 30, 20, 10, 5];
+
+export class Countdown {
+  /** number: element for the seconds; bar: element scaled by --left (0..1); live: polite region. */
+  constructor({ number, bar, live, label = "seconds left" }) {
+    this.number = number;
+    this.bar = bar;
+    this.live = live;
+    this.label = label;
+    this.timer = 0;
+    this.deadline = 0;
+    this.limit = 1;
+    this.lastSecond = null;
+  }
+
+  start(timeLeftMs, limitMs, { quiet = false } = {}) {
+    this.stop();
+    this.deadline = performance.now() + Math.max(0, timeLeftMs);
+    this.limit = Math.max(1, limitMs || timeLeftMs || 1);
+    this.lastSecond = null;
+    const seconds = Math.ceil(timeLeftMs / 1000);
+    if (seconds > 0 && !quiet) announce(this.live, `${seconds} ${this.label}`);
+    this.tick();
+    this.timer = window.setInterval(() => this.tick(), 200);
+  }
+
+  left() {
+    return Math.max(0, this.deadline - performance.now());
+  }
+
+  tick() {
+    const left = this.left();
+    const seconds = Math.ceil(left / 1000);
+    if (this.number && seconds !== this.lastSecond) {
+      this.number.textContent = String(seconds);
+      this.number.closest("[data-urgent]")?.setAttribute("data-urgent", seconds <= 5 ? "true" : "false");
+      if (this.lastSecond !== null && ANNOUNCE_AT.includes(seconds)) {
+        announce(this.live, `${seconds} ${this.label}`);
+      }
+    }
+    this.lastSecond = seconds;
+    if (this.bar) this.bar.style.setProperty("--left", String(left / this.limit));
+    if (left <= 0) this.stop();
+  }
+
+  stop() {
+    if (this.timer) window.clearInterval(this.timer);
+    this.timer = 0;
+  }
+}

@@ -1,0 +1,707 @@
+// The teacher's page, made for a projector: pick a deck, run the lobby, show
+// each question, how the class answered, the leaderboard and the podium.
+// Reloading the tab regains control: the room code is in the URL hash and the
+// host token in sessionStorage.
+
+import { $, announce, apiError, confirmDialog, fmt, fmtValue, h, mount, ordinal, plural } from "./dom.js";
+import { Connection } from "./socket.js";
+import { Countdown } from "./countdown.js";
+import { optionClass, optionLook, shapeIcon } from "./shapes.js";
+import { downloadCsv, dropHostToken, loadHostToken, saveHostToken } from "./hostkey.js";
+
+const main = $("#main");
+const topbar = $("#topbar");
+const statusBar = $("#status");
+const live = $("#live");
+const timerLive = $("#timer-live");
+
+const CODE_RE = /^[1-9][0-9]{5}$/;
+const KIND_NAMES = { choice: "Quiz", poll: "Poll", order: "Put in order", number: "Number", text: "Type answer" };
+
+const state = {
+  code: "",
+  conn: null,
+  title: "",
+  count: 0,
+  joinUrl: "",
+  locked: false,
+  players: [],
+  phase: "",
+  question: null,
+  deadline: 0,
+  answers: null,
+  reveal: null,
+  scoreboard: null,
+  finished: null,
+  screen: "",
+  countdown: null,
+};
+
+// -- shell ---------------------------------------------------------------------
+
+function show(screen, ...children) {
+  state.countdown?.stop();
+  state.countdown = null;
+  state.screen = screen;
+  main.dataset.screen = screen;
+  document.body.dataset.screen = screen;
+  mount(main, h("section", { class: ["screen", `screen-${screen}`] }, ...children));
+  renderTopbar();
+}
+
+function setStatus(text) {
+  statusBar.hidden = !text;
+  statusBar.textContent = text || "";
+}
+
+let toastTimer = 0;
+function toast(text) {
+  let el = $("#toast");
+  if (!el) {
+    el = h("div", { id: "toast", class: "toast", role: "status" });
+    document.body.append(el);
+  }
+  el.textContent = text;
+  el.hidden = false;
+  window.clearTimeout(toastTimer);
+  toastTimer = window.setTimeout(() => { el.hidden = true; }, 4000);
+}
+
+function connectedCount() {
+  return state.players.filter((p) => p.connected).length;
+}
+
+function renderTopbar() {
+  if (!state.code || state.screen === "setup") {
+    mount(topbar, fullscreenButton());
+    return;
+  }
+  mount(topbar,
+    h("span", { class: "tb-code", "aria-label": `Game code ${state.code}` }, "Code ", h("strong", { text: state.code })),
+    h("span", { class: "tb-players", id: "tb-players", text: plural(state.players.length, "player") }),
+    state.locked ? h("span", { class: "badge badge-lock", text: "Locked" }) : null,
+    state.phase !== "finished" && state.phase !== "lobby"
+      ? h("button", { type: "button", class: "btn btn-small btn-ghost", onclick: endGame, text: "End game" }) : null,
+    fullscreenButton(),
+  );
+}
+
+function fullscreenButton() {
+  const on = Boolean(document.fullscreenElement);
+  return h("button", {
+    type: "button",
+    class: "btn btn-small btn-ghost",
+    "aria-pressed": on ? "true" : "false",
+    "aria-keyshortcuts": "F",
+    onclick: toggleFullscreen,
+    text: on ? "Exit full screen (F)" : "Full screen (F)",
+  });
+}
+
+function toggleFullscreen() {
+  if (document.fullscreenElement) document.exitFullscreen?.();
+  else document.documentElement.requestFullscreen?.().catch(() => toast("Full screen is not available here."));
+}
+document.addEventListener("fullscreenchange", renderTopbar);
+
+function send(message) {
+  if (!state.conn || !state.conn.send(message)) {
+    toast("Not connected — reconnecting…");
+    return false;
+  }
+  return true;
+}
+
+async function endGame() {
+  const ok = await confirmDialog({
+    title: "End the game now?",
+    body: "Everyone goes straight to the final results.",
+    confirm: "End game",
+    danger: true,
+  });
+  if (ok) send({ type: "end" });
+}
+
+// -- setup: pick a deck, create a room -----------------------------------------
+
+async function showSetup(notice = "") {
+  state.code = "";
+  state.phase = "";
+  if (window.location.hash) window.history.replaceState(null, "", window.location.pathname);
+  const errorEl = h("p", { class: "form-error", role: "alert", text: notice });
+  const deckList = h("div", { class: "deck-list", role: "radiogroup", "aria-labelledby": "deck-legend" },
+    h("p", { class: "hint", text: "Loading decks…" }));
+  const maxPlayers = h("input", {
+    id: "opt-max", type: "number", class: "input input-small", min: 1, inputmode: "numeric", placeholder: "No limit",
+  });
+  const option = (id, label, hint, checked = false) => h("div", { class: "check" },
+    h("input", { type: "checkbox", id, checked, "aria-describedby": `${id}-hint` }),
+    h("label", { for: id }, h("span", { class: "check-label", text: label }),
+      h("span", { class: "hint", id: `${id}-hint`, text: hint })),
+  );
+  const create = h("button", { type: "submit", class: "btn btn-primary btn-big", text: "Create game" });
+  const form = h("form", { class: "setup", novalidate: true },
+    h("div", { class: "setup-head" },
+      h("h1", { class: "setup-title", text: "Host a live quiz" }),
+      h("p", { class: "lead", text: "Pick a deck, put this page on the projector, and let the class join from their phones." }),
+    ),
+    h("fieldset", { class: "decks" },
+      h("legend", { id: "deck-legend", class: "section-title", text: "Deck" }),
+      deckList,
+    ),
+    h("fieldset", { class: "options" },
+      h("legend", { class: "section-title", text: "Options" }),
+      option("opt-streak", "Streak bonus", "Extra points for answers right in a row.", true),
+      option("opt-shuffle", "Shuffle answers", "Mix up the order of answer options."),
+      option("opt-generated", "Generated nicknames", "Players get a friendly random name (no typing, no rude names)."),
+      h("div", { class: "field field-inline" },
+        h("label", { for: "opt-max", text: "Max players" }), maxPlayers),
+    ),
+    errorEl,
+    h("div", { class: "setup-actions" }, create),
+  );
+  form.addEventListener("submit", async (event) => {
+    event.preventDefault();
+    const deck = form.querySelector("input[name=deck]:checked")?.value;
+    if (!deck) {
+      errorEl.textContent = "Pick a deck first.";
+      form.querySelector("input[name=deck]")?.focus();
+      return;
+    }
+    const options = {
+      streak_bonus: $("#opt-streak").checked,
+      shuffle_options: $("#opt-shuffle").checked,
+      generated_nicknames: $("#opt-generated").checked,
+    };
+    if (maxPlayers.value.trim()) {
+      const n = Number(maxPlayers.value);
+      if (!Number.isInteger(n) || n < 1) {
+        errorEl.textContent = "Max players must be a whole number, 1 or more.";
+        maxPlayers.focus();
+        return;
+      }
+      options.max_players = n;
+    }
+    create.disabled = true;
+    create.textContent = "Creating…";
+    try {
+      const response = await fetch("/api/rooms", {
+        method: "POST",
+        headers: { "Content-Type": "application/json", Accept: "application/json" },
+        body: JSON.stringify({ deck, options }),
+      });
+      if (!response.ok) throw await apiError(response);
+      const room = await response.json();
+      saveHostToken(room.code, room.host_token);
+      state.joinUrl = room.join_url;
+      window.history.replaceState(null, "", `#${room.code}`);
+      connect(room.code);
+    } catch (err) {
+      errorEl.textContent = err.message || "Could not create the game.";
+      create.disabled = false;
+      create.textContent = "Create game";
+    }
+  });
+  show("setup", form);
+  loadDecks(deckList);
+}
+
+async function loadDecks(deckList) {
+  let decks;
+  try {
+    const response = await fetch("/api/decks", { headers: { Accept: "application/json" } });
+    if (!response.ok) throw await apiError(response);
+    decks = await response.json();
+  } catch (err) {
+    mount(deckList, h("p", { class: "form-error", text: `Could not load decks: ${err.message || "network error"}` }));
+    return;
+  }
+  if (decks.length === 0) {
+    mount(deckList, h("p", { class: "hint", text: "No decks yet. Add YAML decks to the content folder and restart." }));
+    return;
+  }
+  mount(deckList, decks.map((deck, i) => {
+    const id = `deck-${i}`;
+    const kinds = (deck.kinds || []).map((k) => KIND_NAMES[k] || k).join(" · ");
+    return h("div", { class: "deck" },
+      h("input", { type: "radio", name: "deck", id, value: deck.id, checked: i === 0, class: "deck-radio" }),
+      h("label", { for: id, class: "deck-card" },
+        h("span", { class: "deck-title", text: deck.title }),
+        deck.description ? h("span", { class: "deck-desc", text: deck.description }) : null,
+        h("span", { class: "deck-meta", text: `${plural(deck.questions, "question")}${kinds ? ` · ${kinds}` : ""}` }),
+      ),
+    );
+  }));
+}
+
+// -- connection ----------------------------------------------------------------
+
+function connect(code) {
+  state.conn?.stop();
+  state.code = code;
+  state.players = [];
+  state.phase = "";
+  show("waiting", h("div", { class: "center-stack" },
+    h("div", { class: "spinner", "aria-hidden": "true" }), h("p", { class: "lead", text: "Connecting to your game…" })));
+  state.conn = new Connection({
+    code,
+    hello: () => ({ type: "host", token: loadHostToken(code) }),
+    onMessage: handle,
+    onState: (s) => {
+      if (s === "reconnecting") setStatus("Connection lost — reconnecting…");
+      else if (s === "open") setStatus("");
+    },
+    onFatal: ({ code: reason, message }) => {
+      setStatus("");
+      if (reason === "bad_token" || reason === "room_not_found") dropHostToken(code);
+      const text = {
+        bad_token: `This tab's host key for game ${code} is not valid.`,
+        room_not_found: `Game ${code} no longer exists.`,
+        rate_limited: "Too many connections from here. Wait a moment and reload.",
+      }[reason] || message || "Lost the game.";
+      showSetup(`${text} Start a new game below.`);
+    },
+  });
+  state.conn.start();
+}
+
+function handle(msg) {
+  switch (msg.type) {
+    case "host_welcome": return onWelcome(msg);
+    case "lobby": return onLobby(msg);
+    case "question": return onQuestion(msg);
+    case "answers": return onAnswers(msg);
+    case "reveal": return onReveal(msg);
+    case "scoreboard": return onScoreboard(msg);
+    case "finished": return onFinished(msg);
+    case "error": return toast(msg.message || msg.code);
+    default: return undefined;
+  }
+}
+
+function onWelcome(msg) {
+  state.code = msg.code;
+  state.title = msg.title;
+  state.count = msg.count;
+  state.joinUrl = msg.join_url || state.joinUrl;
+  state.locked = Boolean(msg.locked);
+  state.phase = msg.phase;
+  document.title = `${msg.code} · ${msg.title} · Thaw`;
+  if (msg.phase === "lobby") showLobby();
+}
+
+// -- lobby ---------------------------------------------------------------------
+
+function prettyUrl(url) {
+  return url.replace(/^https?:\/\//, "");
+}
+
+function spacedCode(code) {
+  return `${code.slice(0, 3)} ${code.slice(3)}`;
+}
+
+function showLobby() {
+  state.phase = "lobby";
+  const joinUrl = state.joinUrl || `${window.location.origin}/join/${state.code}`;
+  const base = prettyUrl(new URL("/", joinUrl).href).replace(/\/$/, "");
+  const start = h("button", {
+    type: "button", id: "start", class: "btn btn-primary btn-huge", onclick: startGame, "aria-keyshortcuts": "Space Enter",
+  }, "Start ", h("kbd", { text: "Space" }));
+  const lock = h("button", { type: "button", id: "lock", class: "btn btn-ghost btn-big", onclick: toggleLock });
+  show("lobby",
+    h("div", { class: "lobby-hero" },
+      h("div", { class: "lobby-join" },
+        h("p", { class: "lobby-step" }, "Go to ", h("strong", { class: "lobby-url", text: base })),
+        h("p", { class: "lobby-step", text: "and enter the code" }),
+        h("p", { class: "room-code", "aria-label": `Game code ${state.code.split("").join(" ")}`, text: spacedCode(state.code) }),
+        h("p", { class: "lobby-link" }, "or open ", h("span", { class: "mono", text: prettyUrl(joinUrl) })),
+      ),
+      h("figure", { class: "lobby-qr" },
+        h("img", {
+          src: `/api/rooms/${state.code}/qr.svg`, alt: `QR code: scan to join game ${state.code}`, width: 360, height: 360,
+        }),
+        h("figcaption", { text: "Scan to join" }),
+      ),
+    ),
+    h("div", { class: "lobby-bar" },
+      h("p", { class: "lobby-title", text: state.title }),
+      h("p", { class: "lobby-count", id: "lobby-count", "aria-live": "polite" }),
+      lock,
+      start,
+    ),
+    h("ul", { class: "players", id: "players", "aria-label": "Players (select a name to remove that player)" }),
+  );
+  updateLobby();
+}
+
+function updateLobby() {
+  const list = $("#players");
+  if (!list) return;
+  const count = state.players.length;
+  $("#lobby-count").textContent = count === 0 ? "Waiting for players…" : plural(count, "player");
+  const lock = $("#lock");
+  lock.setAttribute("aria-pressed", state.locked ? "true" : "false");
+  lock.textContent = state.locked ? "Locked — unlock" : "Lock joining";
+  $("#start").disabled = count === 0;
+  const focusedId = document.activeElement?.dataset?.playerId;
+  mount(list, state.players.length === 0
+    ? h("li", { class: "players-empty", text: "Names appear here as players join." })
+    : state.players.map((p) => h("li", { class: "player" },
+      h("button", {
+        type: "button",
+        class: ["player-chip", p.connected ? "" : "is-away"],
+        dataset: { playerId: p.player_id },
+        title: `Remove ${p.nickname}`,
+        onclick: () => kick(p),
+      },
+      h("span", { class: "player-name", text: p.nickname }),
+      p.connected ? null : h("span", { class: "player-away", text: " (away)" }),
+      h("span", { class: "visually-hidden", text: " — remove" }),
+      ))));
+  if (focusedId) list.querySelector(`[data-player-id="${CSS.escape(focusedId)}"]`)?.focus();
+  renderTopbar();
+}
+
+function onLobby(msg) {
+  const before = new Set(state.players.map((p) => p.player_id));
+  state.players = msg.players || [];
+  state.locked = Boolean(msg.locked);
+  const joined = state.players.filter((p) => !before.has(p.player_id));
+  if (state.screen === "lobby") {
+    updateLobby();
+    if (joined.length === 1) announce(live, `${joined[0].nickname} joined`);
+    else if (joined.length > 1) announce(live, `${joined.length} players joined`);
+  } else {
+    renderTopbar();
+    updateAnswered();
+  }
+}
+
+async function kick(player) {
+  const ok = await confirmDialog({
+    title: `Remove ${player.nickname}?`,
+    body: "They leave the game now. Lock joining to keep them from coming back.",
+    confirm: "Remove",
+    danger: true,
+  });
+  if (ok) send({ type: "kick", player_id: player.player_id });
+}
+
+function toggleLock() {
+  send({ type: "lock", locked: !state.locked });
+}
+
+function startGame() {
+  if (state.players.length === 0) {
+    toast("Wait for at least one player.");
+    return;
+  }
+  send({ type: "start" });
+}
+
+// -- question ------------------------------------------------------------------
+
+function optionTile(opt, position, extra = {}) {
+  const look = optionLook(position);
+  return h("div", { class: [optionClass(position), "tile", extra.class], dataset: { id: String(opt.id) } },
+    shapeIcon(position),
+    h("span", { class: "opt-letter", text: look.letter }),
+    h("span", { class: "opt-text", text: opt.text }),
+    extra.mark || null,
+  );
+}
+
+function pointsBadge(q) {
+  if (q.points === 2000) return h("span", { class: "badge badge-double", text: "Double points" });
+  if (q.points === 0) return h("span", { class: "badge", text: "No points" });
+  return null;
+}
+
+function onQuestion(q) {
+  const same = state.question && state.question.index === q.index && state.screen === "question";
+  state.phase = "question";
+  state.question = q;
+  state.deadline = performance.now() + (q.time_left_ms ?? q.time_limit_ms);
+  if (!same) {
+    state.answers = null;
+    showQuestion(q);
+    announce(live, `Question ${q.index + 1}: ${q.prompt}`);
+  }
+  startTimer(!same);
+}
+
+function startTimer(announceIt) {
+  const el = $("#timer");
+  if (!el) return;
+  state.countdown?.stop();
+  state.countdown = new Countdown({ number: el.querySelector(".timer-number"), bar: el, live: timerLive });
+  state.countdown.start(state.deadline - performance.now(), state.question.time_limit_ms, { quiet: !announceIt });
+}
+
+function showQuestion(q) {
+  let middle = null;
+  let tiles = null;
+  if (q.kind === "choice" || q.kind === "poll" || q.kind === "order") {
+    tiles = h("div", { class: ["tile-grid", `n${q.options.length}`] }, q.options.map((opt, i) => optionTile(opt, i)));
+    if (q.kind === "order") middle = h("p", { class: "q-instruction", text: "Put these in the right order" });
+  } else if (q.kind === "number") {
+    middle = h("div", { class: "q-panel" },
+      h("p", { class: "q-instruction", text: "Pick a number on your phone" }),
+      h("p", { class: "q-range" }, h("span", { text: fmtValue(q.min) }),
+        h("span", { class: "q-range-line", "aria-hidden": "true" }), h("span", { text: fmtValue(q.max) })));
+  } else {
+    middle = h("div", { class: "q-panel" }, h("p", { class: "q-instruction", text: "Type your answer on your phone" }));
+  }
+  const skip = h("button", {
+    type: "button", class: "btn btn-ghost", onclick: () => send({ type: "next" }), "aria-keyshortcuts": "Space Enter",
+  }, "Close answers ", h("kbd", { text: "Space" }));
+  show("question",
+    h("div", { class: "q-top" },
+      h("p", { class: "q-count", text: `Question ${q.index + 1} of ${q.count}` }),
+      h("span", { class: "badge", text: KIND_NAMES[q.kind] || q.kind }),
+      pointsBadge(q),
+      q.multiple_correct ? h("span", { class: "badge", text: "More than one right answer" }) : null,
+      h("span", { class: "q-top-end" }, skip),
+    ),
+    h("h1", { class: "q-title", text: q.prompt }),
+    h("div", { class: "q-stage" },
+      h("div", { class: "timer-ring", id: "timer", "data-urgent": "false" },
+        h("span", { class: "timer-number" }), h("span", { class: "timer-caption", text: "seconds" })),
+      h("div", { class: "q-middle" }, middle),
+      h("div", { class: "answered-box" },
+        h("span", { class: "answered-num", id: "answered-num", text: "0" }),
+        h("span", { class: "answered-caption", id: "answered-caption", text: "answers" }),
+      ),
+    ),
+    tiles,
+  );
+  updateAnswered();
+}
+
+function onAnswers(msg) {
+  if (!state.question || msg.index !== state.question.index) return;
+  state.answers = msg;
+  updateAnswered();
+}
+
+function updateAnswered() {
+  const num = $("#answered-num");
+  if (!num) return;
+  const answered = state.answers?.answered ?? 0;
+  const total = state.answers?.total ?? connectedCount();
+  num.textContent = fmt(answered);
+  $("#answered-caption").textContent = `of ${fmt(total)} answered`;
+}
+
+// -- reveal --------------------------------------------------------------------
+
+function bar({ label, count, max, cls, mark, tile }) {
+  const fraction = max > 0 ? count / max : 0;
+  return h("div", { class: ["bar", cls] },
+    h("span", { class: "bar-count", text: fmt(count) }),
+    h("span", { class: "bar-track", "aria-hidden": "true" },
+      h("span", { class: "bar-fill", style: { "--fill": String(fraction) } })),
+    h("span", { class: "bar-label" }, tile, label ? h("span", { class: "bar-text", text: label }) : null, mark || null),
+  );
+}
+
+function markCorrect(isCorrect) {
+  return h("span", { class: ["mark", isCorrect ? "mark-yes" : "mark-no"], "aria-label": isCorrect ? "correct" : "incorrect" },
+    isCorrect ? "✓" : "✗");
+}
+
+function chart(r) {
+  const dist = r.distribution || {};
+  const options = r.options || [];
+  if (r.kind === "choice" || r.kind === "poll") {
+    const correct = new Set(r.correct || []);
+    const counts = options.map((opt) => dist[String(opt.id)] ?? 0);
+    const max = Math.max(1, ...counts);
+    return h("div", { class: ["chart", `n${options.length}`], role: "img", "aria-label": options.map((opt, i) => `${optionLook(i).letter} ${opt.text}: ${counts[i]}${correct.has(opt.id) ? ", correct" : ""}`).join("; ") },
+      options.map((opt, i) => bar({
+        count: counts[i],
+        max,
+        cls: [optionClass(i), r.kind === "choice" && !correct.has(opt.id) ? "is-dim" : ""].join(" "),
+        tile: h("span", { class: "bar-key" }, shapeIcon(i), h("span", { class: "opt-letter", text: optionLook(i).letter })),
+        mark: r.kind === "choice" && correct.has(opt.id) ? markCorrect(true) : null,
+      })));
+  }
+  const right = dist.correct ?? 0;
+  const wrong = dist.incorrect ?? 0;
+  const max = Math.max(1, right, wrong);
+  return h("div", { class: "chart n2", role: "img", "aria-label": `${right} correct, ${wrong} incorrect` },
+    bar({ count: right, max, cls: "bar-correct", label: "Correct", tile: markCorrect(true) }),
+    bar({ count: wrong, max, cls: "bar-incorrect", label: "Incorrect", tile: markCorrect(false) }),
+  );
+}
+
+function answerPanel(r) {
+  const options = r.options || [];
+  const pos = new Map(options.map((opt, i) => [opt.id, i]));
+  if (r.kind === "choice") {
+    const correct = new Set(r.correct || []);
+    return h("div", { class: ["tile-grid", "tile-grid-small", `n${options.length}`] },
+      options.map((opt, i) => optionTile(opt, i, {
+        class: correct.has(opt.id) ? "is-correct" : "is-dim",
+        mark: correct.has(opt.id) ? markCorrect(true) : null,
+      })));
+  }
+  if (r.kind === "poll") {
+    return h("div", { class: ["tile-grid", "tile-grid-small", `n${options.length}`] }, options.map((opt, i) => optionTile(opt, i)));
+  }
+  if (r.kind === "order") {
+    return h("div", { class: "answer-box" },
+      h("p", { class: "answer-box-label", text: "Right order" }),
+      h("ol", { class: "order-answer" }, (r.correct || []).map((id) => {
+        const i = pos.get(id);
+        return h("li", {}, optionTile(options[i] || { id, text: String(id) }, i ?? 0));
+      })));
+  }
+  if (r.kind === "number") {
+    const c = r.correct || {};
+    return h("div", { class: "answer-box" },
+      h("p", { class: "answer-box-label", text: "Answer" }),
+      h("p", { class: "answer-big", text: `${fmtValue(c.value)}${c.tolerance ? ` ± ${fmtValue(c.tolerance)}` : ""}` }));
+  }
+  return h("div", { class: "answer-box" },
+    h("p", { class: "answer-box-label", text: (r.correct || []).length > 1 ? "Accepted answers" : "Answer" }),
+    h("p", { class: "answer-big", text: (r.correct || []).join(" / ") }));
+}
+
+function onReveal(r) {
+  state.phase = "reveal";
+  state.reveal = r;
+  const next = h("button", {
+    type: "button", class: "btn btn-primary", onclick: () => send({ type: "next" }), "aria-keyshortcuts": "Space Enter",
+  }, "Leaderboard ", h("kbd", { text: "Space" }));
+  const total = r.total ?? connectedCount();
+  show("reveal",
+    h("div", { class: "q-top" },
+      h("p", { class: "q-count", text: `Question ${r.index + 1} of ${r.count ?? state.count}` }),
+      h("span", { class: "badge", text: KIND_NAMES[r.kind] || r.kind }),
+      h("p", { class: "q-answered", text: `${fmt(r.answered)} of ${fmt(total)} answered` }),
+      next,
+    ),
+    h("h1", { class: "q-title q-title-small", text: r.prompt || state.question?.prompt || "" }),
+    h("div", { class: ["reveal-body", `reveal-${r.kind}`] },
+      chart(r),
+      answerPanel(r),
+    ),
+    r.explanation ? h("aside", { class: "explanation", "aria-label": "Explanation" },
+      h("p", { class: "explanation-label", text: "Why" }), h("p", { text: r.explanation })) : null,
+  );
+  next.focus({ preventScroll: true });
+  const dist = r.distribution || {};
+  if (r.kind === "choice" || r.kind === "poll") {
+    announce(live, `Answers revealed. ${r.answered} answered.`);
+  } else {
+    announce(live, `Answers revealed: ${dist.correct ?? 0} correct, ${dist.incorrect ?? 0} incorrect.`);
+  }
+}
+
+// -- scoreboard and podium -----------------------------------------------------
+
+function onScoreboard(sb) {
+  state.phase = "scoreboard";
+  state.scoreboard = sb;
+  const next = h("button", {
+    type: "button", class: "btn btn-primary btn-big", onclick: () => send({ type: "next" }), "aria-keyshortcuts": "Space Enter",
+  }, sb.last ? "Final results " : "Next question ", h("kbd", { text: "Space" }));
+  show("scoreboard",
+    h("p", { class: "q-count", text: `After question ${sb.index + 1} of ${sb.count ?? state.count}` }),
+    h("h1", { class: "screen-title", text: "Leaderboard" }),
+    (sb.top || []).length === 0
+      ? h("p", { class: "lead", text: "No players yet." })
+      : h("ol", { class: "scoreboard", "aria-label": "Top players" },
+        sb.top.map((e, i) => h("li", { class: "sb-row", style: { "--i": String(i) } },
+          h("span", { class: "sb-rank", text: String(e.rank) }),
+          h("span", { class: "sb-name", text: e.nickname }),
+          e.delta ? h("span", { class: "sb-delta", text: `+${fmt(e.delta)}` }) : h("span", { class: "sb-delta is-zero", text: "" }),
+          h("span", { class: "sb-score", text: fmt(e.score) }),
+        ))),
+    h("div", { class: "host-actions" }, next),
+  );
+  next.focus({ preventScroll: true });
+  const leader = sb.top?.[0];
+  if (leader) announce(live, `Leaderboard. ${leader.nickname} leads with ${leader.score} points.`);
+}
+
+function onFinished(f) {
+  state.phase = "finished";
+  state.finished = f;
+  state.countdown?.stop();
+  const podium = f.podium || [];
+  const order = [podium[1], podium[0], podium[2]].filter(Boolean);
+  const csv = h("button", { type: "button", class: "btn btn-ghost btn-big", text: "Download CSV" });
+  csv.addEventListener("click", async () => {
+    csv.disabled = true;
+    try { await downloadCsv(state.code); } catch (err) { toast(`CSV download failed: ${err.message}`); }
+    csv.disabled = false;
+  });
+  show("finished",
+    h("p", { class: "q-count", text: state.title }),
+    h("h1", { class: "screen-title", text: podium.length ? "The winners" : "Game over" }),
+    h("ol", { class: "podium", "aria-label": "Podium" },
+      order.map((e) => h("li", { class: ["step", `step-${e.rank}`], "aria-label": `${ordinal(e.rank)}: ${e.nickname}, ${e.score} points` },
+        h("span", { class: "step-name", text: e.nickname }),
+        h("span", { class: "step-score", text: `${fmt(e.score)} pts` }),
+        h("span", { class: "step-block", "aria-hidden": "true" }, h("span", { class: "step-rank", text: String(e.rank) })),
+      ))),
+    h("p", { class: "lead finished-count", text: `${plural(f.players ?? 0, "player")} took part` }),
+    h("div", { class: "host-actions" },
+      h("a", { class: "btn btn-primary btn-big", href: `/results/${state.code}`, target: "_blank", rel: "opener", text: "Full results" }),
+      csv,
+      h("button", { type: "button", class: "btn btn-ghost btn-big", text: "New game", onclick: newGame }),
+    ),
+  );
+  if (podium[0]) announce(live, `Game over. ${podium[0].nickname} wins with ${podium[0].score} points.`);
+}
+
+function newGame() {
+  state.conn?.stop();
+  state.conn = null;
+  showSetup();
+}
+
+// -- keyboard ------------------------------------------------------------------
+
+function advance() {
+  if (state.phase === "lobby") startGame();
+  else if (["question", "reveal", "scoreboard"].includes(state.phase)) send({ type: "next" });
+}
+
+document.addEventListener("keydown", (event) => {
+  if (event.defaultPrevented || event.altKey || event.ctrlKey || event.metaKey) return;
+  if (document.querySelector("dialog[open]")) return;
+  const t = event.target;
+  const typing = t instanceof HTMLElement && (t.isContentEditable || ["INPUT", "TEXTAREA", "SELECT"].includes(t.tagName));
+  if (typing) return;
+  if (event.key === "f" || event.key === "F") {
+    event.preventDefault();
+    toggleFullscreen();
+    return;
+  }
+  if (event.key === " " || event.key === "Enter") {
+    // A focused button or link does its own thing with Space/Enter.
+    if (t instanceof HTMLElement && t.closest("button, a, summary, [role=button]")) return;
+    if (!state.code || state.screen === "setup" || event.repeat) return;
+    event.preventDefault();
+    advance();
+  }
+});
+
+// -- start ---------------------------------------------------------------------
+
+function boot() {
+  const code = window.location.hash.slice(1);
+  if (CODE_RE.test(code) && loadHostToken(code)) connect(code);
+  else if (CODE_RE.test(code)) showSetup(`This tab doesn't hold the host key for game ${code}. Start a new game below.`);
+  else showSetup();
+}
+
+window.addEventListener("hashchange", () => {
+  const code = window.location.hash.slice(1);
+  if (CODE_RE.test(code) && code !== state.code && loadHostToken(code)) connect(code);
+});
+
+boot();
