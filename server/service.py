@@ -35,7 +35,7 @@ from .protocol import (
     welcome_payload,
     with_time_left,
 )
-from .store.base import RoomStore, StoreUnavailable, View
+from .store.base import AnswerOutcome, RoomStore, StoreUnavailable, View
 
 log = logging.getLogger("thaw.service")
 
@@ -245,7 +245,14 @@ class Service:
             return player, token
         raise GameError("nickname_taken", "could not find a free nickname")  # pragma: no cover
 
-    async def reroll(self, code: str, player_id: str) -> str:
+    async def reroll(self, code: str, player_id: str) -> tuple[str, int]:
+        """A new generated nickname; returns it and how many rerolls are left."""
+        nickname = await self._reroll(code, player_id)
+        view = await self.store.view(code, player_id)
+        used = view.player.rerolls if view is not None and view.player is not None else game.MAX_REROLLS
+        return nickname, max(0, game.MAX_REROLLS - used)
+
+    async def _reroll(self, code: str, player_id: str) -> str:
         info = await self.store.info(code)
         if info is None:
             raise GameError("room_not_found", f"no room {code}")
@@ -272,8 +279,14 @@ class Service:
             raise GameError("kicked", "you were removed from this room")
         return player
 
-    async def answer(self, code: str, player_id: str, index: int, value: Any) -> None:
+    async def record_answer(self, code: str, player_id: str, index: Any, value: Any) -> tuple[AnswerOutcome, Any]:
+        """Store a first answer (atomically, before any acknowledgement); the caller
+        acks it, then closes the question if `all_answered`."""
         outcome = await self.store.answer(code, player_id, index, value)
+        return outcome, value
+
+    async def answer(self, code: str, player_id: str, index: Any, value: Any) -> None:
+        outcome, _ = await self.record_answer(code, player_id, index, value)
         if outcome.all_answered:
             await self.close_question(code, index)
 
@@ -304,7 +317,7 @@ class Service:
             frames += view.personal
         return frames, view.seq
 
-    async def host_view(self, code: str, welcome: bool) -> tuple[list[str], int]:
+    async def host_view(self, code: str, welcome: bool, join_base: str | None = None) -> tuple[list[str], int]:
         view = await self.store.view(code, None)
         if view is None:
             raise GameError("room_not_found", f"no room {code}")
@@ -314,7 +327,8 @@ class Service:
         room, _now = loaded
         frames: list[str] = []
         if welcome:
-            frames.append(dumps(host_welcome_payload(room, self.join_url(code))))
+            base = join_base if join_base is not None else self.public_url()
+            frames.append(dumps(host_welcome_payload(room, f"{base}/join/{code}")))
         frames.append(dumps(lobby_payload(room)))
         frames += self._screen(view)
         if room.phase is Phase.QUESTION:

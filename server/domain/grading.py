@@ -73,6 +73,9 @@ def validate(question: Question, layout: tuple[int, ...] | None, answer: Any) ->
     if kind is Kind.NUMBER:
         if not isinstance(answer, int | float) or isinstance(answer, bool):
             raise _invalid("a number answer is a number")
+        if isinstance(answer, int) and abs(answer) > _MAX_NUMBER:
+            # float() of a huge JSON integer raises OverflowError, not a refusal
+            raise _invalid("a number answer must be a finite number")
         value = float(answer)
         if not math.isfinite(value) or abs(value) > _MAX_NUMBER:
             raise _invalid("a number answer must be a finite number")

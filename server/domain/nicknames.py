@@ -1,12 +1,19 @@
-"""Nickname rules: NFKC, trimmed, 1-20 code points, no Cc/Cf (but ZWJ inside emoji)."""
+"""Nickname rules: NFKC, trimmed, 1-20 code points, no Cc/Cf (but ZWJ inside emoji), a deny-list."""
 
 from __future__ import annotations
 
+import functools
+import os
 import unicodedata
+from dataclasses import dataclass
+from pathlib import Path
 
 from .errors import GameError
 
 MAX_LENGTH = 20
+# What the wire can carry at most (a frame is at most 4096 bytes); anything longer is
+# refused before normalising. The contract's 1-20 limit applies after NFKC and trim.
+_MAX_RAW = 4096
 ZWJ = "\u200d"
 _VARIATION_SELECTOR_16 = "\ufe0f"
 
@@ -19,7 +26,7 @@ def clean(raw: object) -> str:
     """The nickname as stored, or `nickname_invalid` saying what is wrong."""
     if not isinstance(raw, str):
         raise GameError("nickname_invalid", "the nickname must be a string")
-    if len(raw) > 200:
+    if len(raw) > _MAX_RAW:
         raise GameError("nickname_invalid", f"a nickname has at most {MAX_LENGTH} characters")
     name = unicodedata.normalize("NFKC", raw).strip()
     if not name:
@@ -45,3 +52,115 @@ def clean(raw: object) -> str:
 def fold(name: str) -> str:
     """The key under which nicknames must be unique: case-folded."""
     return unicodedata.normalize("NFKC", name.casefold())
+
+
+# -- deny-list ------------------------------------------------------------------------
+#
+# `check_allowed` refuses names on a small, editable deny-list (see denylist.txt for
+# the file format). Both the nickname and every entry go through `deny_key`, which
+# undoes the usual evasions: case, accents, look-alike letters, leetspeak, spaces and
+# punctuation between letters, repeated letters. Entries match the whole name; only
+# entries marked with a leading `*` also match inside a longer name, so that a short
+# word does not refuse every innocent name that contains it (the Scunthorpe problem).
+
+DENYLIST_ENV = "THAW_NICKNAME_DENYLIST"
+_PACKAGED_DENYLIST = Path(__file__).with_name("denylist.txt")
+
+# One canonical letter per group of look-alikes. `i`, `l`, `1`, `!` and `|` are one
+# group, since "1" stands for either letter; entries are folded the same way.
+_LOOKALIKES: dict[str, str] = {
+    "0": "o", "1": "i", "!": "i", "|": "i", "l": "i", "3": "e", "€": "e", "4": "a", "@": "a",
+    "5": "s", "$": "s", "7": "t", "+": "t", "8": "b", "9": "g", "6": "g",
+    # Cyrillic and Greek letters that look Latin
+    "а": "a", "в": "b", "е": "e", "к": "k", "м": "m", "н": "h", "о": "o", "р": "p",
+    "с": "c", "т": "t", "у": "y", "х": "x", "і": "i", "ј": "j", "ѕ": "s", "ԁ": "d",
+    "α": "a", "β": "b", "ε": "e", "ι": "i", "κ": "k", "ν": "v", "ο": "o", "ρ": "p", "τ": "t",
+    "υ": "u", "χ": "x",
+}
+
+Runs = tuple[tuple[str, int], ...]
+
+
+def deny_key(text: str) -> Runs:
+    """The text as runs of canonical letters: ("B.a.d  W0rd", "BAAAD w o r d") -> b a d w o r d.
+
+    NFKC, case-fold, accents dropped (NFKD without marks), look-alikes and leetspeak
+    mapped to one letter, everything that is not a letter dropped, then repeated
+    letters collapsed into (letter, count) runs.
+    """
+    folded = unicodedata.normalize("NFKD", unicodedata.normalize("NFKC", text).casefold())
+    runs: list[tuple[str, int]] = []
+    for ch in folded:
+        if unicodedata.category(ch).startswith("M"):
+            continue
+        ch = _LOOKALIKES.get(ch, ch)
+        if not ch.isalpha():
+            continue
+        if runs and runs[-1][0] == ch:
+            runs[-1] = (ch, runs[-1][1] + 1)
+        else:
+            runs.append((ch, 1))
+    return tuple(runs)
+
+
+def _covers(name: Runs, start: int, entry: Runs) -> bool:
+    """`entry` appears in `name` at run `start`: same letters, at least as many of each.
+
+    "BAAAD" covers "bad" and "asss" covers "ass", but "as" does not cover "ass".
+    """
+    return all(
+        name[start + k][0] == letter and name[start + k][1] >= count for k, (letter, count) in enumerate(entry)
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class DenyList:
+    whole: tuple[Runs, ...] = ()
+    substrings: tuple[Runs, ...] = ()
+
+    @classmethod
+    def parse(cls, text: str) -> DenyList:
+        """One entry per line; `#` starts a comment line; a leading `*` marks a substring entry."""
+        whole: list[Runs] = []
+        substrings: list[Runs] = []
+        for raw in text.splitlines():
+            line = raw.strip()
+            if not line or line.startswith("#"):
+                continue
+            target = whole
+            if line.startswith("*"):
+                target, line = substrings, line[1:]
+            key = deny_key(line)
+            if key:
+                target.append(key)
+        return cls(tuple(whole), tuple(substrings))
+
+    def hits(self, nickname: str) -> bool:
+        name = deny_key(nickname)
+        if not name:
+            return False
+        for entry in self.whole:
+            if len(entry) == len(name) and _covers(name, 0, entry):
+                return True
+        for entry in self.substrings:
+            for start in range(len(name) - len(entry) + 1):
+                if _covers(name, start, entry):
+                    return True
+        return False
+
+
+@functools.cache
+def denylist() -> DenyList:
+    """The deny-list in use, read once: $THAW_NICKNAME_DENYLIST if set, else the packaged file.
+
+    Tests and operators that change the file or the variable call `denylist.cache_clear()`.
+    """
+    override = os.environ.get(DENYLIST_ENV)
+    path = Path(override) if override else _PACKAGED_DENYLIST
+    return DenyList.parse(path.read_text(encoding="utf-8"))
+
+
+def check_allowed(nickname: str) -> None:
+    """`nickname_invalid` if the (cleaned) nickname hits the deny-list."""
+    if denylist().hits(nickname):
+        raise GameError("nickname_invalid", "that nickname is not allowed")

@@ -39,6 +39,7 @@ class View:
     personal: list[str] = field(default_factory=list)
     player: Player | None = None
     answer: Answer | None = None
+    seq: int = 0  # the room's last published seq that this view reflects
 
 
 @dataclass(slots=True)

@@ -162,7 +162,7 @@ class MemoryStore:
             answer = room.current_answers().get(player.id)
         personal = record.personal.get(player_id, []) if player_id is not None else []
         return View(room=room, now=self._now(), screen=list(record.screen), personal=list(personal),
-                    player=player, answer=answer)
+                    player=player, answer=answer, seq=record.seq)
 
     async def publish(self, code: str, envelope: Envelope) -> None:
         record = self._get(code)

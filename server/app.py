@@ -1,0 +1,103 @@
+"""`create_app()`: the Starlette app, its resources opened and closed in the lifespan."""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import secrets
+from collections.abc import AsyncIterator
+
+from starlette.applications import Starlette
+from starlette.middleware import Middleware
+from starlette.middleware.gzip import GZipMiddleware
+
+from . import web
+from .backends import open_backends
+from .config import Settings, from_env
+from .content import default_content_dir, load_decks
+from .domain.model import Deck
+from .hub import Hub
+from .limits import AddressLimits
+from .runtime import Runtime
+from .service import Service
+from .timers import Timers
+
+log = logging.getLogger("thaw.app")
+
+
+def load_content(settings: Settings) -> dict[str, Deck]:
+    """Every deck of the content folder, validated; DeckError names each problem as file:line."""
+    return load_decks([settings.content_dir or default_content_dir()])
+
+
+def create_app(settings: Settings | None = None, decks: dict[str, Deck] | None = None) -> Starlette:
+    """The app. Settings come from the environment unless given; decks are loaded
+    (and validated) now, so a broken deck stops the server before it listens."""
+    settings = settings or from_env()
+    settings.check()
+    decks = decks if decks is not None else load_content(settings)
+
+    @contextlib.asynccontextmanager
+    async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        store, bus = open_backends(
+            settings.redis_url,
+            tls_insecure=settings.redis_tls_insecure,
+            room_ttl_s=settings.room_ttl_s,
+            results_ttl_s=settings.results_ttl_s,
+            max_connections=settings.redis_max_connections,
+        )
+        await store.start()
+        await bus.start()
+        owner = settings.instance_id or secrets.token_hex(6)
+        service = Service(store, decks, max_players=settings.max_players)
+        timers = Timers(store, service.close_question, owner)
+        service.on_question_opened = timers.question_opened
+        hub = Hub(bus, resync=lambda conn: _resync(service, conn), lobby_frame=service.lobby_frame)
+        limits = settings.limits
+        runtime = Runtime(
+            settings=settings,
+            decks=decks,
+            store=store,
+            bus=bus,
+            service=service,
+            hub=hub,
+            timers=timers,
+            address_limits=AddressLimits(
+                limits.joins_per_minute, limits.rooms_per_minute, limits.misses_before_slowdown,
+                limits.misses_per_minute,
+            ),
+        )
+        app.state.runtime = runtime
+        timers.start()
+        log.info("thaw ready: %d decks, %s store, instance %s", len(decks), store.kind, owner)
+        try:
+            yield
+        finally:
+            runtime.draining = True
+            hub.drain()
+            await timers.close()
+            await hub.close()
+            await bus.close()
+            await store.close()
+
+    return Starlette(
+        routes=web.routes,
+        middleware=[Middleware(web.SecurityHeaders), Middleware(GZipMiddleware, minimum_size=1024)],
+        exception_handlers={404: web.not_found, 405: web.method_not_allowed},
+        lifespan=lifespan,
+    )
+
+
+async def _resync(service: Service, conn: object) -> tuple[list[str], int]:
+    from .hub import Conn
+
+    assert isinstance(conn, Conn)
+    if conn.is_host:
+        return await service.host_view(conn.code, welcome=False)
+    assert conn.player_id is not None
+    return await service.player_view(conn.code, conn.player_id, None)
+
+
+def app_from_env() -> Starlette:
+    """The factory uvicorn uses (`uvicorn --factory server.app:app_from_env`)."""
+    return create_app()

@@ -1,0 +1,367 @@
+"""The sockets this process holds, and how room events reach them.
+
+Each socket gets a bounded outbox and its own writer task, so one slow phone
+never delays the room: a socket whose outbox overflows is closed (1013) and its
+client resyncs when it reconnects. A room event arrives once from the bus as an
+`Envelope` whose frames are already serialised; the same `str` objects are
+queued on every socket.
+
+Each socket remembers the room sequence number its screen reflects. An event
+it has already seen is skipped; a gap (an event lost by the bus, or a socket
+that attached while its subscription was still starting) triggers a resync of
+that socket from the store, never a guess.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import itertools
+import logging
+import secrets
+from collections import deque
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+
+from .bus.base import Bus
+from .protocol import Envelope, dumps, error
+
+log = logging.getLogger("thaw.hub")
+
+PROGRESS_INTERVAL_S = 0.1  # coalesced `answers` frames: at most ten a second per room
+LOBBY_INTERVAL_S = 0.15  # coalesced `lobby` frames during a join storm
+
+CLOSE_OVERFLOW = 1013
+CLOSE_REPLACED = 4409
+CLOSE_KICKED = 4403
+CLOSE_RESTART = 1012
+
+
+class Socket(Protocol):
+    """What the hub needs of a WebSocket (Starlette's fits)."""
+
+    async def send_text(self, data: str) -> None: ...
+
+    async def close(self, code: int = 1000, reason: str | None = None) -> None: ...
+
+
+@dataclass(slots=True)
+class _Close:
+    code: int
+    reason: str = ""
+
+
+Resync = Callable[["Conn"], Awaitable[tuple[list[str], int]]]
+"""Fetch what a socket needs to show the present: (frames, the seq they reflect)."""
+
+_ids = itertools.count(1)
+
+
+class Conn:
+    """One client socket: an outbox, a writer task, the seq its screen reflects."""
+
+    __slots__ = (
+        "_wake",
+        "_writer",
+        "closed",
+        "code",
+        "id",
+        "outbox",
+        "outbox_limit",
+        "player_id",
+        "role",
+        "seq",
+        "socket",
+        "syncing",
+    )
+
+    def __init__(self, socket: Socket, code: str, role: str, player_id: str | None = None, outbox_limit: int = 512):
+        self.socket = socket
+        self.code = code
+        self.role = role  # "host" or "player"
+        self.player_id = player_id
+        self.id = f"{secrets.token_hex(4)}{next(_ids)}"
+        self.outbox: deque[str | _Close] = deque()
+        self.outbox_limit = outbox_limit
+        self.seq = 0
+        self.syncing: list[Envelope] | None = []  # events buffered while a resync is in flight
+        self.closed = False
+        self._wake = asyncio.Event()
+        self._writer: asyncio.Task[None] | None = None
+
+    @property
+    def is_host(self) -> bool:
+        return self.role == "host"
+
+    def start(self) -> None:
+        self._writer = asyncio.create_task(self._write(), name=f"writer-{self.id}")
+
+    def send(self, frame: str) -> None:
+        if self.closed:
+            return
+        if len(self.outbox) >= self.outbox_limit:
+            log.warning("socket %s of room %s is too slow; closing it", self.id, self.code)
+            self.outbox.clear()
+            self.close(CLOSE_OVERFLOW, "too slow; reconnect to resync")
+            return
+        self.outbox.append(frame)
+        self._wake.set()
+
+    def send_many(self, frames: list[str]) -> None:
+        for frame in frames:
+            self.send(frame)
+
+    def close(self, code: int, reason: str = "") -> None:
+        """Close after what is already queued has been written."""
+        if self.closed:
+            return
+        self.outbox.append(_Close(code, reason))
+        self.closed = True
+        self._wake.set()
+
+    async def _write(self) -> None:
+        try:
+            while True:
+                await self._wake.wait()
+                self._wake.clear()
+                while self.outbox:
+                    item = self.outbox.popleft()
+                    if isinstance(item, _Close):
+                        with contextlib.suppress(Exception):
+                            await self.socket.close(item.code, item.reason)
+                        return
+                    await self.socket.send_text(item)
+        except Exception:  # the peer went away; the reader notices and detaches
+            self.closed = True
+
+    async def stop(self) -> None:
+        """End the writer once the outbox is flushed (or at once if it is stuck)."""
+        self.closed = True
+        writer = self._writer
+        if writer is None or writer.done():
+            return
+        self._wake.set()
+        try:
+            await asyncio.wait_for(asyncio.shield(writer), timeout=1.0)
+        except (TimeoutError, asyncio.CancelledError, Exception):
+            writer.cancel()
+
+
+@dataclass(slots=True)
+class _Room:
+    conns: dict[str, Conn] = field(default_factory=dict)
+    players: dict[str, list[Conn]] = field(default_factory=dict)
+    hosts: list[Conn] = field(default_factory=list)
+    progress: str | None = None
+    progress_handle: asyncio.TimerHandle | None = None
+    lobby_task: asyncio.Task[None] | None = None
+    lobby_dirty: bool = False
+    seq: int = 0  # the last room seq this process heard
+
+
+class Hub:
+    """Per-process registry of sockets by room, fed by the bus."""
+
+    def __init__(
+        self,
+        bus: Bus,
+        resync: Resync,
+        lobby_frame: Callable[[str], Awaitable[str | None]],
+    ) -> None:
+        self.bus = bus
+        self._resync = resync
+        self._lobby_frame = lobby_frame
+        self.rooms: dict[str, _Room] = {}
+        self._tasks: set[asyncio.Task[Any]] = set()
+        bus.on_resync(self.resync_all)
+
+    # -- membership ---------------------------------------------------------------
+
+    def add(self, conn: Conn) -> None:
+        room = self.rooms.get(conn.code)
+        if room is None:
+            room = self.rooms[conn.code] = _Room()
+            self.bus.subscribe(conn.code, self._listener)
+        room.conns[conn.id] = conn
+        if conn.is_host:
+            room.hosts.append(conn)
+        elif conn.player_id is not None:
+            room.players.setdefault(conn.player_id, []).append(conn)
+        conn.start()
+
+    async def remove(self, conn: Conn) -> None:
+        room = self.rooms.get(conn.code)
+        if room is not None and room.conns.pop(conn.id, None) is not None:
+            if conn.is_host:
+                room.hosts.remove(conn)
+            elif conn.player_id is not None:
+                mine = room.players.get(conn.player_id, [])
+                if conn in mine:
+                    mine.remove(conn)
+                if not mine:
+                    room.players.pop(conn.player_id, None)
+            if not room.conns:
+                self.bus.unsubscribe(conn.code, self._listener)
+                if room.progress_handle is not None:
+                    room.progress_handle.cancel()
+                del self.rooms[conn.code]
+        await conn.stop()
+
+    def count(self) -> int:
+        return sum(len(r.conns) for r in self.rooms.values())
+
+    def synced(self, conn: Conn, frames: list[str], seq: int) -> None:
+        """Send a fresh snapshot, then whatever arrived meanwhile that it does not reflect."""
+        buffered = conn.syncing or []
+        conn.syncing = None
+        conn.seq = seq
+        conn.send_many(frames)
+        for envelope in buffered:
+            self._deliver_one(conn, envelope)
+
+    # -- fan-out --------------------------------------------------------------------
+
+    def _listener(self, code: str, envelope: Envelope) -> None:
+        room = self.rooms.get(code)
+        if room is None:
+            return
+        seq = envelope.seq
+        if seq:
+            if room.seq and seq > room.seq + 1:
+                log.warning("room %s: events %d..%d lost in transit; resyncing", code, room.seq + 1, seq - 1)
+                self._resync_room(room)
+            elif not room.seq:
+                # First event since subscribing: sockets that attached before the
+                # subscription was live may have missed something.
+                for conn in room.conns.values():
+                    if conn.syncing is None and conn.seq and seq > conn.seq + 1:
+                        self.resync(conn)
+            room.seq = max(room.seq, seq)
+        if envelope.resync:
+            self._resync_room(room)
+        if envelope.frames:
+            room.progress = None  # a phase change supersedes pending progress
+            for conn in list(room.conns.values()):
+                self._deliver_one(conn, envelope)
+        elif envelope.personal:
+            for pid in envelope.personal:
+                for conn in room.players.get(pid, ()):
+                    self._deliver_one(conn, envelope)
+        if envelope.host:
+            for conn in room.hosts:
+                conn.send_many(envelope.host)
+        if envelope.progress is not None and room.hosts:
+            room.progress = envelope.progress
+            if room.progress_handle is None:
+                room.progress_handle = asyncio.get_running_loop().call_later(
+                    PROGRESS_INTERVAL_S, self._flush_progress, code
+                )
+        for pid in envelope.kick:
+            for conn in list(room.players.get(pid, ())):
+                conn.send(error("kicked", "the teacher removed you from this game"))
+                conn.close(CLOSE_KICKED, "kicked")
+        if envelope.replace is not None:
+            pid, keep = envelope.replace
+            for conn in list(room.players.get(pid, ())):
+                if conn.id != keep:
+                    conn.send(error("replaced", "this player continued on another connection"))
+                    conn.close(CLOSE_REPLACED, "replaced")
+        if envelope.lobby and room.hosts:
+            room.lobby_dirty = True
+            if room.lobby_task is None or room.lobby_task.done():
+                room.lobby_task = self._spawn(self._flush_lobby(code))
+
+    def _deliver_one(self, conn: Conn, envelope: Envelope) -> None:
+        """Queue one event's frames for one socket, unless its snapshot already shows them."""
+        if conn.syncing is not None:
+            conn.syncing.append(envelope)
+            return
+        if envelope.seq:
+            if envelope.seq <= conn.seq:
+                return
+            conn.seq = envelope.seq
+        if envelope.frames:
+            conn.send_many(envelope.frames)
+        if conn.player_id is not None and envelope.personal:
+            personal = envelope.personal.get(conn.player_id)
+            if personal:
+                conn.send_many(personal)
+
+    def _resync_room(self, room: _Room) -> None:
+        for conn in list(room.conns.values()):
+            self.resync(conn)
+
+    def _flush_progress(self, code: str) -> None:
+        room = self.rooms.get(code)
+        if room is None:
+            return
+        room.progress_handle = None
+        frame, room.progress = room.progress, None
+        if frame is not None:
+            for conn in room.hosts:
+                conn.send(frame)
+
+    async def _flush_lobby(self, code: str) -> None:
+        while True:
+            await asyncio.sleep(LOBBY_INTERVAL_S)
+            room = self.rooms.get(code)
+            if room is None or not room.lobby_dirty:
+                return
+            room.lobby_dirty = False
+            try:
+                frame = await self._lobby_frame(code)
+            except Exception:
+                log.exception("could not build the lobby of room %s", code)
+                return
+            room = self.rooms.get(code)
+            if frame is None or room is None:
+                return
+            for conn in room.hosts:
+                conn.send(frame)
+
+    # -- resync -----------------------------------------------------------------------
+
+    def resync(self, conn: Conn) -> None:
+        """Rebuild one socket's screen from the store (it may have missed events)."""
+        if conn.syncing is not None or conn.closed:
+            return
+        conn.syncing = []
+        self._spawn(self._do_resync(conn))
+
+    async def _do_resync(self, conn: Conn) -> None:
+        try:
+            frames, seq = await self._resync(conn)
+        except Exception as exc:
+            log.warning("resync of socket %s failed (%s); asking it to reconnect", conn.id, exc)
+            conn.syncing = None
+            conn.send(dumps({"type": "reconnect", "reason": "resync failed"}))
+            conn.close(CLOSE_RESTART, "resync failed")
+            return
+        self.synced(conn, frames, seq)
+
+    async def resync_all(self) -> None:
+        """After the bus lost events: every socket gets a fresh snapshot."""
+        for room in list(self.rooms.values()):
+            self._resync_room(room)
+
+    def drain(self, reason: str = "server restarting") -> None:
+        """Tell every client to reconnect (to another instance) and close."""
+        frame = dumps({"type": "reconnect", "reason": reason})
+        for room in list(self.rooms.values()):
+            for conn in list(room.conns.values()):
+                conn.send(frame)
+                conn.close(CLOSE_RESTART, reason)
+
+    def _spawn(self, coro: Awaitable[Any]) -> asyncio.Task[Any]:
+        task: asyncio.Task[Any] = asyncio.ensure_future(coro)
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+        return task
+
+    async def close(self) -> None:
+        for task in list(self._tasks):
+            task.cancel()
+        for room in list(self.rooms.values()):
+            for conn in list(room.conns.values()):
+                await self.remove(conn)

@@ -1,0 +1,27 @@
+"""What a running app holds: built in the lifespan, handed to handlers via `app.state.runtime`."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from .bus.base import Bus
+from .config import Settings
+from .domain.model import Deck
+from .hub import Hub
+from .limits import AddressLimits
+from .service import Service
+from .store.base import RoomStore
+from .timers import Timers
+
+
+@dataclass(slots=True)
+class Runtime:
+    settings: Settings
+    decks: dict[str, Deck]
+    store: RoomStore
+    bus: Bus
+    service: Service
+    hub: Hub
+    timers: Timers
+    address_limits: AddressLimits
+    draining: bool = False

@@ -1,0 +1,288 @@
+"""HTTP: pages, the JSON API and health, with security headers on every answer.
+
+Route shapes and statuses are the contract's (docs/protocol.md); bodies are
+validated here and errors are `{"error": CODE, "message": ...}`.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+from pathlib import Path
+from typing import Any
+
+import segno
+from starlette.requests import Request
+from starlette.responses import JSONResponse, PlainTextResponse, RedirectResponse, Response
+from starlette.routing import Mount, Route, WebSocketRoute
+from starlette.staticfiles import StaticFiles
+from starlette.templating import Jinja2Templates
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from . import report, ws
+from .domain.errors import GameError
+from .netaddr import client_address, public_base
+from .runtime import Runtime
+from .store.base import StoreUnavailable
+
+ROOT = Path(__file__).resolve().parent
+STATIC = ROOT.parent / "static"
+TEMPLATES = Jinja2Templates(directory=str(ROOT / "templates"))
+
+MAX_BODY_BYTES = 16 * 1024
+
+CSP = (
+    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+    "connect-src 'self'; font-src 'self'; object-src 'none'; base-uri 'none'; "
+    "form-action 'self'; frame-ancestors 'none'"
+)
+SECURITY_HEADERS = [
+    (b"content-security-policy", CSP.encode()),
+    (b"x-content-type-options", b"nosniff"),
+    (b"referrer-policy", b"same-origin"),
+    (b"x-frame-options", b"DENY"),
+    (b"cross-origin-opener-policy", b"same-origin"),
+    (b"permissions-policy", b"camera=(), microphone=(), geolocation=()"),
+]
+
+STATUS_OF = {
+    "deck_not_found": 404,
+    "room_not_found": 404,
+    "bad_option": 422,
+    "bad_body": 422,
+    "unauthorized": 401,
+    "forbidden": 403,
+    "rate_limited": 429,
+    "unavailable": 503,
+}
+
+
+class SecurityHeaders:
+    """Adds the security headers to every HTTP response (pages and API alike)."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+
+        async def send_with_headers(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                headers = list(message.get("headers", []))
+                present = {name.lower() for name, _ in headers}
+                headers += [(k, v) for k, v in SECURITY_HEADERS if k not in present]
+                message["headers"] = headers
+            await send(message)
+
+        await self.app(scope, receive, send_with_headers)
+
+
+def problem(code: str, message: str, status: int | None = None, headers: dict[str, str] | None = None) -> JSONResponse:
+    return JSONResponse({"error": code, "message": message}, status_code=status or STATUS_OF.get(code, 400),
+                        headers=headers)
+
+
+def _rt(request: Request) -> Runtime:
+    runtime: Runtime = request.app.state.runtime
+    return runtime
+
+
+# -- pages -------------------------------------------------------------------------
+
+
+async def play_page(request: Request) -> Response:
+    code = request.path_params.get("code", "")
+    if code and not ws._is_code(code):
+        return RedirectResponse("/", status_code=303)
+    return TEMPLATES.TemplateResponse(request, "play.html", {"code": code})
+
+
+async def host_page(request: Request) -> Response:
+    return TEMPLATES.TemplateResponse(request, "host.html", {})
+
+
+async def results_page(request: Request) -> Response:
+    code = request.path_params["code"]
+    if not ws._is_code(code):
+        return RedirectResponse("/host", status_code=303)
+    return TEMPLATES.TemplateResponse(request, "results.html", {"code": code})
+
+
+# -- API ---------------------------------------------------------------------------
+
+
+async def healthz(request: Request) -> Response:
+    rt = _rt(request)
+    store_ok = await rt.store.ping()
+    bus_ok = await rt.bus.ping()
+    body: dict[str, Any] = {
+        "status": "ok" if store_ok and bus_ok else "degraded",
+        "store": rt.store.kind,
+        "connections": rt.hub.count(),
+        "rooms": len(rt.hub.rooms),
+    }
+    if rt.draining:
+        body["status"] = "draining"
+        return JSONResponse(body, status_code=503)
+    if not store_ok:
+        body["problem"] = "the store is unreachable"
+    elif not bus_ok:
+        body["problem"] = "the event subscription is down"
+    return JSONResponse(body, status_code=200 if body["status"] == "ok" else 503)
+
+
+async def list_decks(request: Request) -> Response:
+    decks = _rt(request).decks
+    return JSONResponse([decks[k].summary() for k in sorted(decks)])
+
+
+async def _json_body(request: Request) -> Any:
+    content_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
+    if content_type != "application/json":
+        raise GameError("bad_body", "send the body as JSON (Content-Type: application/json)")
+    declared = request.headers.get("content-length")
+    if declared is not None and (not declared.isdigit() or int(declared) > MAX_BODY_BYTES):
+        raise GameError("bad_body", f"the body is larger than {MAX_BODY_BYTES} bytes")
+    chunks: list[bytes] = []
+    size = 0
+    async for chunk in request.stream():
+        size += len(chunk)
+        if size > MAX_BODY_BYTES:
+            raise GameError("bad_body", f"the body is larger than {MAX_BODY_BYTES} bytes")
+        chunks.append(chunk)
+    try:
+        return json.loads(b"".join(chunks))
+    except (ValueError, UnicodeDecodeError):
+        raise GameError("bad_body", "the body is not valid JSON") from None
+
+
+async def create_room(request: Request) -> Response:
+    rt = _rt(request)
+    address = client_address(request.scope, rt.settings.trust_proxy)
+    counter = rt.address_limits.rooms
+    if not counter.hit(address):
+        retry = counter.retry_after(address)
+        return problem("rate_limited", "too many games created from your network; wait a minute",
+                       headers={"Retry-After": str(retry)})
+    try:
+        body = await _json_body(request)
+        if not isinstance(body, dict):
+            raise GameError("bad_body", "the body must be a JSON object")
+        unknown = sorted(set(body) - {"deck", "options"})
+        if unknown:
+            raise GameError("bad_body", f"unknown field `{str(unknown[0])[:40]}`")
+        deck = body.get("deck")
+        if not isinstance(deck, str) or not deck:
+            raise GameError("bad_body", "`deck` must be a deck id (a string)")
+        options = rt.service.parse_options(body.get("options"))
+        if deck not in rt.decks:
+            raise GameError("deck_not_found", f"there is no deck {deck[:60]!r}")
+        code, host_token = await rt.service.create_room(deck, options)
+    except GameError as exc:
+        return problem(exc.code, exc.message)
+    except StoreUnavailable as exc:
+        return problem("unavailable", f"could not create the game: {exc}")
+    join_url = f"{public_base(request.scope, rt.settings)}/join/{code}"
+    return JSONResponse({"code": code, "host_token": host_token, "join_url": join_url}, status_code=201)
+
+
+async def room_info(request: Request) -> Response:
+    rt = _rt(request)
+    code = request.path_params["code"]
+    try:
+        info = await rt.service.info(code) if ws._is_code(code) else None
+    except StoreUnavailable:
+        return problem("unavailable", "the game's storage is unreachable right now")
+    if info is None:
+        return problem("room_not_found", f"there is no game with code {code[:6]!r}")
+    return JSONResponse({
+        "code": info["code"],
+        "phase": info["phase"],
+        "players": info["players"],
+        "title": info["title"],
+        "locked": info["locked"],
+        "generated_nicknames": info["generated_nicknames"],
+    })
+
+
+async def qr_code(request: Request) -> Response:
+    """The join link as an SVG QR code, drawn here so no third party is asked."""
+    rt = _rt(request)
+    code = request.path_params["code"]
+    if not ws._is_code(code) or not await rt.service.exists(code):
+        return problem("room_not_found", f"there is no game with code {code[:6]!r}")
+    out = io.BytesIO()
+    url = f"{public_base(request.scope, rt.settings)}/join/{code}"
+    segno.make(url, error="m").save(out, kind="svg", scale=10, border=2, dark="#0b1020", light="#ffffff",
+                                    xmldecl=False, title=f"Join game {code}")
+    return Response(out.getvalue(), media_type="image/svg+xml", headers={"Cache-Control": "no-store"})
+
+
+def _bearer(request: Request) -> str | None:
+    header = request.headers.get("authorization", "")
+    scheme, _, token = header.partition(" ")
+    if scheme.lower() != "bearer" or not token.strip():
+        return None
+    return token.strip()
+
+
+async def _host_room(request: Request) -> Any:
+    rt = _rt(request)
+    code = request.path_params["code"]
+    if not ws._is_code(code):
+        raise GameError("room_not_found", f"there is no game with code {code[:6]!r}")
+    return await rt.service.room_for_host(code, _bearer(request))
+
+
+async def results_csv(request: Request) -> Response:
+    try:
+        room = await _host_room(request)
+    except GameError as exc:
+        return problem(exc.code, exc.message)
+    except StoreUnavailable:
+        return problem("unavailable", "the game's storage is unreachable right now")
+    return PlainTextResponse(
+        report.to_csv(room),
+        media_type="text/csv; charset=utf-8",
+        headers={"Content-Disposition": f'attachment; filename="thaw-{room.code}-results.csv"',
+                 "Cache-Control": "no-store"},
+    )
+
+
+async def results_json(request: Request) -> Response:
+    try:
+        room = await _host_room(request)
+    except GameError as exc:
+        return problem(exc.code, exc.message)
+    except StoreUnavailable:
+        return problem("unavailable", "the game's storage is unreachable right now")
+    return JSONResponse(report.build(room), headers={"Cache-Control": "no-store"})
+
+
+async def not_found(request: Request, exc: Exception) -> Response:
+    if request.url.path.startswith("/api/"):
+        return problem("not_found", f"no route {request.url.path[:80]}", status=404)
+    return PlainTextResponse("Not found", status_code=404)
+
+
+async def method_not_allowed(request: Request, exc: Exception) -> Response:
+    return problem("method_not_allowed", f"{request.method} is not allowed on {request.url.path[:80]}", status=405)
+
+
+routes = [
+    Route("/", play_page),
+    Route("/join/{code}", play_page),
+    Route("/host", host_page),
+    Route("/results/{code}", results_page),
+    Route("/healthz", healthz),
+    Route("/api/decks", list_decks),
+    Route("/api/rooms", create_room, methods=["POST"]),
+    Route("/api/rooms/{code}", room_info),
+    Route("/api/rooms/{code}/qr.svg", qr_code),
+    Route("/api/rooms/{code}/results.csv", results_csv),
+    Route("/api/rooms/{code}/results", results_json),
+    WebSocketRoute("/ws/{code}", ws.endpoint),
+    Mount("/static", app=StaticFiles(directory=str(STATIC)), name="static"),
+]

@@ -1,0 +1,238 @@
+"""The WebSocket endpoint `/ws/{code}`: first message, then a read loop.
+
+Everything a socket sends is validated here or in `protocol.parse`; the use
+cases are `Service`'s, the fan-out is the `Hub`'s. A bad message gets an error
+frame and the connection stays open, except where the contract closes it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from typing import Any
+
+from starlette.websockets import WebSocket, WebSocketDisconnect, WebSocketState
+
+from .domain.errors import GameError
+from .hub import Conn, Hub
+from .limits import TokenBucket
+from .netaddr import client_address, public_base
+from .protocol import FIRST_TYPES, HOST_TYPES, MAX_FRAME_BYTES, PLAYER_TYPES, Envelope, dumps, error, parse
+from .runtime import Runtime
+from .store.base import StoreUnavailable
+
+log = logging.getLogger("thaw.ws")
+
+CLOSE_BAD_INPUT = 4400
+CLOSE_BAD_TOKEN = 4401
+CLOSE_FORBIDDEN = 4403
+CLOSE_NOT_FOUND = 4404
+CLOSE_POLICY = 1008
+CLOSE_TOO_BIG = 1009
+CLOSE_UNAVAILABLE = 1013
+
+FIRST_CLOSE = {
+    "bad_message": CLOSE_BAD_INPUT,
+    "unknown_type": CLOSE_BAD_INPUT,
+    "nickname_invalid": CLOSE_BAD_INPUT,
+    "nickname_taken": CLOSE_BAD_INPUT,
+    "bad_token": CLOSE_BAD_TOKEN,
+    "kicked": CLOSE_FORBIDDEN,
+    "room_locked": CLOSE_FORBIDDEN,
+    "room_full": CLOSE_FORBIDDEN,
+    "room_not_found": CLOSE_NOT_FOUND,
+    "rate_limited": CLOSE_POLICY,
+    "unavailable": CLOSE_UNAVAILABLE,
+}
+
+UNAVAILABLE = "the game's storage is unreachable right now; nothing was recorded, try again in a moment"
+
+
+class _Closed(Exception):
+    """The connection is over (peer left, or we closed it)."""
+
+
+def _is_code(code: str) -> bool:
+    return len(code) == 6 and code.isascii() and code.isdigit() and code[0] != "0"
+
+
+async def _reject(ws: WebSocket, code: str, message: str) -> None:
+    with contextlib.suppress(Exception):
+        await ws.send_text(error(code, message))
+        await ws.close(FIRST_CLOSE.get(code, CLOSE_BAD_INPUT), code)
+
+
+async def _receive_text(ws: WebSocket, conn: Conn | None) -> str | None:
+    """The next text frame; None for a frame answered with `bad_message` (binary)."""
+    message = await ws.receive()
+    if message["type"] == "websocket.disconnect":
+        raise _Closed
+    text = message.get("text")
+    if text is None:
+        data = message.get("bytes") or b""
+        if len(data) > MAX_FRAME_BYTES:
+            await ws.close(CLOSE_TOO_BIG, "frame too big")
+            raise _Closed
+        frame = error("bad_message", "frames are JSON text, not binary")
+        if conn is None:
+            await ws.send_text(frame)
+        else:
+            conn.send(frame)
+        return None
+    if len(text) > MAX_FRAME_BYTES or len(text.encode()) > MAX_FRAME_BYTES:
+        if conn is not None:
+            conn.close(CLOSE_TOO_BIG, "frame too big")
+        else:
+            await ws.close(CLOSE_TOO_BIG, "frame too big")
+        raise _Closed
+    return text
+
+
+async def endpoint(ws: WebSocket) -> None:
+    rt: Runtime = ws.app.state.runtime
+    code = str(ws.path_params.get("code", ""))
+    address = client_address(ws.scope, rt.settings.trust_proxy)
+    await ws.accept()
+    try:
+        await _session(ws, rt, code, address)
+    except (_Closed, WebSocketDisconnect):
+        pass
+    except StoreUnavailable:
+        await _reject(ws, "unavailable", UNAVAILABLE)
+    except Exception:
+        log.exception("socket for room %s failed", code)
+        with contextlib.suppress(Exception):
+            await ws.close(1011, "internal error")
+
+
+async def _session(ws: WebSocket, rt: Runtime, code: str, address: str) -> None:
+    limits = rt.address_limits
+    if not _is_code(code) or not await rt.service.exists(code):
+        await _room_not_found(ws, rt, address, code)
+        return
+    try:
+        text = await asyncio.wait_for(_receive_text(ws, None), rt.settings.limits.first_message_timeout_s)
+    except TimeoutError:
+        await _reject(ws, "bad_message", "say who you are first: host, join or resume")
+        return
+    if text is None:
+        await ws.close(CLOSE_BAD_INPUT, "bad_message")
+        return
+    try:
+        msg = parse(text)
+        kind = msg["type"]
+        if kind not in FIRST_TYPES:
+            raise GameError("bad_message", "the first message must be `host`, `join` or `resume`")
+        if kind == "host":
+            await rt.service.check_host(code, msg["token"])
+            await _attach(ws, rt, Conn(ws, code, "host", outbox_limit=rt.settings.limits.outbox_frames), None)
+            return
+        if kind == "join":
+            if not limits.joins.hit(address):
+                raise GameError("rate_limited", "too many joins from your network; wait a minute")
+            player, token = await rt.service.join(code, msg.get("nickname"))
+        else:
+            token = msg["token"]
+            player = await rt.service.resume(code, token)
+    except GameError as exc:
+        if exc.code == "room_not_found":
+            await _room_not_found(ws, rt, address, code)
+        else:
+            await _reject(ws, exc.code, exc.message)
+        return
+    conn = Conn(ws, code, "player", player.id, outbox_limit=rt.settings.limits.outbox_frames)
+    await _attach(ws, rt, conn, token)
+
+
+async def _room_not_found(ws: WebSocket, rt: Runtime, address: str, code: str) -> None:
+    """Answer a miss, slowly for an address that keeps guessing codes, then not at all."""
+    limits = rt.address_limits
+    if not limits.misses.hit(address):
+        await _reject(ws, "rate_limited", "too many wrong room codes from your network; wait a minute")
+        return
+    delay = limits.miss_delay(address)
+    if delay:
+        await asyncio.sleep(delay)
+    await _reject(ws, "room_not_found", f"there is no game with code {code[:6]!r}; check the code on the screen")
+
+
+async def _attach(ws: WebSocket, rt: Runtime, conn: Conn, token: str | None) -> None:
+    """Register the socket, send the present (resync), then serve its messages."""
+    hub: Hub = rt.hub
+    service = rt.service
+    code = conn.code
+    hub.add(conn)
+    try:
+        if conn.is_host:
+            frames, seq = await service.host_view(code, welcome=True, join_base=public_base(ws.scope, rt.settings))
+        else:
+            assert conn.player_id is not None
+            await service.presence(code, conn.player_id, conn.id, True)
+            await rt.store.publish(code, Envelope(replace=(conn.player_id, conn.id)))
+            frames, seq = await service.player_view(code, conn.player_id, token)
+        hub.synced(conn, frames, seq)
+        await _serve(ws, rt, conn)
+    finally:
+        await hub.remove(conn)
+        if conn.player_id is not None:
+            with contextlib.suppress(Exception):
+                await service.presence(code, conn.player_id, conn.id, False)
+        if ws.client_state is WebSocketState.CONNECTED:
+            with contextlib.suppress(Exception):
+                await ws.close()
+
+
+async def _serve(ws: WebSocket, rt: Runtime, conn: Conn) -> None:
+    limits = rt.settings.limits
+    bucket = TokenBucket(limits.messages_per_second, limits.message_burst)
+    while not conn.closed:
+        text = await _receive_text(ws, conn)
+        if not bucket.take():
+            conn.send(error("rate_limited", "too many messages; slow down"))
+            conn.close(CLOSE_POLICY, "rate_limited")
+            return
+        if text is None:
+            continue
+        try:
+            msg = parse(text)
+            await _dispatch(rt, conn, msg)
+        except GameError as exc:
+            conn.send(error(exc.code, exc.message))
+            if exc.code == "kicked":
+                conn.close(CLOSE_FORBIDDEN, "kicked")
+        except StoreUnavailable:
+            conn.send(error("unavailable", UNAVAILABLE))
+
+
+async def _dispatch(rt: Runtime, conn: Conn, msg: dict[str, Any]) -> None:
+    kind = msg["type"]
+    service = rt.service
+    if kind == "ping":
+        conn.send(dumps({"type": "pong", "t": msg.get("t") if isinstance(msg.get("t"), int | float) else None}))
+        return
+    if kind in FIRST_TYPES:
+        raise GameError("bad_message", f"this connection is already attached; `{kind}` only comes first")
+    if conn.is_host:
+        if kind in HOST_TYPES:
+            await service.host_command(conn.code, msg)
+            return
+        raise GameError("not_player", "the host cannot answer; only players can")
+    if kind in HOST_TYPES:
+        raise GameError("not_host", "only the host can do that")
+    assert conn.player_id is not None
+    if kind == "answer":
+        index = msg["index"]
+        outcome, value = await service.record_answer(conn.code, conn.player_id, index, msg["answer"])
+        conn.send(dumps({"type": "answer_ack", "index": index, "answer": value}))
+        if outcome.all_answered:
+            await service.close_question(conn.code, index)
+        return
+    if kind == "reroll":
+        nickname, left = await service.reroll(conn.code, conn.player_id)
+        conn.send(dumps({"type": "nickname", "nickname": nickname, "rerolls_left": left}))
+        return
+    raise GameError("unknown_type", f"unknown message type {kind!r}")  # pragma: no cover
+
+
+__all__ = ["PLAYER_TYPES", "endpoint"]

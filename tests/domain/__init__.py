@@ -1,0 +1,1 @@
+"""Unit tests of the pure rules (server/domain/) and of protocol.py's pure functions."""
