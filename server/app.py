@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import logging
 import secrets
+import socket
 from collections.abc import AsyncIterator
 
+import uvicorn
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
 from starlette.middleware.gzip import GZipMiddleware
@@ -23,6 +26,18 @@ from .service import Service
 from .timers import Timers
 
 log = logging.getLogger("thaw.app")
+
+RUNNING: list[Runtime] = []
+"""The runtimes of this process's apps, so a shutting-down server can drain them first."""
+
+
+async def drain_all(flush_s: float = 0.3) -> None:
+    """Tell every client of this process to reconnect elsewhere, before the sockets close."""
+    for runtime in RUNNING:
+        runtime.draining = True
+        runtime.hub.drain()
+    if RUNNING:
+        await asyncio.sleep(flush_s)
 
 
 def load_content(settings: Settings) -> dict[str, Deck]:
@@ -69,10 +84,12 @@ def create_app(settings: Settings | None = None, decks: dict[str, Deck] | None =
         )
         app.state.runtime = runtime
         timers.start()
+        RUNNING.append(runtime)
         log.info("thaw ready: %d decks, %s store, instance %s", len(decks), store.kind, owner)
         try:
             yield
         finally:
+            RUNNING.remove(runtime)
             runtime.draining = True
             hub.drain()
             await timers.close()
@@ -96,6 +113,14 @@ async def _resync(service: Service, conn: object) -> tuple[list[str], int]:
         return await service.host_view(conn.code, welcome=False)
     assert conn.player_id is not None
     return await service.player_view(conn.code, conn.player_id, None)
+
+
+class DrainingServer(uvicorn.Server):
+    """On SIGTERM, first tell clients to reconnect (to another instance), then close."""
+
+    async def shutdown(self, sockets: list[socket.socket] | None = None) -> None:
+        await drain_all()
+        await super().shutdown(sockets)
 
 
 def app_from_env() -> Starlette:

@@ -17,7 +17,27 @@ def open_backends(
     max_connections: int = 64,
     prefix: str = "quiz",
 ) -> tuple[RoomStore, Bus]:
-    if redis_url:
-        raise RuntimeError("the Redis adapters are not built yet")
-    bus = MemoryBus()
-    return MemoryStore(bus, room_ttl_ms=room_ttl_s * 1000, results_ttl_ms=results_ttl_s * 1000), bus
+    """The memory pair when `redis_url` is empty, else the Redis pair sharing one
+    client and its blocking pool (the store closes the pool; close the bus first).
+
+    Nothing connects here: callers `await store.start(); await bus.start()`.
+    """
+    if not redis_url:
+        bus = MemoryBus()
+        return MemoryStore(bus, room_ttl_ms=room_ttl_s * 1000, results_ttl_ms=results_ttl_s * 1000), bus
+
+    from redis.asyncio import Redis
+
+    from .bus.redis import RedisBus
+    from .store.redis import RedisStore, make_pool
+
+    pool = make_pool(redis_url, tls_insecure=tls_insecure, max_connections=max_connections)
+    client = Redis(connection_pool=pool)
+    store = RedisStore(
+        client,
+        prefix=prefix,
+        room_ttl_ms=room_ttl_s * 1000,
+        results_ttl_ms=results_ttl_s * 1000,
+        owns_client=True,
+    )
+    return store, RedisBus(client, prefix=prefix)

@@ -6,6 +6,7 @@ import argparse
 import os
 import sys
 from collections.abc import Sequence
+from typing import Any
 
 from .config import ConfigError, from_env
 
@@ -13,7 +14,7 @@ from .config import ConfigError, from_env
 def _serve(args: argparse.Namespace) -> int:
     import uvicorn
 
-    from .app import load_content
+    from .app import DrainingServer, load_content
     from .content import DeckError
     from .netaddr import lan_address
 
@@ -47,22 +48,27 @@ def _serve(args: argparse.Namespace) -> int:
     if settings.store_kind == "memory":
         print("  Rooms live in this process: stopping the server ends its games.")
     sys.stdout.flush()
-    uvicorn.run(
-        "server.app:app_from_env",
-        factory=True,
-        host=args.host,
-        port=args.port,
-        workers=settings.workers,
-        proxy_headers=settings.trust_proxy,
-        forwarded_allow_ips="*" if settings.trust_proxy else None,
-        ws_max_size=4096,
-        ws_ping_interval=settings.ping_interval_s,
-        ws_ping_timeout=settings.ping_interval_s,
-        ws_per_message_deflate=args.compression,
-        timeout_graceful_shutdown=20,
-        log_level=args.log_level,
-        access_log=args.access_log,
-    )
+    options: dict[str, Any] = {
+        "factory": True,
+        "host": args.host,
+        "port": args.port,
+        "workers": settings.workers,
+        "proxy_headers": settings.trust_proxy,
+        "forwarded_allow_ips": "*" if settings.trust_proxy else None,
+        "ws_max_size": 4096,
+        "ws_ping_interval": settings.ping_interval_s,
+        "ws_ping_timeout": settings.ping_interval_s,
+        "ws_per_message_deflate": args.compression,
+        "timeout_graceful_shutdown": 20,
+        "log_level": args.log_level,
+        "access_log": args.access_log,
+    }
+    if settings.workers > 1:
+        # uvicorn's supervisor runs plain servers in the workers: clients still get a
+        # 1012 close on shutdown and reconnect, only without the `reconnect` frame first.
+        uvicorn.run("server.app:app_from_env", **options)
+    else:
+        DrainingServer(uvicorn.Config("server.app:app_from_env", **options)).run()
     return 0
 
 

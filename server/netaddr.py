@@ -5,13 +5,14 @@ from __future__ import annotations
 import ipaddress
 import socket
 from functools import lru_cache
+from collections.abc import Mapping
 from typing import Any
 from urllib.parse import urlsplit
 
 from .config import Settings
 
 
-def client_address(scope: dict[str, Any], trust_proxy: bool) -> str:
+def client_address(scope: Mapping[str, Any], trust_proxy: bool) -> str:
     """The client's IP: the left-most `X-Forwarded-For` entry only when the proxy is trusted.
 
     Untrusted forwarding headers are ignored, so a client cannot dodge a limit by
@@ -21,7 +22,7 @@ def client_address(scope: dict[str, Any], trust_proxy: bool) -> str:
     if trust_proxy:
         for name, value in scope.get("headers", ()):
             if name == b"x-forwarded-for":
-                first = value.decode("latin-1").split(",")[0].strip()
+                first = str(value.decode("latin-1")).split(",")[0].strip()
                 if first:
                     return first[:64]
     client = scope.get("client")
@@ -63,7 +64,7 @@ def lan_address() -> str | None:
     return None
 
 
-def public_base(scope: dict[str, Any], settings: Settings) -> str:
+def public_base(scope: Mapping[str, Any], settings: Settings) -> str:
     """The base URL students use: THAW_PUBLIC_URL, else the address the page was
     opened at, else (for a teacher on localhost) the machine's LAN address."""
     if settings.public_url:

@@ -330,7 +330,8 @@ class Envelope:
 
     def is_empty(self) -> bool:
         return not (
-            self.frames or self.host or self.progress or self.personal or self.kick or self.replace or self.lobby or self.resync
+            self.frames or self.host or self.progress or self.personal
+            or self.kick or self.replace or self.lobby or self.resync
         )
 
     def encode(self) -> str:

@@ -347,7 +347,7 @@ class Service:
             return [dumps(with_time_left(payload, room.deadline - view.now))]
         if view.screen:
             return list(view.screen)
-        return [dumps(screen) for screen in ()] or _rebuild(room)
+        return screen_frames(room)
 
     # -- after the game -------------------------------------------------------------
 
@@ -363,6 +363,3 @@ class Service:
             raise GameError("forbidden", "that is not this room's host token")
         return room
 
-
-def _rebuild(room: Room) -> list[str]:
-    return screen_frames(room)

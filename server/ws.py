@@ -68,7 +68,7 @@ async def _receive_text(ws: WebSocket, conn: Conn | None) -> str | None:
     message = await ws.receive()
     if message["type"] == "websocket.disconnect":
         raise _Closed
-    text = message.get("text")
+    text: str | None = message.get("text")
     if text is None:
         data = message.get("bytes") or b""
         if len(data) > MAX_FRAME_BYTES:
@@ -175,7 +175,9 @@ async def _attach(ws: WebSocket, rt: Runtime, conn: Conn, token: str | None) -> 
         await _serve(ws, rt, conn)
     finally:
         await hub.remove(conn)
-        if conn.player_id is not None:
+        if conn.player_id is not None and not rt.draining:
+            # While draining, players are moving to another instance: marking them
+            # gone here could close a question early for those still answering.
             with contextlib.suppress(Exception):
                 await service.presence(code, conn.player_id, conn.id, False)
         if ws.client_state is WebSocketState.CONNECTED:

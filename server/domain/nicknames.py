@@ -81,17 +81,18 @@ _LOOKALIKES: dict[str, str] = {
 Runs = tuple[tuple[str, int], ...]
 
 
-def deny_key(text: str) -> Runs:
-    """The text as runs of canonical letters: ("B.a.d  W0rd", "BAAAD w o r d") -> b a d w o r d.
+def deny_key(text: str, digits: bool = True) -> Runs:
+    """The text as runs of canonical letters: "B.a.d  W0rd" and "BAAAD word" -> b a d w o r d.
 
     NFKC, case-fold, accents dropped (NFKD without marks), look-alikes and leetspeak
-    mapped to one letter, everything that is not a letter dropped, then repeated
-    letters collapsed into (letter, count) runs.
+    mapped to one letter (digits too, unless `digits` is false: then they are
+    dropped, so that "Badword 123" is still "badword"), everything that is not a
+    letter dropped, then repeated letters collapsed into (letter, count) runs.
     """
     folded = unicodedata.normalize("NFKD", unicodedata.normalize("NFKC", text).casefold())
     runs: list[tuple[str, int]] = []
     for ch in folded:
-        if unicodedata.category(ch).startswith("M"):
+        if unicodedata.category(ch).startswith("M") or (not digits and ch.isdigit()):
             continue
         ch = _LOOKALIKES.get(ch, ch)
         if not ch.isalpha():
@@ -136,7 +137,10 @@ class DenyList:
         return cls(tuple(whole), tuple(substrings))
 
     def hits(self, nickname: str) -> bool:
-        name = deny_key(nickname)
+        """Whether the nickname, read with digits as letters or without digits, is refused."""
+        return any(self._hits(name) for name in {deny_key(nickname), deny_key(nickname, digits=False)})
+
+    def _hits(self, name: Runs) -> bool:
         if not name:
             return False
         for entry in self.whole:

@@ -19,6 +19,7 @@ from typing import Any, Protocol
 from ..domain.model import Answer, Player, Room
 from ..protocol import Envelope
 
+
 class StoreUnavailable(Exception):
     """The store cannot be reached; the operation did not happen."""
 

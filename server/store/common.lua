@@ -1,0 +1,57 @@
+-- Shared by every room script (prepended by server/store/redis.py).
+-- KEYS: 1 meta, 2 players, 3 nicks, 4 tokens, 5 conns, 6 personal, 7.. answers:0..n-1
+-- ARGV: 1 room uid ('' = any), 2 room TTL ms, 3 results TTL ms, 4 events channel; 5.. per script.
+
+local function check_room()
+  local uid = redis.call('HGET', KEYS[1], 'uid')
+  if not uid then return 'room_not_found' end
+  if ARGV[1] ~= '' and uid ~= ARGV[1] then return 'stale' end
+  return nil
+end
+
+-- Refresh every key of the room: the results TTL once finished, else the room TTL.
+local function touch()
+  local ttl = tonumber(ARGV[2])
+  if redis.call('HGET', KEYS[1], 'phase') == 'finished' then ttl = tonumber(ARGV[3]) end
+  for i = 1, #KEYS do redis.call('PEXPIRE', KEYS[i], ttl) end
+end
+
+-- One event, one PUBLISH, numbered by the room's seq in the same atomic step.
+local function publish(body)
+  local seq = redis.call('HINCRBY', KEYS[1], 'seq', 1)
+  redis.call('PUBLISH', ARGV[4], seq .. '|' .. body)
+  return seq
+end
+
+local function now_ms()
+  local t = redis.call('TIME')
+  return tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+end
+
+-- game.all_answered: an open question, some answer, someone connected, and no
+-- connected eligible player left to wait for. The counting shortcut skips the
+-- scan while clearly more connected players than answers (+ late joiners) remain.
+local function all_answered()
+  if redis.call('HGET', KEYS[1], 'phase') ~= 'question' then return 0 end
+  local idx = tonumber(redis.call('HGET', KEYS[1], 'index'))
+  local akey = KEYS[7 + idx]
+  local answered = redis.call('HLEN', akey)
+  if answered == 0 then return 0 end
+  local conns = redis.call('HLEN', KEYS[5])
+  if conns == 0 then return 0 end
+  local late = 0
+  if redis.call('HGET', KEYS[1], 'late_index') == tostring(idx) then
+    late = tonumber(redis.call('HGET', KEYS[1], 'late_count') or '0')
+  end
+  if answered + late < conns then return 0 end
+  for _, pid in ipairs(redis.call('HKEYS', KEYS[5])) do
+    if redis.call('HEXISTS', akey, pid) == 0 then
+      local raw = redis.call('HGET', KEYS[2], pid)
+      if raw then
+        local p = cjson.decode(raw)
+        if (not p.kicked) and tonumber(p.first_index) <= idx then return 0 end
+      end
+    end
+  end
+  return 1
+end

@@ -1,0 +1,200 @@
+"""Contract tests: the same scenarios against the memory and the Redis adapters.
+
+The Redis ones need a real redis-server (REDIS_URL, default 127.0.0.1:6379). If
+it does not answer they FAIL when CI=true and skip (saying why) otherwise. Each
+Redis test uses its own key prefix and deletes its keys afterwards.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import random
+import secrets
+import sys
+from collections.abc import AsyncIterator, Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+ROOT = str(Path(__file__).resolve().parents[2])
+if ROOT not in sys.path:
+    sys.path.insert(0, ROOT)
+
+from server.backends import open_backends  # noqa: E402
+from server.bus.base import Bus  # noqa: E402
+from server.domain import game  # noqa: E402
+from server.domain.model import Question, Room, RoomOptions  # noqa: E402
+from server.protocol import Envelope  # noqa: E402
+from server.store.base import RoomStore  # noqa: E402
+from tests.domain import factories  # noqa: E402
+
+DEFAULT_REDIS_URL = "redis://127.0.0.1:6379/0"
+ROOM_TTL_S = 600
+RESULTS_TTL_S = 1800
+
+
+def _redis_answers(url: str) -> str | None:
+    """None if Redis answers PING, else why not."""
+    import redis
+
+    try:
+        client = redis.Redis.from_url(url, socket_connect_timeout=1, socket_timeout=1)
+        try:
+            client.ping()
+        finally:
+            client.close()
+    except Exception as exc:
+        return f"{type(exc).__name__}: {exc}"
+    return None
+
+
+@pytest.fixture(scope="session")
+def redis_url() -> str:
+    """A live Redis, or a failure (CI=true) / skip (elsewhere) that says why."""
+    url = os.environ.get("REDIS_URL") or DEFAULT_REDIS_URL
+    problem = _redis_answers(url)
+    if problem is not None:
+        message = f"redis-server not reachable at {url} ({problem}); start one or set REDIS_URL"
+        if os.environ.get("CI", "").lower() == "true":
+            pytest.fail(message)
+        pytest.skip(message)
+    return url
+
+
+@dataclass
+class Backend:
+    """One adapter pair under test, plus what the scenarios need to look inside."""
+
+    kind: str
+    store: RoomStore
+    bus: Bus
+    prefix: str = ""
+    url: str = ""
+    extra: list[Any] = field(default_factory=list)  # more stores/buses to close
+
+    async def subscribed(self, code: str, bus: Bus | None = None) -> None:
+        """Wait until events of `code` reach `bus` (immediate in memory)."""
+        wait = getattr(bus or self.bus, "wait_subscribed", None)
+        if wait is not None:
+            await wait(code)
+
+    def other_store(self) -> RoomStore:
+        """A second store on its own connection pool: another process, as far as Redis can tell."""
+        if self.kind == "memory":
+            return self.store
+        store, bus = open_backends(
+            self.url, prefix=self.prefix, room_ttl_s=ROOM_TTL_S, results_ttl_s=RESULTS_TTL_S, max_connections=2
+        )
+        self.extra.append(store)
+        return store
+
+    async def other_bus(self) -> Bus:
+        if self.kind == "memory":
+            return self.bus
+        store, bus = open_backends(self.url, prefix=self.prefix, max_connections=2)
+        await bus.start()
+        self.extra.extend([bus, store])
+        return bus
+
+
+async def _delete_prefix(url: str, prefix: str) -> None:
+    from redis.asyncio import Redis
+
+    client = Redis.from_url(url)
+    try:
+        keys = [key async for key in client.scan_iter(match=f"{prefix}:*", count=500)]
+        if keys:
+            await client.delete(*keys)
+    finally:
+        await client.aclose()
+
+
+@pytest.fixture(params=["memory", "redis"])
+async def backend(request: pytest.FixtureRequest) -> AsyncIterator[Backend]:
+    if request.param == "memory":
+        store, bus = open_backends(None, room_ttl_s=ROOM_TTL_S, results_ttl_s=RESULTS_TTL_S)
+        await store.start()
+        await bus.start()
+        yield Backend("memory", store, bus)
+        await bus.close()
+        await store.close()
+        return
+    url = request.getfixturevalue("redis_url")
+    prefix = f"t{secrets.token_hex(5)}"
+    store, bus = open_backends(url, prefix=prefix, room_ttl_s=ROOM_TTL_S, results_ttl_s=RESULTS_TTL_S)
+    await store.start()
+    await bus.start()
+    b = Backend("redis", store, bus, prefix=prefix, url=url)
+    try:
+        yield b
+    finally:
+        for extra in reversed(b.extra):
+            await extra.close()
+        await bus.close()
+        await store.close()
+        await _delete_prefix(url, prefix)
+
+
+@pytest.fixture
+async def redis_backend(redis_url: str) -> AsyncIterator[Backend]:
+    """Only the Redis pair, for what only Redis has (TTLs, key schema)."""
+    prefix = f"t{secrets.token_hex(5)}"
+    store, bus = open_backends(redis_url, prefix=prefix, room_ttl_s=ROOM_TTL_S, results_ttl_s=RESULTS_TTL_S)
+    await store.start()
+    await bus.start()
+    b = Backend("redis", store, bus, prefix=prefix, url=redis_url)
+    try:
+        yield b
+    finally:
+        for extra in reversed(b.extra):
+            await extra.close()
+        await bus.close()
+        await store.close()
+        await _delete_prefix(redis_url, prefix)
+
+
+# -- scenario helpers ---------------------------------------------------------------
+
+
+def new_code() -> str:
+    return str(random.randint(100_000, 999_999))
+
+
+async def make_room(store: RoomStore, *questions: Question, **options: Any) -> Room:
+    """A fresh room in the store (lobby), with a deck of `questions` (default: every kind)."""
+    now = await store.now()
+    deck = factories.deck(*(questions or factories.every_kind()))
+    for _ in range(20):
+        room = game.new_room(new_code(), deck, "host-hash", RoomOptions(**options), now, random.Random(1))
+        if await store.create(room):
+            return room
+    raise AssertionError("no free room code")
+
+
+async def transition(store: RoomStore, code: str, rule: Callable[[Room, int], Any]) -> Room:
+    """Load, apply a pure rule, commit (retrying a lost race) the way the service does."""
+    from server.protocol import screen_frames
+
+    for _ in range(20):
+        loaded = await store.load(code)
+        assert loaded is not None
+        room, now = loaded
+        version = room.version
+        rule(room, now)
+        envelope = Envelope(frames=screen_frames(room), lobby=True)
+        if await store.commit(room, version, envelope, screen_frames(room)):
+            return room
+    raise AssertionError("commit kept losing")
+
+
+async def until(check: Callable[[], bool], timeout: float = 5.0) -> None:
+    """Wait for something that arrives over the bus."""
+    loop = asyncio.get_running_loop()
+    end = loop.time() + timeout
+    while not check():
+        if loop.time() > end:
+            raise AssertionError("timed out waiting")
+        await asyncio.sleep(0.01)

@@ -1,0 +1,228 @@
+"""protocol.py's pure parts: parsing client frames, and the no-leak rule for `question`."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import pytest
+
+from server import protocol
+from server.domain import game
+from server.domain.errors import GameError
+from server.domain.model import Kind, Phase, Question, Room
+
+from . import factories as f
+
+
+def parse_error(text: str) -> str:
+    with pytest.raises(GameError) as info:
+        protocol.parse(text)
+    return info.value.code
+
+
+class TestParse:
+    @pytest.mark.parametrize("text", ["", "{", "nope", "{'type': 'join'}", '{"type":"join",}', "\x00", "[" * 100_000])
+    def test_not_json(self, text: str) -> None:
+        assert parse_error(text) == "bad_message"
+
+    @pytest.mark.parametrize("text", ["[]", '["join"]', "1", '"join"', "null", "true"])
+    def test_not_an_object(self, text: str) -> None:
+        assert parse_error(text) == "bad_message"
+
+    @pytest.mark.parametrize("text", ["{}", '{"nickname":"Ann"}', '{"type":null}', '{"type":1}', '{"type":["join"]}'])
+    def test_no_string_type(self, text: str) -> None:
+        assert parse_error(text) == "bad_message"
+
+    @pytest.mark.parametrize("kind", ["hello", "JOIN", "", "answers", "question", "x" * 1000])
+    def test_unknown_type(self, kind: str) -> None:
+        assert parse_error(json.dumps({"type": kind})) == "unknown_type"
+
+    @pytest.mark.parametrize(
+        "text",
+        [
+            '{"type":"answer","index":0,"answer":NaN}',
+            '{"type":"answer","index":0,"answer":Infinity}',
+            '{"type":"answer","index":0,"answer":-Infinity}',
+            '{"type":"answer","index":NaN,"answer":1}',
+            '{"type":"lock","locked":NaN}',
+        ],
+    )
+    def test_nan_and_infinity_are_not_json(self, text: str) -> None:
+        assert parse_error(text) == "bad_message"
+
+    def test_overflowing_float_is_not_a_number(self) -> None:
+        assert parse_error('{"type":"answer","index":0,"answer":1e400}') in ("bad_message", "invalid_answer")
+
+    @pytest.mark.parametrize(
+        "msg",
+        [
+            {"type": "host"},
+            {"type": "host", "token": 1},
+            {"type": "host", "token": None},
+            {"type": "resume"},
+            {"type": "resume", "token": ["t"]},
+            {"type": "join", "nickname": 5},
+            {"type": "join", "nickname": None},
+            {"type": "kick"},
+            {"type": "kick", "player_id": 7},
+            {"type": "lock"},
+            {"type": "lock", "locked": 1},
+            {"type": "lock", "locked": "true"},
+            {"type": "answer", "answer": 1},
+            {"type": "answer", "index": "0", "answer": 1},
+            {"type": "answer", "index": 0.0, "answer": 1},
+            {"type": "answer", "index": True, "answer": 1},
+            {"type": "answer", "index": None, "answer": 1},
+            {"type": "answer", "index": 0},
+        ],
+    )
+    def test_wrong_field_types(self, msg: dict[str, Any]) -> None:
+        assert parse_error(json.dumps(msg)) == "bad_message"
+
+    @pytest.mark.parametrize(
+        "msg",
+        [
+            {"type": "host", "token": "abc"},
+            {"type": "join", "nickname": "Ann"},
+            {"type": "resume", "token": "abc"},
+            {"type": "start"},
+            {"type": "next"},
+            {"type": "close"},
+            {"type": "end"},
+            {"type": "kick", "player_id": "p1"},
+            {"type": "lock", "locked": False},
+            {"type": "answer", "index": 0, "answer": [2, 0, 1]},
+            {"type": "answer", "index": 3, "answer": None},  # the shape is the rules' business
+            {"type": "ping"},
+            {"type": "next", "extra": {"ignored": True}},
+        ],
+    )
+    def test_valid(self, msg: dict[str, Any]) -> None:
+        assert protocol.parse(json.dumps(msg)) == msg
+
+
+# -- no leak --------------------------------------------------------------------------------
+
+SECRET_TEXTS = ("Zyxwvut Secretson", "Qwertyuiop")
+
+
+def secret_deck() -> tuple[Question, ...]:
+    return (
+        f.choice((2,)),
+        f.choice((0, 3)),
+        f.true_false(False),
+        f.order(("alpha", "bravo", "charlie", "delta", "echo", "foxtrot")),
+        f.order(("one", "two", "three")),
+        f.number(1962.5, tolerance=0.25, minimum=1900, maximum=2000, step=0.5),
+        f.number(-37.125, tolerance=3.75, minimum=-100, maximum=100, step=0.125),
+        f.text(SECRET_TEXTS),
+        f.poll(),
+    )
+
+
+def leaks(payload: dict[str, Any], room: Room) -> list[str]:
+    """Every trace of the open question's answer found in its `question` payload."""
+    q = room.question
+    assert q is not None
+    found: list[str] = []
+    text = json.dumps(payload, ensure_ascii=False)
+    for key in ("correct", "accepted", "value", "tolerance", "answer", "explanation", "distribution", "solution"):
+        if f'"{key}"' in text:
+            found.append(f"key {key}")
+    lowered = text.casefold()
+    for accepted in q.accepted:
+        if accepted.casefold() in lowered:
+            found.append(f"accepted text {accepted!r}")
+    if q.kind is Kind.NUMBER:
+        assert q.value is not None and q.tolerance is not None
+        numbers = {v for k, v in payload.items() if isinstance(v, int | float) and k not in ("min", "max", "step")}
+        numbers |= {payload["min"], payload["max"], payload["step"]}
+        if q.value not in (q.min, q.max) and q.value in numbers:
+            found.append("value")
+        if str(q.value) in text:
+            found.append("value as text")
+    if q.kind is Kind.ORDER:
+        ids = [o["id"] for o in payload["options"]]
+        texts = [o["text"] for o in payload["options"]]
+        if texts == list(q.options):
+            found.append("order texts presented in the true order")
+        layout = room.layouts[room.index]
+        assert layout is not None
+        if ids == f.order_answer(room):
+            found.append("order ids presented in the true order")
+        if sorted(ids) != list(range(len(q.options))):
+            found.append("order ids are not 0..n-1")
+    return found
+
+
+@pytest.mark.parametrize("seed", range(40))
+@pytest.mark.parametrize("shuffle", [False, True])
+def test_question_payloads_never_carry_the_answer(seed: int, shuffle: bool) -> None:
+    r = f.room(*secret_deck(), seed=seed, shuffle_options=shuffle)
+    a = f.join(r, "Ann")
+    now = 0
+    game.start(r, now)
+    while r.phase is not Phase.FINISHED:
+        if r.phase is Phase.QUESTION:
+            payload = protocol.question_payload(r)
+            assert payload["type"] == "question" and payload["index"] == r.index
+            assert leaks(payload, r) == []
+            # the same holds for the resync copy and after an answer
+            assert leaks(protocol.with_time_left(payload, 1234), r) == []
+            q = r.question
+            assert q is not None
+            if q.kind in (Kind.CHOICE, Kind.POLL):
+                game.answer(r, a, r.index, payload["options"][0]["id"], now + 1)
+            assert leaks(protocol.question_payload(r), r) == []
+            assert [frame for frame in protocol.screen_frames(r) if '"correct"' in frame] == []
+        now += 1000
+        game.advance(r, now)
+
+
+def test_the_leak_checker_catches_leaks() -> None:
+    r = f.room(f.number(1962.5, minimum=1900, maximum=2000, step=0.5))
+    game.start(r, 0)
+    assert leaks({**protocol.question_payload(r), "correct": 1}, r)
+    assert leaks({**protocol.question_payload(r), "hint": 1962.5}, r)
+    r = f.room(f.text(("Secret",)))
+    game.start(r, 0)
+    assert leaks({**protocol.question_payload(r), "prompt": "the secret"}, r)
+
+
+def test_question_payload_shape() -> None:
+    r = f.room(f.choice(), f.number(), f.order(), f.text(), f.poll(), shuffle_options=True, seed=3)
+    game.start(r, 0)
+    expected_kinds = ["choice", "number", "order", "text", "poll"]
+    for index, kind in enumerate(expected_kinds):
+        if index:
+            game.advance(r, 0)
+            game.advance(r, 0)
+            game.advance(r, 0)
+        payload = protocol.question_payload(r)
+        assert payload["kind"] == kind
+        assert payload["count"] == 5
+        assert payload["points"] in (0, 1000, 2000)
+        assert payload["time_limit_ms"] == payload["time_left_ms"] == f.T
+        if kind == "number":
+            assert (payload["min"], payload["max"], payload["step"]) == (1900, 2000, 1)
+            assert payload["options"] == []
+        elif kind == "text":
+            assert payload["options"] == []
+        else:
+            q = r.question
+            assert q is not None
+            options = payload["options"]
+            assert sorted(o["id"] for o in options) == list(range(len(q.options)))
+            assert sorted(o["text"] for o in options) == sorted(q.options)
+            if kind in ("choice", "poll"):  # ids still name the deck's options
+                assert all(q.options[o["id"]] == o["text"] for o in options)
+
+
+def test_reveal_of_order_gives_the_true_order_as_presented_ids() -> None:
+    r = f.room(f.order(("a", "b", "c", "d")), seed=5)
+    game.start(r, 0)
+    shown = {o["id"]: o["text"] for o in protocol.question_payload(r)["options"]}
+    game.close(r)
+    reveal = protocol.reveal_payload(r)
+    assert [shown[i] for i in reveal["correct"]] == ["a", "b", "c", "d"]
