@@ -132,6 +132,8 @@ class Conn:
                             await self.socket.close(item.code, item.reason)
                         return
                     await self.socket.send_text(item)
+                if self.closed:  # stop(): the outbox is flushed, nothing more will come
+                    return
         except Exception:  # the peer went away; the reader notices and detaches
             self.closed = True
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import ipaddress
 import socket
-from functools import lru_cache
 from collections.abc import Mapping
+from functools import lru_cache
 from typing import Any
 from urllib.parse import urlsplit
 

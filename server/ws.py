@@ -18,7 +18,7 @@ from .domain.errors import GameError
 from .hub import Conn, Hub
 from .limits import TokenBucket
 from .netaddr import client_address, public_base
-from .protocol import FIRST_TYPES, HOST_TYPES, MAX_FRAME_BYTES, PLAYER_TYPES, Envelope, dumps, error, parse
+from .protocol import FIRST_TYPES, HOST_TYPES, MAX_FRAME_BYTES, Envelope, dumps, error, parse
 from .runtime import Runtime
 from .store.base import StoreUnavailable
 
@@ -194,17 +194,21 @@ async def _serve(ws: WebSocket, rt: Runtime, conn: Conn) -> None:
             conn.send(error("rate_limited", "too many messages; slow down"))
             conn.close(CLOSE_POLICY, "rate_limited")
             return
-        if text is None:
-            continue
-        try:
-            msg = parse(text)
-            await _dispatch(rt, conn, msg)
-        except GameError as exc:
-            conn.send(error(exc.code, exc.message))
-            if exc.code == "kicked":
-                conn.close(CLOSE_FORBIDDEN, "kicked")
-        except StoreUnavailable:
-            conn.send(error("unavailable", UNAVAILABLE))
+        if text is not None:
+            await handle(rt, conn, text)
+
+
+async def handle(rt: Runtime, conn: Conn, text: str) -> None:
+    """One text frame from an attached socket: validate, act, answer errors on the socket."""
+    try:
+        msg = parse(text)
+        await _dispatch(rt, conn, msg)
+    except GameError as exc:
+        conn.send(error(exc.code, exc.message))
+        if exc.code == "kicked":
+            conn.close(CLOSE_FORBIDDEN, "kicked")
+    except StoreUnavailable:
+        conn.send(error("unavailable", UNAVAILABLE))
 
 
 async def _dispatch(rt: Runtime, conn: Conn, msg: dict[str, Any]) -> None:
@@ -236,5 +240,3 @@ async def _dispatch(rt: Runtime, conn: Conn, msg: dict[str, Any]) -> None:
         return
     raise GameError("unknown_type", f"unknown message type {kind!r}")  # pragma: no cover
 
-
-__all__ = ["PLAYER_TYPES", "endpoint"]

@@ -54,6 +54,7 @@ class RedisBus:
         backoff_min_s: float = 0.05,
         backoff_max_s: float = 5.0,
         health_interval_s: float = 5.0,
+        start_timeout_s: float = 5.0,
     ) -> None:
         self._client = client
         self._prefix = prefix
@@ -61,6 +62,8 @@ class RedisBus:
         self._backoff_min = backoff_min_s
         self._backoff_max = backoff_max_s
         self._health = health_interval_s
+        self._start_timeout = start_timeout_s
+        self._pubsub: PubSub | None = None
         self._listeners: dict[str, list[Listener]] = {}
         self._resync: list[ResyncCallback] = []
         self._ops: asyncio.Queue[tuple[bool, str]] = asyncio.Queue()
@@ -83,7 +86,7 @@ class RedisBus:
         if self._task is None:
             self._task = asyncio.create_task(self._run(), name="redis-bus-reader")
             with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._live.wait(), timeout=5.0)
+                await asyncio.wait_for(self._live.wait(), timeout=self._start_timeout)
 
     async def close(self) -> None:
         self._closing = True
@@ -133,6 +136,15 @@ class RedisBus:
         self._waiters.setdefault(channel, []).append(fut)
         await asyncio.wait_for(fut, timeout)
 
+    def pubsub_address(self) -> str | None:
+        """`host:port` of our end of the pub/sub connection, as CLIENT LIST shows it."""
+        conn = self._pubsub.connection if self._pubsub is not None else None
+        writer = getattr(conn, "_writer", None)
+        if writer is None:
+            return None
+        host, port = writer.get_extra_info("sockname")[:2]
+        return f"{host}:{port}"
+
     # -- the reader -------------------------------------------------------------------
 
     async def _run(self) -> None:
@@ -151,6 +163,7 @@ class RedisBus:
                 assert pubsub.connection is not None
                 pubsub.connection.register_connect_callback(self._reconnected)
                 self.connections += 1
+                self._pubsub = pubsub
                 commander = asyncio.create_task(self._command(pubsub), name="redis-bus-commands")
                 await self._pump(pubsub, {self._control, *wanted}, resync=not first)
                 first = False
@@ -162,6 +175,7 @@ class RedisBus:
                 if self._live.is_set():
                     first = False
             finally:
+                self._pubsub = None
                 self._live.clear()
                 self._confirmed.clear()
                 if commander is not None:

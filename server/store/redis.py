@@ -21,7 +21,7 @@ import json
 import logging
 import secrets
 from collections import OrderedDict
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from importlib import resources
@@ -310,11 +310,17 @@ class RedisStore:
         self._remember(static)
         return static
 
-    async def _run(self, name: str, code: str, args: Sequence[str | int]) -> list[Any] | None:
+    async def _run(
+        self,
+        name: str,
+        code: str,
+        args: Sequence[str | int] | Callable[[_Static], Sequence[str | int]],
+    ) -> list[Any] | None:
         """Run a room script with the common arguments; None if the room is gone.
 
-        A 'stale' answer means the cached uid belongs to an earlier room with this
-        code: forget it and try once more."""
+        `args` may be built from the room's static parts (the answer's grading).
+        A 'stale' reply means the cached uid belongs to an earlier room with this
+        code: forget it, rebuild the arguments and try once more."""
         for _ in range(2):
             static = await self._static(code)
             if static is None:
@@ -322,8 +328,9 @@ class RedisStore:
             keys = self._keys(code, static.count)
             channel = room_channel(self.prefix, code)
             common: list[str | int] = [static.uid, self.room_ttl_ms, self.results_ttl_ms, channel]
+            specific = args(static) if callable(args) else args
             with unavailable():
-                result: list[Any] = await self._scripts[name](keys=keys, args=[*common, *args])
+                result: list[Any] = await self._scripts[name](keys=keys, args=[*common, *specific])
             if result[0] == 0 and result[1] == "stale":
                 self._forget(code)
                 continue
@@ -518,34 +525,38 @@ class RedisStore:
         _raise_refusal(result, "rename")
 
     async def answer(self, code: str, player_id: str, index: int, value: Any) -> AnswerOutcome:
-        static = await self._static(code)
-        if static is None:
-            raise GameError("room_not_found", f"no room {code}")
-        invalid: GameError | None = None
-        canonical: Any = None
-        correct: bool | None = None
-        time_limit = 0
-        if 0 <= index < static.count:
-            question = static.deck.questions[index]
-            layout = static.layouts[index]
-            time_limit = question.time_limit_ms
-            try:
-                canonical = grading.validate(question, layout, value)
-                correct = grading.grade(question, layout, canonical)
-            except GameError as exc:
-                invalid = exc
-        else:
-            invalid = GameError("invalid_answer", "no such question")
-        # With an invalid value the script only checks, so that the errors come
-        # in the same order as game.check_answer (phase before shape).
-        correct_json = "null" if correct is None else ("true" if correct else "false")
-        args: list[str | int] = [player_id, index, dumps(canonical), correct_json, time_limit, "1" if invalid else "0"]
-        result = await self._run("answer", code, args)
+        if not isinstance(index, int) or isinstance(index, bool):
+            raise GameError("bad_message", "`index` must be an integer")
+        invalid: list[GameError] = []
+
+        def graded(static: _Static) -> list[str | int]:
+            """Validate and grade in Python (the deck never changes); with an invalid
+            value the script only checks, so that errors come in the order of
+            game.check_answer (phase and question before shape)."""
+            invalid.clear()
+            canonical: Any = None
+            correct: bool | None = None
+            time_limit = 0
+            if 0 <= index < static.count:
+                question = static.deck.questions[index]
+                layout = static.layouts[index]
+                time_limit = question.time_limit_ms
+                try:
+                    canonical = grading.validate(question, layout, value)
+                    correct = grading.grade(question, layout, canonical)
+                except GameError as exc:
+                    invalid.append(exc)
+            else:
+                invalid.append(GameError("invalid_answer", "no such question"))
+            correct_json = "null" if correct is None else ("true" if correct else "false")
+            return [player_id, index, dumps(canonical), correct_json, time_limit, "1" if invalid else "0"]
+
+        result = await self._run("answer", code, graded)
         if result is None:
             raise GameError("room_not_found", f"no room {code}")
         _raise_refusal(result, "answer")
-        if invalid is not None:
-            raise invalid
+        if invalid:
+            raise invalid[0]
         return AnswerOutcome(answered=int(result[2]), all_answered=bool(result[3]))
 
     async def player_by_token(self, code: str, token_hash: str) -> Player | None:

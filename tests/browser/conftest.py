@@ -12,6 +12,7 @@ import shutil
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 import pytest
 from playwright.sync_api import Browser, BrowserContext, Locator, Page, expect
@@ -32,6 +33,108 @@ CHROMIUM_ARGS = [
     # Chromium resolves Google hosts at start-up; keep every lookup local.
     "--host-resolver-rules=MAP * ~NOTFOUND , EXCLUDE localhost , EXCLUDE 127.0.0.1",
 ]
+
+# Only the app itself may be asked for anything: no CDN, no fonts, no analytics.
+LOCAL_HOSTS = {"127.0.0.1", "localhost"}
+
+# Every page reports Content-Security-Policy refusals as console errors (which
+# the Ui fixture fails on). Init scripts are injected by the browser, not the
+# page, so the policy does not block this one.
+CSP_WATCH = """
+document.addEventListener("securitypolicyviolation", (e) => {
+  console.error(`CSP violation: ${e.violatedDirective} blocked ${e.blockedURI || "inline"}`);
+});
+"""
+
+# What every screen must satisfy, measured in the page: no sideways scrolling,
+# text of at least 16 px, WCAG AA contrast for every visible piece of text
+# (4.5:1, or 3:1 for large text), a name for every control, and — with
+# prefers-reduced-motion — no animation that actually moves.
+AUDIT = """
+() => {
+  const problems = [];
+  const rgba = (s) => {
+    const m = s.match(/rgba?\\(([^)]+)\\)/);
+    if (!m) return [0, 0, 0, 0];
+    const p = m[1].split(/[ ,\\/]+/).filter(Boolean).map(Number);
+    return [p[0], p[1], p[2], p.length > 3 ? p[3] : 1];
+  };
+  const over = (top, under) => {
+    const a = top[3];
+    return [0, 1, 2].map((i) => top[i] * a + under[i] * (1 - a)).concat([1]);
+  };
+  const lum = (c) => {
+    const [r, g, b] = c.slice(0, 3).map((v) => {
+      v /= 255;
+      return v <= 0.03928 ? v / 12.92 : ((v + 0.055) / 1.055) ** 2.4;
+    });
+    return 0.2126 * r + 0.7152 * g + 0.0722 * b;
+  };
+  const ratio = (a, b) => {
+    const [hi, lo] = [lum(a), lum(b)].sort((x, y) => y - x);
+    return (hi + 0.05) / (lo + 0.05);
+  };
+  const page = rgba(getComputedStyle(document.body).backgroundColor);
+  const background = (el) => {
+    const layers = [];
+    for (let e = el; e && e !== document.documentElement; e = e.parentElement) {
+      const c = rgba(getComputedStyle(e).backgroundColor);
+      if (c[3] > 0) layers.push(c);
+      if (c[3] >= 1) break;
+    }
+    let colour = page;
+    for (const layer of layers.reverse()) colour = over(layer, colour);
+    return colour;
+  };
+  const opacity = (el) => {
+    let o = 1;
+    for (let e = el; e; e = e.parentElement) o *= Number(getComputedStyle(e).opacity);
+    return o;
+  };
+  const visible = (el) => {
+    if (el.closest(".visually-hidden, [hidden], [aria-hidden=true]")) return false;
+    const r = el.getBoundingClientRect();
+    return r.width > 1 && r.height > 1 && getComputedStyle(el).visibility !== "hidden";
+  };
+  const width = document.documentElement.clientWidth;
+  if (document.documentElement.scrollWidth > width + 1) {
+    problems.push(`page is ${document.documentElement.scrollWidth}px wide in a ${width}px viewport`);
+  }
+  const walker = document.createTreeWalker(document.body, NodeFilter.SHOW_TEXT);
+  const seen = new Set();
+  for (let node = walker.nextNode(); node; node = walker.nextNode()) {
+    const el = node.parentElement;
+    if (!el || seen.has(el) || !node.textContent.trim()) continue;
+    seen.add(el);
+    if (!visible(el) || el.closest("script, style, noscript, svg")) continue;
+    const style = getComputedStyle(el);
+    const size = parseFloat(style.fontSize);
+    const label = `"${node.textContent.trim().slice(0, 30)}" (${el.tagName.toLowerCase()}.${el.className})`;
+    if (size < 16 && !(el.tagName === "KBD" && size >= 14)) problems.push(`${label}: ${size}px text`);
+    if (el.closest(":disabled")) continue; // inactive controls are exempt from contrast
+    const bg = background(el);
+    const fg = rgba(style.color);
+    fg[3] *= opacity(el);
+    const r = ratio(over(fg, bg), bg);
+    const bold = Number(style.fontWeight) >= 700;
+    const large = size >= 24 || (bold && size >= 18.66);
+    if (r < (large ? 3 : 4.5)) problems.push(`${label}: contrast ${r.toFixed(2)}`);
+  }
+  for (const el of document.querySelectorAll("button, input, select, textarea, a[href]")) {
+    if (!visible(el) || el.type === "hidden") continue;
+    const name = el.getAttribute("aria-label") || el.getAttribute("aria-labelledby")
+      || (el.labels && el.labels.length) || el.textContent.trim() || el.getAttribute("title");
+    if (!name) problems.push(`${el.tagName.toLowerCase()}#${el.id}.${el.className} has no accessible name`);
+  }
+  if (matchMedia("(prefers-reduced-motion: reduce)").matches) {
+    for (const a of document.getAnimations()) {
+      const t = a.effect && a.effect.getComputedTiming();
+      if (t && (t.duration > 1 || t.iterations > 1)) problems.push(`animation ${a.animationName || a.id} still runs`);
+    }
+  }
+  return problems;
+}
+"""
 
 PHONE = {"viewport": {"width": 390, "height": 844}, "is_mobile": True, "has_touch": True, "device_scale_factor": 1}
 PROJECTOR = {"viewport": {"width": 1920, "height": 1080}, "device_scale_factor": 1}
@@ -97,6 +200,7 @@ class Ui:
         self.screenshots = screenshots
         self.problems: list[str] = []
         self.contexts: list[BrowserContext] = []
+        self.requests: list[str] = []
 
     def page(self, kind: dict[str, Any]) -> Page:
         """A new tab in its own context (tabs sharing a context run much slower here)."""
@@ -111,8 +215,12 @@ class Ui:
         return self.page(PHONE)
 
     def watch(self, page: Page) -> Page:
-        """Record script errors, CSP refusals and any alert() (an XSS would fire one)."""
+        """Record script errors, CSP refusals, any alert() (an XSS would fire one)
+        and any request that would leave this machine."""
+        page.add_init_script(CSP_WATCH)
         page.on("pageerror", lambda e: self.problems.append(f"{page.url}: {e}"))
+        page.on("request", lambda r: self.request(r.url))
+        page.on("websocket", lambda ws: self.request(ws.url))
         page.on(
             "console",
             lambda m: (
@@ -129,9 +237,30 @@ class Ui:
         page.on("dialog", dialog)
         return page
 
+    def request(self, url: str) -> None:
+        self.requests.append(url)
+        parts = urlsplit(url)
+        if parts.scheme in ("data", "blob", "about"):
+            return
+        if parts.hostname not in LOCAL_HOSTS:
+            self.problems.append(f"request to a third party: {url}")
+
     def close(self) -> None:
         for context in self.contexts:
             context.close()
+
+    def audit(self, page: Page, where: str, width: int | None = None) -> None:
+        """Readable, contrasted, named, still: see AUDIT. `width` checks the page
+        at that viewport width (e.g. a 360 px phone), then puts the size back."""
+        size = page.viewport_size
+        if width is not None and size is not None:
+            page.set_viewport_size({"width": width, "height": 740})
+        try:
+            found = page.evaluate(AUDIT)
+        finally:
+            if width is not None and size is not None:
+                page.set_viewport_size(size)
+        assert found == [], f"{where}: {found}"
 
     @staticmethod
     def screen(page: Page, name: str) -> None:
@@ -175,6 +304,7 @@ def ui(browser: Browser, server_url: str, screenshots: Path) -> Iterator[Ui]:
     helper = Ui(browser, server_url, screenshots)
     try:
         yield helper
+        assert helper.requests, "the request recorder saw nothing"
         assert helper.problems == [], helper.problems
     finally:
         helper.close()

@@ -2,7 +2,10 @@
 
 What each screen shows at each step, hostile nicknames and deck text shown as
 text, reloads (player and host) that land back on the present, keyboard control
-of the host, CSV download and the results page.
+of the host, a dropped connection that heals itself, CSV download and the
+results page. Every screen is audited (see `Ui.audit`): readable on a 360 px
+phone and on the projector, AA contrast, named controls, no motion with
+prefers-reduced-motion; no request leaves 127.0.0.1 and the CSP refuses nothing.
 """
 
 from __future__ import annotations
@@ -25,17 +28,41 @@ def test_whole_game(ui) -> None:  # type: ignore[no-untyped-def]
     screen, option = ui.screen, ui.option
     host = ui.projector()
     anna, xss, boris = ui.phone(), ui.phone(), ui.phone()
+
+    def audit(where: str) -> None:
+        """The projector as it is; a phone squeezed to 360 px."""
+        ui.audit(host, f"host {where}")
+        ui.audit(xss, f"phone {where}", width=360)
+
+    # Boris's WebSocket goes through a tap the test can cut, as a flaky
+    # classroom network would; `hold` keeps the next one from reaching the server.
+    boris_sockets: list = []
+    hold = {"on": False}
+
+    def tap(ws) -> None:  # type: ignore[no-untyped-def]
+        if not hold["on"]:
+            ws.connect_to_server()
+        boris_sockets.append(ws)
+
+    boris.route_web_socket(re.compile(r"/ws/\d+$"), tap)
+
     # -- setup and lobby ------------------------------------------------------
-    host.goto(f"{server_url}/host")
+    response = host.goto(f"{server_url}/host")
+    assert response is not None
+    csp = response.headers["content-security-policy"]
+    assert "script-src 'self';" in csp and "style-src 'self';" in csp and "unsafe" not in csp, csp
     expect(host.locator(".deck-title", has_text="Every kind <b>of</b> question")).to_be_visible()
     ui.shot(host, "host-0-setup")
     code = ui.create_room(host, DECK)
     expect(host.locator(".lobby-qr img")).to_have_attribute("src", f"/api/rooms/{code}/qr.svg")
+    assert host.locator(".lobby-qr img").evaluate("img => img.complete && img.naturalWidth > 0"), "QR code shown"
     expect(host.locator(".lobby-link")).to_contain_text(f"/join/{code}")
     expect(host.locator("#start")).to_be_disabled()
 
     ui.join(anna, code, "Anna")
     ui.shot(anna, "phone-1-lobby")
+    expect(host.locator(".player-name")).to_have_text(["Anna"])
+    expect(host.locator("#live")).to_have_text("Anna joined")
     ui.join(xss, code, XSS)
     # Boris types the code on the start page.
     boris.goto(f"{server_url}/")
@@ -51,6 +78,7 @@ def test_whole_game(ui) -> None:  # type: ignore[no-untyped-def]
     expect(host.locator(".player-name")).to_have_text(["Anna", XSS, "Boris"])
     expect(xss.locator(".me-nick")).to_have_text(XSS)
     ui.shot(host, "host-1-lobby")
+    audit("lobby")
 
     # -- Q1 choice: host starts with the keyboard; a player reloads mid-question --
     host.keyboard.press("Space")
@@ -63,8 +91,15 @@ def test_whole_game(ui) -> None:  # type: ignore[no-untyped-def]
         expect(phone.locator(".answer-btn")).to_have_count(4)
     expect(anna.get_by_role("button", name="A: Paris", exact=True)).to_be_visible()
     expect(anna.get_by_role("button", name=f"D: {PAYLOAD}", exact=True)).to_be_visible()
+    # The timer is spoken once at the start (not every tick); the question too.
+    expect(anna.locator("#timer-live")).to_have_text(re.compile(r"^(60|59|58) seconds left$"))
+    expect(anna.locator("#live")).to_contain_text("Question 1 of 7")
+    # The countdown follows the server: a second later it shows a second less.
+    first = int(host.locator(".timer-number").inner_text())
+    expect(host.locator(".timer-number")).to_have_text(str(first - 1))
     ui.shot(host, "host-2-question-choice")
     ui.shot(anna, "phone-2-question-choice")
+    audit("question (choice)")
 
     option(anna, "Paris").tap()
     screen(anna, "locked")
@@ -72,9 +107,14 @@ def test_whole_game(ui) -> None:  # type: ignore[no-untyped-def]
     expect(host.locator("#answered-num")).to_have_text("1")
     expect(host.locator("#answered-caption")).to_have_text("of 3 answered")
     ui.shot(anna, "phone-3-locked")
+    ui.audit(anna, "phone locked", width=360)
 
+    # A reload mid-question: the same player, back on the open question, with
+    # the countdown where the server says it is (not back at 60).
     boris.reload()
     screen(boris, "question")
+    expect(boris.locator(".me-nick")).to_have_text("Boris")
+    expect(boris.locator(".timer-number")).not_to_have_text("60")
     expect(boris.locator(".answer-btn")).to_have_count(4)
     option(boris, "Paris").tap()
     option(xss, "Lyon").tap()
@@ -83,6 +123,7 @@ def test_whole_game(ui) -> None:  # type: ignore[no-untyped-def]
     expect(host.locator(".bar-count")).to_have_text(["2", "1", "0", "0"])
     expect(host.locator(".tile.is-correct .opt-text")).to_have_text(["Paris"])
     expect(host.locator(".explanation")).to_contain_text("Paris has been the capital")
+    expect(host.locator(".tile.is-correct .mark")).to_have_attribute("aria-label", "correct")
     ui.shot(host, "host-3-reveal-choice")
     screen(anna, "result")
     expect(anna.locator(".result h1")).to_have_text("Correct!")
@@ -93,8 +134,11 @@ def test_whole_game(ui) -> None:  # type: ignore[no-untyped-def]
     expect(xss.locator(".correct-block")).to_contain_text("Paris")
     expect(boris.locator(".result-rank")).to_contain_text("2nd place")
     expect(boris.locator(".result-rank")).to_contain_text("behind Anna")
+    expect(anna.locator("#live")).to_contain_text("Correct!")
+    expect(xss.locator("#live")).to_contain_text("Not quite")
     ui.shot(anna, "phone-4-result-correct")
     ui.shot(xss, "phone-4-result-wrong")
+    audit("reveal and result")
 
     host.keyboard.press("Enter")
     screen(host, "scoreboard")
@@ -102,6 +146,7 @@ def test_whole_game(ui) -> None:  # type: ignore[no-untyped-def]
     expect(host.locator(".sb-delta").first).to_have_text(re.compile(r"^\+\d"))
     screen(anna, "scoreboard")
     ui.shot(host, "host-4-scoreboard")
+    audit("scoreboard")
 
     # -- Q2 choice with several right answers; a reload after answering ---------
     host.keyboard.press("Enter")
@@ -109,6 +154,7 @@ def test_whole_game(ui) -> None:  # type: ignore[no-untyped-def]
     for phone in (anna, xss, boris):
         expect(phone.locator(".q-hint")).to_have_text("More than one answer is right — pick any one.")
     ui.shot(xss, "phone-2-question-multi")
+    ui.audit(xss, "phone question (multi)", width=360)
     option(anna, "3").tap()
     screen(anna, "locked")
     anna.reload()
@@ -157,6 +203,7 @@ def test_whole_game(ui) -> None:  # type: ignore[no-untyped-def]
     option(anna, "Four").tap()
     expect(pool).to_be_hidden()
     expect(anna.locator(".order-picked .opt-text")).to_have_text(["One", "Two", "Three", "Four"])
+    ui.audit(anna, "phone order, all placed", width=360)
     anna.get_by_role("button", name="Submit order").tap()
     screen(anna, "locked")
 
@@ -175,13 +222,32 @@ def test_whole_game(ui) -> None:  # type: ignore[no-untyped-def]
     expect(host.locator(".bar-count")).to_have_text(["2", "1"])
     expect(host.locator(".order-answer .opt-text")).to_have_text(["One", "Two", "Three", "Four"])
     ui.shot(host, "host-3-reveal-order")
+    ui.audit(host, "host reveal (order)")
     expect(xss.locator(".result h1")).to_have_text("Not quite")
     host.keyboard.press("Space")
     screen(host, "scoreboard")
 
-    # -- Q5 number: the slider works from the keyboard ----------------------------
+    # -- Q5 number: the slider works from the keyboard; Boris's network drops -----
     host.keyboard.press("Space")
     screen(host, "question")
+    screen(boris, "question")
+    score = boris.locator(".me-score").inner_text()
+    sockets = len(boris_sockets)
+    hold["on"] = True
+    boris_sockets[-1].close(code=1001, reason="network dropped")
+    expect(boris.locator("#status")).to_have_text("Connection lost — reconnecting…")
+    for _ in range(100):  # the page tries again after its backoff; the tap holds that one
+        if len(boris_sockets) > sockets:
+            break
+        boris.wait_for_timeout(50)
+    assert len(boris_sockets) > sockets, "Boris's page tried to reconnect"
+    expect(boris.locator("#status")).to_be_visible()  # not welcomed yet: still reconnecting
+    hold["on"] = False
+    boris_sockets[-1].close(code=1001, reason="still no network")
+    expect(boris.locator("#status")).to_be_hidden()
+    screen(boris, "question")
+    expect(boris.locator(".me-score")).to_have_text(score)
+    ui.audit(xss, "phone question (number)", width=360)
     expect(host.locator(".q-range")).to_contain_text("0")
     expect(host.locator(".q-range")).to_contain_text("20")
     for phone in (anna, boris):
@@ -200,6 +266,7 @@ def test_whole_game(ui) -> None:  # type: ignore[no-untyped-def]
     screen(host, "reveal")
     expect(host.locator(".answer-big")).to_have_text("8")
     ui.shot(host, "host-3-reveal-number")
+    ui.audit(host, "host reveal (number)")
     host.keyboard.press("Space")
     screen(host, "scoreboard")
 
@@ -210,6 +277,7 @@ def test_whole_game(ui) -> None:  # type: ignore[no-untyped-def]
         phone.locator("#text-answer").fill(words)
         if phone is anna:
             ui.shot(anna, "phone-2-question-text")
+            ui.audit(anna, "phone question (text)", width=360)
         phone.locator("#text-answer").press("Enter")
     screen(host, "reveal")
     expect(host.locator(".answer-big")).to_have_text("blue / sky blue")
@@ -224,10 +292,17 @@ def test_whole_game(ui) -> None:  # type: ignore[no-untyped-def]
     expect(anna.locator(".q-hint")).to_contain_text("No wrong answers")
     option(anna, "Yes").tap()
     option(xss, "Yes").tap()
-    option(boris, "No").tap()
+    # Boris answers from the keyboard.
+    option(boris, "Yes").focus()
+    boris.keyboard.press("Tab")
+    boris.keyboard.press("Tab")
+    expect(option(boris, "No")).to_be_focused()
+    boris.keyboard.press("Enter")
+    screen(boris, "locked")
     screen(host, "reveal")
     expect(host.locator(".bar-count")).to_have_text(["2", "0", "1"])
     ui.shot(host, "host-3-reveal-poll")
+    ui.audit(host, "host reveal (poll)")
     expect(anna.locator(".result h1")).to_have_text("Thanks for voting!")
     host.keyboard.press("Space")
     screen(host, "scoreboard")
@@ -244,6 +319,7 @@ def test_whole_game(ui) -> None:  # type: ignore[no-untyped-def]
     expect(xss.locator("h1")).to_have_text("You finished 3rd")
     expect(xss.locator(".mini-podium")).to_contain_text(XSS)
     ui.shot(anna, "phone-5-finished")
+    audit("finished")
 
     # -- CSV and the results page --------------------------------------------------
     with host.expect_download() as download:
@@ -257,10 +333,23 @@ def test_whole_game(ui) -> None:  # type: ignore[no-untyped-def]
     results = ui.watch(opened.value)
     expect(results).to_have_url(f"{server_url}/results/{code}")
     expect(results.locator(".table-players .name")).to_have_text(["Anna", "Boris", XSS])
-    expect(results.locator(".table-questions tbody tr")).to_have_count(7)
-    expect(results.locator(".hardest li").first).to_be_visible()
+    # correct counts out of the six scored questions (the poll is not scored)
+    expect(results.locator(".table-players tbody tr td:nth-child(3)")).to_have_text(["6 / 6", "6 / 6", "1 / 6"])
+    expect(results.locator(".table-players tbody tr").first).to_contain_text("8,")
+    rows = results.locator(".table-questions tbody tr")
+    expect(rows).to_have_count(7)
+    # Q1: 2 of 3 right, Lyon the wrong answer chosen most, an average time
+    expect(rows.nth(0).locator("td").nth(2)).to_have_text(re.compile(r"67%$"))
+    expect(rows.nth(0).locator("td").nth(3)).to_have_text(re.compile(r"^\d+\.\d s$"))
+    expect(rows.nth(0).locator("td").nth(4)).to_have_text("Lyon (1)")
+    expect(rows.nth(2).locator("td").nth(2)).to_have_text(re.compile(r"100%$"))
+    expect(rows.nth(6).locator("td").nth(4)).to_have_text("—")  # a poll has no wrong answer
+    expect(results.locator(".hardest li")).to_have_count(3)
+    expect(results.locator(".hardest li").first).to_contain_text("Which city is the capital of France?")
+    expect(results.locator(".hardest li").first).to_contain_text("most said “Lyon”")
     results.set_viewport_size({"width": 1280, "height": 1000})
     results.screenshot(path=str(ui.screenshots / "results.png"), full_page=True)
+    ui.audit(results, "results page")
 
     for page in (host, anna, xss, boris, results):
         expect(page.locator("img[src='x'], main b")).to_have_count(0)

@@ -85,7 +85,7 @@ class Backend:
         """A second store on its own connection pool: another process, as far as Redis can tell."""
         if self.kind == "memory":
             return self.store
-        store, bus = open_backends(
+        store, _bus = open_backends(
             self.url, prefix=self.prefix, room_ttl_s=ROOM_TTL_S, results_ttl_s=RESULTS_TTL_S, max_connections=2
         )
         self.extra.append(store)

@@ -1,0 +1,531 @@
+"""The RoomStore contract: every scenario runs against memory and Redis."""
+
+from __future__ import annotations
+
+import asyncio
+import copy
+import random
+from typing import Any
+
+import pytest
+
+from server.domain import game, nicknames
+from server.domain.errors import GameError
+from server.domain.model import Phase, Player
+from server.protocol import Envelope, dumps, screen_frames
+from server.store.base import RoomStore
+from tests.contract.conftest import RESULTS_TTL_S, ROOM_TTL_S, Backend, make_room, transition, until
+from tests.domain import factories
+from tests.domain.factories import T
+
+
+async def join(store: RoomStore, code: str, nickname: str, pid: str | None = None) -> Player:
+    pid = pid or f"p-{nickname.lower()}"
+    player = Player(id=pid, nickname=nickname, token_hash=f"hash-{pid}", joined=-1)
+    await store.join(code, player, nicknames.fold(nickname))
+    return player
+
+
+async def joined(store: RoomStore, code: str, *names: str, connect: bool = True) -> list[str]:
+    ids = []
+    for name in names:
+        player = await join(store, code, name)
+        if connect:
+            await store.set_presence(code, player.id, f"conn-{player.id}", True)
+        ids.append(player.id)
+    return ids
+
+
+async def start(store: RoomStore, code: str, opened_ago_ms: int = 0) -> Any:
+    """Open question 0, as if `opened_ago_ms` ago on the store's clock."""
+    return await transition(store, code, lambda room, now: game.start(room, now - opened_ago_ms))
+
+
+async def refused(code: str, coro: Any) -> None:
+    with pytest.raises(GameError) as info:
+        await coro
+    assert info.value.code == code, info.value
+
+
+# -- rooms ------------------------------------------------------------------------------
+
+
+async def test_create_then_load_gives_back_the_room(backend: Backend) -> None:
+    store = backend.store
+    room = await make_room(store, streak_bonus=False, max_players=30)
+    loaded = await store.load(room.code)
+    assert loaded is not None
+    back, now = loaded
+    assert now >= room.created_at
+    assert back.code == room.code
+    assert back.deck == room.deck
+    assert back.layouts == room.layouts
+    assert back.options == room.options
+    assert back.host_token_hash == "host-hash"
+    assert (back.phase, back.index, back.version, back.players) == (Phase.LOBBY, -1, 0, {})
+    assert await store.exists(room.code)
+    assert not await store.exists("999999") or room.code == "999999"
+    assert await store.load("000000") is None
+    info = await store.info(room.code)
+    assert info is not None
+    assert (info["phase"], info["players"], info["deck"], info["locked"]) == ("lobby", 0, "test-deck", False)
+
+
+async def test_create_refuses_a_code_in_use(backend: Backend) -> None:
+    room = await make_room(backend.store)
+    assert await backend.store.create(room) is False
+
+
+async def test_commit_is_compare_and_set_and_one_of_two_racers_wins(backend: Backend) -> None:
+    store = backend.store
+    other = backend.other_store()
+    room = await make_room(store)
+    first = await store.load(room.code)
+    second = await other.load(room.code)
+    assert first is not None and second is not None
+    # two processes hold two copies (the memory store hands out its live room)
+    a, now = copy.deepcopy(first)
+    b, _ = copy.deepcopy(second)
+    game.lock(a, True)
+    game.start(b, now)
+    results = await asyncio.gather(
+        store.commit(a, 0, Envelope(lobby=True), None),
+        other.commit(b, 0, Envelope(frames=screen_frames(b)), screen_frames(b)),
+    )
+    assert sorted(results) == [False, True]
+    loaded = await store.load(room.code)
+    assert loaded is not None
+    stored = loaded[0]
+    assert stored.version == 1
+    # exactly the winner's change is kept, nothing of the loser's
+    assert (stored.locked, stored.phase) == ((True, Phase.LOBBY) if results[0] else (False, Phase.QUESTION))
+    # a commit from a stale version changes nothing
+    game.end(a)
+    assert await store.commit(a, 0, Envelope(), None) is False
+
+
+async def test_commit_keeps_scores_and_results(backend: Backend) -> None:
+    store = backend.store
+    room = await make_room(store, factories.choice(), factories.choice())
+    alice, bob = await joined(store, room.code, "Alice", "Bob")
+    await start(store, room.code)
+    await store.answer(room.code, alice, 0, 1)
+    await store.answer(room.code, bob, 0, 0)
+    await transition(store, room.code, lambda r, now: game.close(r))
+    loaded = await store.load(room.code)
+    assert loaded is not None
+    back = loaded[0]
+    assert back.phase is Phase.REVEAL
+    a, b = back.players[alice], back.players[bob]
+    assert a.score > 900 and a.streak == 1 and a.correct_count == 1
+    assert a.results[-1].correct is True and a.results[-1].rank == 1
+    assert (b.score, b.streak, b.results[-1].correct, b.results[-1].rank) == (0, 0, False, 2)
+    assert a.connected and b.connected
+    assert set(back.answers[0]) == {alice, bob}
+
+
+# -- joining ----------------------------------------------------------------------------
+
+
+async def test_join_assigns_order_and_first_index(backend: Backend) -> None:
+    store = backend.store
+    room = await make_room(store)
+    ann = await join(store, room.code, "Ann")
+    ben = await join(store, room.code, "Ben")
+    assert (ann.joined, ann.first_index, ben.joined, ben.first_index) == (0, 0, 1, 0)
+    await start(store, room.code)
+    late = await join(store, room.code, "Late")
+    assert (late.joined, late.first_index) == (2, 1)
+    await transition(store, room.code, lambda r, now: game.close(r))
+    later = await join(store, room.code, "Later")
+    assert later.first_index == 1
+    loaded = await store.load(room.code)
+    assert loaded is not None
+    assert [p.nickname for p in loaded[0].active_players()] == ["Ann", "Ben", "Late", "Later"]
+    assert loaded[0].nick_index[nicknames.fold("Late")] == late.id
+
+
+async def test_join_refusals(backend: Backend) -> None:
+    store = backend.store
+    room = await make_room(store, max_players=2)
+    await join(store, room.code, "Straße")
+    await refused("nickname_taken", join(store, room.code, "STRASSE", pid="p-other"))
+    await join(store, room.code, "Zoë")
+    await refused("room_full", join(store, room.code, "Third"))
+    await refused("room_not_found", join(store, "000000", "Nobody"))
+
+    room = await make_room(store)
+    await join(store, room.code, "Early")
+    await transition(store, room.code, lambda r, now: game.lock(r, True))
+    await refused("room_locked", join(store, room.code, "Blocked"))
+    await transition(store, room.code, lambda r, now: game.lock(r, False))
+    await join(store, room.code, "Welcome")
+    await transition(store, room.code, lambda r, now: game.end(r))
+    await refused("room_locked", join(store, room.code, "TooLate"))
+
+
+async def test_kick_frees_the_nickname_and_the_seat(backend: Backend) -> None:
+    store = backend.store
+    room = await make_room(store, max_players=1)
+    pid = (await join(store, room.code, "Rex")).id
+    await transition(store, room.code, lambda r, now: game.kick(r, pid, now))
+    again = await join(store, room.code, "rex", pid="p-rex-2")
+    assert again.joined == 1
+    await refused("kicked", store.rename(room.code, pid, "Other", "other"))
+    found = await store.player_by_token(room.code, f"hash-{pid}")
+    assert found is not None and found.kicked
+
+
+async def test_rename(backend: Backend) -> None:
+    store = backend.store
+    room = await make_room(store)
+    ann = await join(store, room.code, "Ann")
+    await join(store, room.code, "Ben")
+    await refused("nickname_taken", store.rename(room.code, ann.id, "BEN", "ben"))
+    await refused("not_player", store.rename(room.code, "nobody", "Zed", "zed"))
+    for name in ("Cat", "Dog", "Eel"):
+        await store.rename(room.code, ann.id, name, nicknames.fold(name))
+    await refused("rate_limited", store.rename(room.code, ann.id, "Fox", "fox"))
+    await join(store, room.code, "Ann", pid="p-ann-2")  # the old name is free again
+    await refused("nickname_taken", join(store, room.code, "eel", pid="p-x"))
+    loaded = await store.load(room.code)
+    assert loaded is not None
+    assert loaded[0].players[ann.id].nickname == "Eel"
+    assert loaded[0].players[ann.id].rerolls == 3
+    await start(store, room.code)
+    await refused("wrong_phase", store.rename(room.code, "p-ann-2", "Gnu", "gnu"))
+
+
+async def test_player_by_token(backend: Backend) -> None:
+    store = backend.store
+    room = await make_room(store)
+    ann = await join(store, room.code, "Ann")
+    found = await store.player_by_token(room.code, "hash-p-ann")
+    assert found is not None
+    assert (found.id, found.nickname, found.connected) == (ann.id, "Ann", False)
+    await store.set_presence(room.code, ann.id, "c1", True)
+    found = await store.player_by_token(room.code, "hash-p-ann")
+    assert found is not None and found.connected
+    assert await store.player_by_token(room.code, "hash-nobody") is None
+    assert await store.player_by_token("000000", "hash-p-ann") is None
+
+
+# -- answers -----------------------------------------------------------------------------
+
+
+async def test_answer_is_recorded_graded_and_timed_on_the_store_clock(backend: Backend) -> None:
+    store = backend.store
+    room = await make_room(store, factories.choice(), factories.number())
+    (ann,) = await joined(store, room.code, "Ann")
+    await start(store, room.code, opened_ago_ms=1500)
+    outcome = await store.answer(room.code, ann, 0, 1)
+    assert (outcome.answered, outcome.all_answered) == (1, True)
+    loaded = await store.load(room.code)
+    assert loaded is not None
+    answer = loaded[0].answers[0][ann]
+    assert answer.value == 1 and answer.correct is True
+    assert 1500 <= answer.t < 1500 + 2000
+
+
+async def test_answer_refusals_carry_the_contract_codes(backend: Backend) -> None:
+    store = backend.store
+    room = await make_room(store, factories.choice(), factories.choice())
+    code = room.code
+    ann, ben, cat = await joined(store, code, "Ann", "Ben", "Cat")
+    await refused("wrong_phase", store.answer(code, ann, 0, 1))
+    await start(store, code)
+    late = (await join(store, code, "Late")).id
+    await refused("not_player", store.answer(code, "nobody", 0, 1))
+    await refused("wrong_question", store.answer(code, ann, 1, 1))
+    await refused("wrong_question", store.answer(code, ann, 7, 1))
+    await refused("too_late", store.answer(code, late, 0, 1))
+    await refused("invalid_answer", store.answer(code, ann, 0, 99))
+    await refused("invalid_answer", store.answer(code, ann, 0, "one"))
+    await store.answer(code, ann, 0, 1)
+    await refused("already_answered", store.answer(code, ann, 0, 2))
+    await refused("already_answered", store.answer(code, ann, 0, "bad"))
+    await transition(store, code, lambda r, now: game.kick(r, ben, now))
+    await refused("kicked", store.answer(code, ben, 0, 1))
+    await refused("room_not_found", store.answer("000000", cat, 0, 1))
+    await transition(store, code, lambda r, now: game.close(r))
+    await refused("wrong_phase", store.answer(code, cat, 0, 1))
+    await refused("wrong_phase", store.answer(code, cat, 0, "bad"))
+
+
+async def test_answer_after_the_deadline_is_too_late(backend: Backend) -> None:
+    store = backend.store
+    room = await make_room(store, factories.choice())
+    (ann,) = await joined(store, room.code, "Ann")
+    await start(store, room.code, opened_ago_ms=T + 50)
+    await refused("too_late", store.answer(room.code, ann, 0, 1))
+
+
+async def test_fifty_concurrent_answers_each_count_exactly_once(backend: Backend) -> None:
+    """50 players, each answering twice at once through different clients."""
+    store = backend.store
+    room = await make_room(store, factories.choice())
+    code = room.code
+    ids = [f"p{i}" for i in range(50)]
+    for pid in ids:
+        await join(store, code, pid.upper(), pid=pid)
+        await store.set_presence(code, pid, f"c-{pid}", True)
+    await start(store, code)
+    clients = [backend.other_store() for _ in range(10)]
+
+    async def attempt(n: int, pid: str) -> Any:
+        try:
+            return await clients[n % len(clients)].answer(code, pid, 0, n % 2 + 1)
+        except GameError as exc:
+            return exc.code
+
+    results = await asyncio.gather(*(attempt(n, pid) for n, pid in enumerate(ids + ids)))
+    refusals = [r for r in results if isinstance(r, str)]
+    outcomes = [r for r in results if not isinstance(r, str)]
+    assert refusals == ["already_answered"] * 50
+    assert sorted(o.answered for o in outcomes) == list(range(1, 51))
+    assert [o.all_answered for o in outcomes].count(True) == 1
+    loaded = await store.load(code)
+    assert loaded is not None
+    assert len(loaded[0].answers[0]) == 50
+
+
+async def test_an_answer_racing_the_close_is_never_lost(backend: Backend) -> None:
+    """A reveal computed before an answer landed must not be kept: the commit
+    refuses, and the retry scores the answer."""
+    store = backend.store
+    room = await make_room(store, factories.choice())
+    ann, _ben = await joined(store, room.code, "Ann", "Ben")
+    await start(store, room.code)
+    loaded = await store.load(room.code)
+    assert loaded is not None
+    stale, _ = loaded
+    version = stale.version
+    await store.answer(room.code, ann, 0, 1)
+    game.close(stale)
+    kept = await store.commit(stale, version, Envelope(frames=screen_frames(stale)), screen_frames(stale))
+    if not kept:
+        await transition(store, room.code, lambda r, now: game.close_question(r, 0))
+    final = await store.load(room.code)
+    assert final is not None
+    assert final[0].phase is Phase.REVEAL
+    assert final[0].players[ann].results[-1].answered is True
+    assert final[0].players[ann].score > 0
+
+
+# -- presence ----------------------------------------------------------------------------
+
+
+async def test_presence_and_all_answered(backend: Backend) -> None:
+    store = backend.store
+    room = await make_room(store, factories.choice(), factories.choice())
+    code = room.code
+    ann, ben, cat = await joined(store, code, "Ann", "Ben", "Cat")
+    await store.set_presence(code, cat, "other-conn", True)  # Cat's newer connection
+    assert await store.set_presence(code, cat, "conn-p-cat", False) is False  # the old one leaving
+    await start(store, code)
+    late = (await join(store, code, "Late")).id
+    await store.set_presence(code, late, "conn-late", True)  # a late joiner is not waited for
+    assert (await store.answer(code, ann, 0, 1)).all_answered is False
+    assert (await store.answer(code, ben, 0, 1)).all_answered is False
+    # Cat leaves: nobody connected is left to wait for
+    assert await store.set_presence(code, cat, "other-conn", False) is True
+    loaded = await store.load(code)
+    assert loaded is not None
+    assert loaded[0].players[cat].connected is False
+    assert game.all_answered(loaded[0])
+    # unknown players and rooms are no-ops
+    assert await store.set_presence(code, "nobody", "c", True) is False
+    assert await store.set_presence("000000", ann, "c", False) is False
+
+
+async def test_nobody_connected_waits_for_the_deadline(backend: Backend) -> None:
+    store = backend.store
+    room = await make_room(store, factories.choice())
+    (ann,) = await joined(store, room.code, "Ann", connect=False)
+    await start(store, room.code)
+    assert (await store.answer(room.code, ann, 0, 1)).all_answered is False
+
+
+# -- views and sequence numbers --------------------------------------------------------------
+
+
+async def test_view_reflects_screen_personal_frames_and_seq(backend: Backend) -> None:
+    store = backend.store
+    room = await make_room(store, factories.choice(), factories.choice())
+    code = room.code
+    ann, ben = await joined(store, code, "Ann", "Ben")  # 2 lobby publishes + 2 presence
+    view = await store.view(code, None)
+    assert view is not None
+    assert (view.room.phase, view.screen, view.seq, view.player) == (Phase.LOBBY, [], 4, None)
+    await start(store, code)
+    await store.answer(code, ann, 0, 1)
+    view = await store.view(code, ann)
+    assert view is not None
+    assert view.seq == 6
+    assert view.player is not None and view.player.nickname == "Ann" and view.player.connected
+    assert view.answer is not None and view.answer.value == 1
+    assert view.room.phase is Phase.QUESTION and view.room.index == 0
+    assert view.room.deadline - view.now <= T
+    assert view.room.deck.questions[0].prompt == room.deck.questions[0].prompt
+    assert view.room.layouts == room.layouts
+    assert view.room.players[ann].id == ann
+    assert len(view.screen) == 1 and '"type":"question"' in view.screen[0]
+    ben_view = await store.view(code, ben)
+    assert ben_view is not None and ben_view.answer is None
+
+    loaded = await store.load(code)
+    assert loaded is not None
+    r, _ = loaded
+    version = r.version
+    game.close(r)
+    frames = screen_frames(r)
+    personal = {ann: [dumps({"type": "result", "who": "ann"})], ben: [dumps({"type": "result", "who": "ben"})]}
+    assert await store.commit(r, version, Envelope(frames=frames, personal=personal), frames)
+    view = await store.view(code, ben)
+    assert view is not None
+    assert (view.screen, view.personal, view.seq, view.answer) == (frames, personal[ben], 7, None)
+    assert view.room.phase is Phase.REVEAL
+    host = await store.view(code, None)
+    assert host is not None and host.personal == [] and host.screen == frames
+    assert await store.view("000000", None) is None
+
+
+async def test_publish_without_change_gets_a_seq(backend: Backend) -> None:
+    store = backend.store
+    room = await make_room(store)
+    events: list[Envelope] = []
+    backend.bus.subscribe(room.code, lambda code, env: events.append(env))
+    await backend.subscribed(room.code)
+    await store.publish(room.code, Envelope(replace=("p1", "c1")))
+    await store.publish("000000", Envelope(resync=True))  # no room: nothing
+    await until(lambda: len(events) == 1)
+    assert (events[0].seq, events[0].replace) == (1, ("p1", "c1"))
+    view = await store.view(room.code, None)
+    assert view is not None and view.seq == 1
+
+
+# -- timers -------------------------------------------------------------------------------------
+
+
+async def test_open_deadlines_lists_open_questions_only(backend: Backend) -> None:
+    store = backend.store
+    room = await make_room(store, factories.choice(), factories.choice())
+    other = await make_room(store)
+    mine = {room.code, other.code}
+
+    async def open_ones() -> list[tuple[str, int, int]]:
+        return sorted(d for d in await store.open_deadlines() if d[0] in mine)
+
+    assert await open_ones() == []
+    opened = await start(store, room.code)
+    assert await open_ones() == [(room.code, 0, opened.deadline)]
+    await transition(store, room.code, lambda r, now: game.close(r))
+    assert await open_ones() == []
+    await transition(store, room.code, lambda r, now: game.advance(r, now))
+    reopened = await transition(store, room.code, lambda r, now: game.advance(r, now))
+    assert await open_ones() == [(room.code, 1, reopened.deadline)]
+    await transition(store, room.code, lambda r, now: game.end(r))
+    assert await open_ones() == []
+
+
+async def test_claim_timer_is_a_lease(backend: Backend) -> None:
+    store = backend.store
+    room = await make_room(store)
+    assert await store.claim_timer(room.code, "a", 200)
+    assert not await store.claim_timer(room.code, "b", 200)
+    assert await store.claim_timer(room.code, "a", 200)  # renewal
+    assert not await backend.other_store().claim_timer(room.code, "b", 200)
+    await asyncio.sleep(0.3)
+    assert await store.claim_timer(room.code, "b", 200)  # expired: taken over
+    assert not await store.claim_timer(room.code, "a", 200)
+    assert not await store.claim_timer("000000", "a", 200)
+
+
+# -- Redis only: key schema and TTLs -------------------------------------------------------------
+
+
+async def _ttls(backend: Backend) -> dict[str, int]:
+    from redis.asyncio import Redis
+
+    client = Redis.from_url(backend.url, decode_responses=True)
+    try:
+        keys = [k async for k in client.scan_iter(match=f"{backend.prefix}:*")]
+        return {k: await client.pttl(k) for k in keys}
+    finally:
+        await client.aclose()
+
+
+async def test_every_room_key_has_the_room_ttl_then_the_results_ttl(redis_backend: Backend) -> None:
+    store = redis_backend.store
+    room = await make_room(store, factories.choice(), factories.choice())
+    code = room.code
+    ann, ben = await joined(store, code, "Ann", "Ben")
+    await start(store, code)
+    await store.answer(code, ann, 0, 1)
+    await store.claim_timer(code, "me", 60_000)
+    loaded = await store.load(code)
+    assert loaded is not None
+    r, _ = loaded
+    game.close(r)
+    personal = {ann: [dumps({"type": "result"})]}
+    assert await store.commit(r, r.version, Envelope(frames=screen_frames(r), personal=personal), screen_frames(r))
+    ttls = await _ttls(redis_backend)
+    p = redis_backend.prefix
+    expected = {f"{p}:{{{code}}}:{k}" for k in ("meta", "players", "nicks", "tokens", "conns", "personal", "answers:0")}
+    assert expected <= set(ttls)
+    assert set(ttls) - expected == {f"{p}:{{{code}}}:timer"} | ({f"{p}:deadlines"} & set(ttls))
+    for key in expected:
+        assert (ROOM_TTL_S - 5) * 1000 < ttls[key] <= ROOM_TTL_S * 1000, key
+    assert 0 < ttls[f"{p}:{{{code}}}:timer"] <= 60_000
+    await transition(store, code, lambda r, now: game.end(r))
+    ttls = await _ttls(redis_backend)
+    assert expected - {f"{p}:{{{code}}}:personal"} <= set(ttls)  # `finished` stores no personal frames here
+    for key in expected & set(ttls):
+        assert (RESULTS_TTL_S - 5) * 1000 < ttls[key] <= RESULTS_TTL_S * 1000, key
+    # a write after the finish keeps the results TTL
+    await store.set_presence(code, ben, "conn-p-ben", False)
+    assert (await _ttls(redis_backend))[f"{p}:{{{code}}}:meta"] > ROOM_TTL_S * 1000
+
+
+async def test_a_code_reused_by_a_new_room_is_not_graded_with_the_old_deck(redis_backend: Backend) -> None:
+    """Each process caches a room's deck; a later room with the same code must not
+    be served from that cache."""
+    store = redis_backend.store
+    room = await make_room(store, factories.choice((1,)))
+    await store.view(room.code, None)  # cached now
+    from redis.asyncio import Redis
+
+    client = Redis.from_url(redis_backend.url)
+    try:
+        keys = [k async for k in client.scan_iter(match=f"{redis_backend.prefix}:{{{room.code}}}:*")]
+        await client.delete(*keys)
+    finally:
+        await client.aclose()
+    deck = factories.deck(factories.choice((2,)))
+    fresh = game.new_room(room.code, deck, "h", room.options, 0, random.Random(2))
+    assert await redis_backend.other_store().create(fresh)
+    (ann,) = await joined(store, room.code, "Ann")
+    await start(store, room.code)
+    await store.answer(room.code, ann, 0, 2)
+    loaded = await store.load(room.code)
+    assert loaded is not None
+    assert loaded[0].answers[0][ann].correct is True
+
+
+async def test_an_unreachable_redis_is_reported_not_crashed() -> None:
+    from server.backends import open_backends
+    from server.store.base import StoreUnavailable
+
+    store, bus = open_backends("redis://127.0.0.1:1/0")
+    try:
+        await store.start()
+        assert await store.ping() is False
+        with pytest.raises(StoreUnavailable):
+            await store.now()
+        with pytest.raises(StoreUnavailable):
+            await store.answer("123456", "p", 0, 1)
+        with pytest.raises(StoreUnavailable):
+            await store.load("123456")
+    finally:
+        await bus.close()
+        await store.close()
