@@ -60,6 +60,7 @@ def create_app(settings: Settings | None = None, decks: dict[str, Deck] | None =
             room_ttl_s=settings.room_ttl_s,
             results_ttl_s=settings.results_ttl_s,
             max_connections=settings.redis_max_connections,
+            prefix=settings.redis_prefix,
         )
         await store.start()
         await bus.start()

@@ -65,6 +65,8 @@ class Settings:
     redis_url: str | None = None
     redis_tls_insecure: bool = False
     redis_max_connections: int = 64
+    redis_prefix: str = "quiz"
+    redis_socket_timeout_s: float = 5.0
     content_dir: Path | None = None
     public_url: str | None = None
     max_players: int = 2000
@@ -91,6 +93,13 @@ class Settings:
             raise ConfigError(f"REDIS_URL must start with redis://, rediss:// or unix://, not {self.redis_url[:20]!r}")
 
 
+def _prefix(env: Mapping[str, str]) -> str:
+    raw = env.get("THAW_REDIS_PREFIX", "").strip() or "quiz"
+    if not all(c.isalnum() or c in "-_." for c in raw) or len(raw) > 40:
+        raise ConfigError(f"THAW_REDIS_PREFIX may hold letters, digits, '-', '_' and '.', at most 40: {raw[:40]!r}")
+    return raw
+
+
 def from_env(env: Mapping[str, str] | None = None) -> Settings:
     """Settings from environment variables (see docs/deploying.md for the list)."""
     env = os.environ if env is None else env
@@ -112,6 +121,8 @@ def from_env(env: Mapping[str, str] | None = None) -> Settings:
         redis_url=env.get("REDIS_URL", "").strip() or None,
         redis_tls_insecure=_bool(env, "REDIS_TLS_INSECURE", False),
         redis_max_connections=_int(env, "THAW_REDIS_MAX_CONNECTIONS", 64, 2, 10_000),
+        redis_prefix=_prefix(env),
+        redis_socket_timeout_s=float(_int(env, "THAW_REDIS_SOCKET_TIMEOUT", 5, 1, 300)),
         content_dir=Path(content) if content else None,
         public_url=public or None,
         max_players=_int(env, "THAW_MAX_PLAYERS", 2000, 1, 100_000),

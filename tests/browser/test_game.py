@@ -53,6 +53,7 @@ def test_whole_game(ui) -> None:  # type: ignore[no-untyped-def]
     assert "script-src 'self';" in csp and "style-src 'self';" in csp and "unsafe" not in csp, csp
     expect(host.locator(".deck-title", has_text="Every kind <b>of</b> question")).to_be_visible()
     ui.shot(host, "host-0-setup")
+    ui.audit(host, "host setup")
     code = ui.create_room(host, DECK)
     expect(host.locator(".lobby-qr img")).to_have_attribute("src", f"/api/rooms/{code}/qr.svg")
     assert host.locator(".lobby-qr img").evaluate("img => img.complete && img.naturalWidth > 0"), "QR code shown"
@@ -70,6 +71,7 @@ def test_whole_game(ui) -> None:  # type: ignore[no-untyped-def]
     expect(boris.locator("#room-info")).to_contain_text("Every kind <b>of</b> question")
     boris.locator("#nickname").fill("Boris")
     ui.shot(boris, "phone-0-join")
+    ui.audit(boris, "phone join", width=360)
     boris.get_by_role("button", name="Join").click()
     screen(boris, "lobby")
     expect(boris).to_have_url(re.compile(rf"/join/{code}$"))
@@ -157,9 +159,12 @@ def test_whole_game(ui) -> None:  # type: ignore[no-untyped-def]
     ui.audit(xss, "phone question (multi)", width=360)
     option(anna, "3").tap()
     screen(anna, "locked")
+    score = anna.locator(".me-score").inner_text()
+    assert score != "0", score
     anna.reload()
     screen(anna, "locked")
     expect(anna.locator(".your-answer")).to_contain_text("3")
+    expect(anna.locator(".me-score")).to_have_text(score)
     option(xss, "4").tap()
     option(boris, "2").tap()
     screen(host, "reveal")

@@ -32,6 +32,7 @@ def test_join_errors_kick_and_lock(ui) -> None:  # type: ignore[no-untyped-def]
     )
     expect(first.locator("#code")).to_be_focused()
     ui.shot(first, "phone-0-join-error")
+    ui.audit(first, "join error", width=360)
 
     # Caught by the page before sending: no code, no nickname.
     first.locator("#code").fill("12")
@@ -64,10 +65,16 @@ def test_join_errors_kick_and_lock(ui) -> None:  # type: ignore[no-untyped-def]
     dialog = host.get_by_role("dialog")
     expect(dialog).to_contain_text("Remove Anna?")
     ui.shot(host, "host-1-kick")
+    ui.audit(host, "kick dialog")
     host.keyboard.press("Enter")
     expect(dialog).to_have_count(0)
     screen(first, "ended")
     expect(first.locator("h1")).to_have_text("You were removed")
+    expect(first.locator(".lead")).to_have_text("The teacher removed you from this game.")
+    ui.audit(first, "kicked", width=360)
+    # The kicked player's token is gone: the join page comes back, not the game.
+    first.reload()
+    screen(first, "join")
     expect(host.locator(".player-name")).to_have_text(["Kim"])
 
     # Lock: new players are refused with a clear message; unlock lets them in.
@@ -75,6 +82,7 @@ def test_join_errors_kick_and_lock(ui) -> None:  # type: ignore[no-untyped-def]
     expect(host.locator("#lock")).to_have_attribute("aria-pressed", "true")
     try_join(third, "Lee")
     expect(third.locator("#join-error")).to_contain_text("The teacher has locked this game")
+    expect(host.locator(".badge-lock")).to_be_visible()
     host.locator("#lock").click()
     expect(host.locator("#lock")).to_have_attribute("aria-pressed", "false")
     try_join(third, "Lee")
@@ -111,6 +119,7 @@ def test_generated_nicknames_and_full_room(ui) -> None:  # type: ignore[no-untyp
     expect(first.locator(".nick-chip")).not_to_have_text(given)
     expect(first.get_by_role("button", name="New nickname (2 left)")).to_be_visible()
     ui.shot(first, "phone-1-lobby-generated")
+    ui.audit(first, "lobby with a generated nickname", width=360)
 
     second.goto(f"{server_url}/join/{code}")
     expect(second.locator("#nickname")).to_be_hidden()

@@ -112,7 +112,7 @@ async def _delete_prefix(url: str, prefix: str) -> None:
         await client.aclose()
 
 
-@pytest.fixture(params=["memory", "redis"])
+@pytest.fixture(params=["memory", pytest.param("redis", marks=pytest.mark.redis)])
 async def backend(request: pytest.FixtureRequest) -> AsyncIterator[Backend]:
     if request.param == "memory":
         store, bus = open_backends(None, room_ttl_s=ROOM_TTL_S, results_ttl_s=RESULTS_TTL_S)

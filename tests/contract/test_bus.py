@@ -123,6 +123,7 @@ async def test_every_process_hears_a_room_event_once(backend: Backend) -> None:
     assert a == [1] and b == [1]
 
 
+@pytest.mark.redis
 async def test_the_bus_survives_a_killed_pubsub_connection(redis_backend: Backend) -> None:
     """CLIENT KILL of our pub/sub connection: the bus reconnects, resubscribes,
     calls on_resync, and later events arrive again."""
@@ -187,3 +188,35 @@ async def test_a_bus_without_redis_says_so_and_closes_cleanly() -> None:
     finally:
         await bus.close()
         await client.aclose()
+
+
+@pytest.mark.redis
+async def test_a_reconnect_made_by_redis_py_underneath_still_resyncs(redis_backend: Backend) -> None:
+    """redis-py may silently reconnect a pub/sub connection (and resubscribe);
+    events were lost meanwhile, so the bus must still call on_resync."""
+    from server.bus.redis import RedisBus
+
+    store, bus = redis_backend.store, redis_backend.bus
+    assert isinstance(bus, RedisBus)
+    room = await make_room(store)
+    heard: list[int] = []
+    resyncs: list[int] = []
+
+    async def resync() -> None:
+        resyncs.append(1)
+
+    bus.on_resync(resync)
+    bus.subscribe(room.code, lambda code, env: heard.append(env.seq))
+    await bus.wait_subscribed(room.code)
+    pubsub = bus._pubsub
+    assert pubsub is not None and pubsub.connection is not None
+    connection = pubsub.connection
+    for ref in list(connection._connect_callbacks):  # what connection.connect() runs after a reconnect
+        callback = ref()
+        if callback is not None:
+            await callback(connection)
+    await until(lambda: len(resyncs) == 1)
+    await bus.wait_subscribed(room.code)
+    await store.publish(room.code, Envelope(lobby=True))
+    await until(lambda: heard == [1])
+    assert await bus.ping()

@@ -455,6 +455,7 @@ async def _ttls(backend: Backend) -> dict[str, int]:
         await client.aclose()
 
 
+@pytest.mark.redis
 async def test_every_room_key_has_the_room_ttl_then_the_results_ttl(redis_backend: Backend) -> None:
     store = redis_backend.store
     room = await make_room(store, factories.choice(), factories.choice())
@@ -487,6 +488,7 @@ async def test_every_room_key_has_the_room_ttl_then_the_results_ttl(redis_backen
     assert (await _ttls(redis_backend))[f"{p}:{{{code}}}:meta"] > ROOM_TTL_S * 1000
 
 
+@pytest.mark.redis
 async def test_a_code_reused_by_a_new_room_is_not_graded_with_the_old_deck(redis_backend: Backend) -> None:
     """Each process caches a room's deck; a later room with the same code must not
     be served from that cache."""

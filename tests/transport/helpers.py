@@ -76,10 +76,12 @@ class Peer:
         return str(self.welcome["player_id"])
 
     async def send(self, message: Any) -> None:
-        await self.ws.send(json.dumps(message))
+        await self.send_raw(json.dumps(message))
 
     async def send_raw(self, data: str | bytes) -> None:
-        await self.ws.send(data)
+        """Send a frame; a connection the server already closed is left for the reader to notice."""
+        with contextlib.suppress(ConnectionClosed):
+            await self.ws.send(data)
 
     async def recv_text(self, timeout: float = TIMEOUT) -> str:
         try:

@@ -243,7 +243,7 @@ async def test_a_whole_game_with_a_host_and_three_players(live: LiveServer) -> N
     assert response.status_code == 200 and response.headers["content-type"].startswith("text/csv")
     rows = list(csv.DictReader(io.StringIO(response.text)))
     assert [(r["rank"], r["nickname"], r["score"], r["correct"]) for r in rows] == [
-        ("1", "Ana", "8500", "6"), ("2", "Ben", "4100", "3"), ("3", "Cleo", "2000", "3"),
+        ("1", "Ana", "8500", "6"), ("2", "Ben", "4100", "3"), ("3", "Cleo", "2000", "2"),
     ]
     report = (await live.http.get(f"/api/rooms/{code}/results", headers=auth)).json()
     assert report["finished"] is True
