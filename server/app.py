@@ -61,6 +61,7 @@ def create_app(settings: Settings | None = None, decks: dict[str, Deck] | None =
             results_ttl_s=settings.results_ttl_s,
             max_connections=settings.redis_max_connections,
             prefix=settings.redis_prefix,
+            socket_timeout_s=settings.redis_socket_timeout_s,
         )
         await store.start()
         await bus.start()

@@ -16,6 +16,7 @@ def open_backends(
     results_ttl_s: int = 24 * 3600,
     max_connections: int = 64,
     prefix: str = "quiz",
+    socket_timeout_s: float = 5.0,
 ) -> tuple[RoomStore, Bus]:
     """The memory pair when `redis_url` is empty, else the Redis pair sharing one
     client and its blocking pool (the store closes the pool; close the bus first).
@@ -31,7 +32,9 @@ def open_backends(
     from .bus.redis import RedisBus
     from .store.redis import RedisStore, make_pool
 
-    pool = make_pool(redis_url, tls_insecure=tls_insecure, max_connections=max_connections)
+    pool = make_pool(
+        redis_url, tls_insecure=tls_insecure, max_connections=max_connections, socket_timeout=socket_timeout_s
+    )
     client = Redis(connection_pool=pool)
     store = RedisStore(
         client,

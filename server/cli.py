@@ -60,6 +60,7 @@ def _serve(args: argparse.Namespace) -> int:
         "ws_ping_timeout": settings.ping_interval_s,
         "ws_per_message_deflate": args.compression,
         "timeout_graceful_shutdown": 20,
+        "backlog": 4096,  # a join storm of thousands must queue, not be reset
         "log_level": args.log_level,
         "access_log": args.access_log,
     }
@@ -130,7 +131,14 @@ def parser() -> argparse.ArgumentParser:
     return p
 
 
+PASSTHROUGH = {"import": _import, "bots": _bots, "bench": _bench}
+
+
 def main(argv: Sequence[str] | None = None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    if argv and argv[0] in PASSTHROUGH:
+        # These parse their own options (argparse.REMAINDER would drop a leading --flag).
+        return PASSTHROUGH[argv[0]](argparse.Namespace(rest=argv[1:]))
     args = parser().parse_args(argv)
     code: int = args.run(args)
     return code

@@ -243,7 +243,12 @@ class Hub:
         if envelope.resync:
             self._resync_room(room)
         if envelope.frames:
-            room.progress = None  # a phase change supersedes pending progress
+            if room.progress is not None:
+                # The host sees the last count before the phase changes under it.
+                if room.progress_handle is not None:
+                    room.progress_handle.cancel()
+                    room.progress_handle = None
+                self._flush_progress(code)
             for conn in list(room.conns.values()):
                 self._deliver_one(conn, envelope)
         elif envelope.personal:

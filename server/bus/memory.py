@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import logging
+
 from ..protocol import Envelope
 from .base import Listener, ResyncCallback
+
+log = logging.getLogger("thaw.bus")
 
 
 class MemoryBus:
@@ -36,4 +40,7 @@ class MemoryBus:
     def deliver(self, code: str, envelope: Envelope) -> None:
         """Called by the memory store as part of each accepted change."""
         for listener in tuple(self._listeners.get(code, ())):
-            listener(code, envelope)
+            try:
+                listener(code, envelope)
+            except Exception:  # a listener's fault must not undo a change already kept
+                log.exception("listener of room %s failed", code)

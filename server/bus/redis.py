@@ -85,6 +85,7 @@ class RedisBus:
         """Start the reader; wait briefly for the first subscription, never fail."""
         if self._task is None:
             self._task = asyncio.create_task(self._run(), name="redis-bus-reader")
+            self._task.add_done_callback(self._reader_ended)
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._live.wait(), timeout=self._start_timeout)
 
@@ -193,6 +194,12 @@ class RedisBus:
             delay = min(delay * 2, self._backoff_max)
             if first is False and delay >= self._backoff_max:
                 log.error("redis bus: still reconnecting; room events are not arriving")
+
+    def _reader_ended(self, task: asyncio.Task[None]) -> None:
+        """The reader only ends on close; anything else is loud (ping() turns False too)."""
+        if self._closing or task.cancelled():
+            return
+        log.critical("redis bus: the reader stopped (%r); room events no longer arrive", task.exception())
 
     async def _reconnected(self, _connection: Any) -> None:
         """redis-py reconnected the pub/sub connection by itself: events were lost."""

@@ -319,6 +319,8 @@ def _reveal(room: Room) -> list[Event]:
                     bonus = streak_bonus(player.streak)
             else:
                 player.streak = 0
+        elif not is_poll:
+            player.streak = 0
         player.score += points + bonus
         awarded[player.id] = (correct, points, bonus, given is not None)
     total = count_players(room)

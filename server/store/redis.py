@@ -30,6 +30,8 @@ from urllib.parse import urlparse
 
 from redis import exceptions as redis_errors
 from redis.asyncio import BlockingConnectionPool, Redis
+from redis.asyncio.retry import Retry
+from redis.backoff import ExponentialBackoff
 from redis.commands.core import AsyncScript
 
 from ..bus.redis import room_channel
@@ -53,6 +55,7 @@ def make_pool(
     tls_insecure: bool = False,
     max_connections: int = 64,
     timeout: float = 10.0,
+    socket_timeout: float = 5.0,
 ) -> BlockingConnectionPool:
     """A blocking pool: a burst waits (up to `timeout` s) for a free connection
     instead of failing. `tls_insecure` accepts the self-signed certificates some
@@ -62,8 +65,12 @@ def make_pool(
         "timeout": timeout,
         "decode_responses": True,
         "socket_connect_timeout": 5,
+        "socket_timeout": socket_timeout,  # a half-open connection fails a command instead of hanging it
         "socket_keepalive": True,
         "health_check_interval": 30,
+        # Pooled connections left dead by an outage fail on first use: reconnect and
+        # resend (connection errors only; a timeout may have run the command).
+        "retry": Retry(ExponentialBackoff(cap=0.5, base=0.05), 2, supported_errors=(redis_errors.ConnectionError,)),
     }
     if tls_insecure and urlparse(url).scheme == "rediss":
         kwargs["ssl_cert_reqs"] = "none"
@@ -504,8 +511,10 @@ class RedisStore:
             answers_seen=len(room.answers.get(room.index, {})) if room.phase is Phase.QUESTION else -1,
         )
         if room.phase is not Phase.QUESTION:
-            with unavailable():
+            try:
                 await self.r.zrem(self.deadlines_key, member)
+            except _UNAVAILABLE as exc:  # the commit stands; open_deadlines drops the stale entry
+                log.warning("room %s: could not unlist question %d (%s)", code, room.index, exc)
         return True
 
     # -- players --------------------------------------------------------------------
@@ -522,6 +531,8 @@ class RedisStore:
         result = await self._run("rename", code, [player_id, nickname, folded, MAX_REROLLS])
         if result is None:
             raise GameError("room_not_found", f"no room {code}")
+        if result[0] != 1 and result[1] == "wrong_phase":
+            raise GameError("wrong_phase", "nicknames can only change in the lobby")
         _raise_refusal(result, "rename")
 
     async def answer(self, code: str, player_id: str, index: int, value: Any) -> AnswerOutcome:

@@ -221,6 +221,14 @@ class Ui:
         page.on("pageerror", lambda e: self.problems.append(f"{page.url}: {e}"))
         page.on("request", lambda r: self.request(r.url))
         page.on("websocket", lambda ws: self.request(ws.url))
+        # A console "Failed to load resource" is expected for an API 404 (an
+        # unknown room code), so those are not errors; a missing asset is.
+        page.on(
+            "response",
+            lambda r: (
+                self.problems.append(f"{r.status} for {r.url}") if r.status >= 400 and "/static/" in r.url else None
+            ),
+        )
         page.on(
             "console",
             lambda m: (

@@ -13,7 +13,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from playwright.sync_api import expect
+from playwright.sync_api import WebSocketRoute, expect
 
 DECK = "Every kind <b>of</b> question"
 # Markup as a nickname (20 code points, the most a nickname may have): if any page
@@ -36,10 +36,10 @@ def test_whole_game(ui) -> None:  # type: ignore[no-untyped-def]
 
     # Boris's WebSocket goes through a tap the test can cut, as a flaky
     # classroom network would; `hold` keeps the next one from reaching the server.
-    boris_sockets: list = []
+    boris_sockets: list[WebSocketRoute] = []
     hold = {"on": False}
 
-    def tap(ws) -> None:  # type: ignore[no-untyped-def]
+    def tap(ws: WebSocketRoute) -> None:
         if not hold["on"]:
             ws.connect_to_server()
         boris_sockets.append(ws)
@@ -267,9 +267,17 @@ def test_whole_game(ui) -> None:  # type: ignore[no-untyped-def]
     boris.get_by_role("button", name="Submit 8").tap()
     xss.get_by_role("button", name="Plus 1").tap()
     expect(xss.locator(".number-value")).to_have_text("11")
-    xss.get_by_role("button", name="Submit 11").tap()
+    expect(xss.get_by_role("button", name="Submit 11")).to_be_visible()
+    # The third player dawdles: the teacher closes the question with the button.
+    expect(host.locator("#answered-num")).to_have_text("2")
+    host.get_by_role("button", name=re.compile("^Close answers")).click()
     screen(host, "reveal")
     expect(host.locator(".answer-big")).to_have_text("8")
+    expect(host.locator(".bar-count")).to_have_text(["2", "0"])  # answers given, not players
+    expect(host.locator(".q-answered")).to_have_text("2 of 3 answered")
+    screen(xss, "result")
+    expect(xss.locator(".result h1")).to_have_text("No answer")
+    expect(xss.locator(".correct-block")).to_contain_text("8")
     ui.shot(host, "host-3-reveal-number")
     ui.audit(host, "host reveal (number)")
     host.keyboard.press("Space")

@@ -97,6 +97,10 @@ def test_join_errors_kick_and_lock(ui) -> None:  # type: ignore[no-untyped-def]
         "Your place in this game has expired. Join again with a nickname."
     )
 
+    # The report is for the host only: a tab without the host key is told so.
+    stale.goto(f"{server_url}/results/{code}")
+    expect(stale.locator("h1")).to_have_text("Results are for the host")
+
     # Full-screen control is there for the projector (F key or the button).
     expect(host.get_by_role("button", name="Full screen (F)")).to_have_attribute("aria-keyshortcuts", "F")
 

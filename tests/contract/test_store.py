@@ -514,6 +514,25 @@ async def test_a_code_reused_by_a_new_room_is_not_graded_with_the_old_deck(redis
     assert loaded[0].answers[0][ann].correct is True
 
 
+@pytest.mark.redis
+async def test_a_close_that_lost_a_race_with_an_answer_fences_the_question(redis_backend: Backend) -> None:
+    """The refused close marks the question closing: answers from then on are
+    too_late, so the retried close cannot keep losing to a stream of answers."""
+    store = redis_backend.store
+    room = await make_room(store, factories.choice())
+    ann, ben = await joined(store, room.code, "Ann", "Ben")
+    await start(store, room.code)
+    loaded = await store.load(room.code)
+    assert loaded is not None
+    stale, _ = loaded
+    await store.answer(room.code, ann, 0, 1)
+    game.close(stale)
+    assert await store.commit(stale, stale.version, Envelope(), screen_frames(stale)) is False
+    await refused("too_late", store.answer(room.code, ben, 0, 1))
+    closed = await transition(store, room.code, lambda r, now: game.close_question(r, 0))
+    assert closed.phase is Phase.REVEAL and set(closed.answers[0]) == {ann}
+
+
 async def test_an_unreachable_redis_is_reported_not_crashed() -> None:
     from server.backends import open_backends
     from server.store.base import StoreUnavailable

@@ -181,8 +181,21 @@ class RoomMachine(RuleBasedStateMachine):
             _player, events = game.join(self.room, pid, nickname, f"hash-{pid}")
             return events
 
-        if self.apply(command) and connected:
+        if not self.apply(command):
+            return
+        if connected:
             game.set_connected(self.room, pid, True)
+        if self.room.phase is Phase.QUESTION:
+            # a late joiner plays from the next question, even with the right answer
+            before = copy.deepcopy(self.room)
+            value = correct_answer(self.room)
+            try:
+                game.answer(self.room, pid, self.room.index, value, self.now)
+            except GameError as exc:
+                assert exc.code == "too_late", exc
+                assert self.room == before
+            else:
+                raise AssertionError("a late joiner answered the question open when they joined")
 
     @rule(pid=st.sampled_from(PLAYER_IDS), nickname=st.sampled_from(NICKNAMES))
     def rename(self, pid: str, nickname: str) -> None:

@@ -117,6 +117,9 @@ async def test_sigterm_moves_clients_to_another_instance(redis_behind_proxy: tup
         await host.wait_type("host_welcome")
         mover = await Client("mover").open(leaving.ws_url, code, {"type": "join", "nickname": "Mover"})
         await mover.wait_type("welcome")
+        # A second player who has not answered keeps the question open through the restart.
+        thinker = await Client("thinker").open(staying.ws_url, code, {"type": "join", "nickname": "Thinker"})
+        await thinker.wait_type("welcome")
         await host.send({"type": "start"})
         question = await mover.wait_type("question", index=0)
         await mover.send({"type": "answer", "index": 0, "answer": _answer_for(question, True)})
@@ -137,7 +140,7 @@ async def test_sigterm_moves_clients_to_another_instance(redis_behind_proxy: tup
         await host.send({"type": "close"})
         result = await back.wait_type("result", index=0)
         assert result["correct"] is True
-        for client in (host, mover, back):
+        for client in (host, mover, back, thinker):
             await client.close()
     finally:
         for s in servers:

@@ -106,7 +106,9 @@ async def _play_question(host: Client, players: list[Client], index: int, right:
     for player, ok in zip(players, right, strict=True):
         await player.wait_type("question", index=index)
         await player.send({"type": "answer", "index": index, "answer": _answer_for(question, ok)})
-        ack = await player.wait_for(lambda m: m.get("type") in ("answer_ack", "error") and m.get("index", index) == index)
+        ack = await player.wait_for(
+            lambda m: m.get("type") in ("answer_ack", "error") and m.get("index", index) == index
+        )
         assert ack["type"] == "answer_ack", ack
     for client in (host, *players):
         await client.wait_type("reveal", index=index, timeout=10)

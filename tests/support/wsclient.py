@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import os
 import urllib.request
@@ -93,12 +94,12 @@ class Client:
             if left <= 0:
                 raise AssertionError(f"{self.name}: no matching frame in {timeout} s; got {self.frames[start:][-8:]}")
             self._arrived.clear()
-            try:
+            with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._arrived.wait(), left)
-            except TimeoutError:
-                pass
 
-    async def wait_type(self, kind: str, timeout: float = 10, index: int | None = None, start: int = 0) -> dict[str, Any]:
+    async def wait_type(
+        self, kind: str, timeout: float = 10, index: int | None = None, start: int = 0
+    ) -> dict[str, Any]:
         return await self.wait_for(
             lambda m: m.get("type") == kind and (index is None or m.get("index") == index), timeout, start
         )

@@ -7,7 +7,11 @@ import io
 import json
 from typing import Any
 
+import pytest
+
 from .helpers import HOST_NOISE, LiveServer, Peer
+
+pytestmark = pytest.mark.asyncio(loop_scope="module")
 
 # True order of the `order` question of the `kinds` deck.
 ORDER_ITEMS = ["One", "Two", "Three", "Four"]
