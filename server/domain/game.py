@@ -132,6 +132,14 @@ def set_connected(room: Room, player_id: str, connected: bool) -> bool:
     if player is None or player.kicked or player.connected == connected:
         return False
     player.connected = connected
+    if room.connected_cache is not None:
+        room.connected_cache += 1 if connected else -1
+    waiting = _waiting_if_cached(room)
+    if waiting is not None:
+        if connected and _may_still_answer(room, player):
+            waiting.add(player_id)
+        else:
+            waiting.discard(player_id)
     return True
 
 
@@ -139,8 +147,13 @@ def kick(room: Room, player_id: str, now: int) -> list[Event]:
     player = room.players.get(player_id)
     if player is None or player.kicked:
         raise GameError("unknown_player", f"no player {player_id!r} in this room")
+    if player.connected and room.connected_cache is not None:
+        room.connected_cache -= 1
     player.kicked = True
     player.connected = False
+    waiting = _waiting_if_cached(room)
+    if waiting is not None:
+        waiting.discard(player_id)
     room.nick_index.pop(nicknames.fold(player.nickname), None)
     if room.phase is Phase.QUESTION:
         room.current_answers().pop(player_id, None)
@@ -251,21 +264,45 @@ def answer(room: Room, player_id: str, index: Any, value: Any, now: int) -> list
     canonical, correct, t = check_answer(room, player_id, index, value, now)
     answers = room.current_answers()
     answers[player_id] = Answer(value=canonical, t=t, correct=correct)
+    waiting = _waiting_if_cached(room)
+    if waiting is not None:
+        waiting.discard(player_id)
     return [AnswerRecorded(room.index, player_id, len(answers), count_connected(room))]
 
 
 def count_connected(room: Room) -> int:
-    return sum(1 for p in room.players.values() if p.connected and not p.kicked)
+    """Players connected now (cached: an answer must not cost a scan of 2,000 players)."""
+    if room.connected_cache is None:
+        room.connected_cache = sum(1 for p in room.players.values() if p.connected and not p.kicked)
+    return room.connected_cache
 
 
-def waiting_for(room: Room) -> list[str]:
-    """Connected players who may answer the open question and have not yet."""
-    answers = room.current_answers()
-    return [
-        p.id
-        for p in room.players.values()
-        if p.connected and not p.kicked and p.first_index <= room.index and p.id not in answers
-    ]
+def _may_still_answer(room: Room, player: Player) -> bool:
+    return (
+        room.phase is Phase.QUESTION
+        and not player.kicked
+        and player.first_index <= room.index
+        and player.id not in room.current_answers()
+    )
+
+
+def _waiting_if_cached(room: Room) -> set[str] | None:
+    cached = room.waiting_cache
+    if cached is None or room.phase is not Phase.QUESTION or cached[0] != room.index:
+        return None
+    return cached[1]
+
+
+def waiting_for(room: Room) -> set[str]:
+    """Connected players who may answer the open question and have not yet.
+
+    Built once per question, then kept up to date by answers, presence and kicks.
+    """
+    waiting = _waiting_if_cached(room)
+    if waiting is None:
+        waiting = {p.id for p in room.players.values() if p.connected and _may_still_answer(room, p)}
+        room.waiting_cache = (room.index, waiting)
+    return waiting
 
 
 def all_answered(room: Room) -> bool:

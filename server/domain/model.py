@@ -220,6 +220,10 @@ class Room:
     players: dict[str, Player] = field(default_factory=dict)
     answers: dict[int, dict[str, Answer]] = field(default_factory=dict)
     nick_index: dict[str, str] = field(default_factory=dict)  # folded nickname -> player id
+    # Derived caches for the answer hot path (rebuilt lazily when None; see game.py).
+    # Not state: excluded from equality, never stored.
+    connected_cache: int | None = field(default=None, compare=False, repr=False)
+    waiting_cache: tuple[int, set[str]] | None = field(default=None, compare=False, repr=False)
 
     @property
     def question(self) -> Question | None:

@@ -69,13 +69,50 @@ _PACKAGED_DENYLIST = Path(__file__).with_name("denylist.txt")
 # One canonical letter per group of look-alikes. `i`, `l`, `1`, `!` and `|` are one
 # group, since "1" stands for either letter; entries are folded the same way.
 _LOOKALIKES: dict[str, str] = {
-    "0": "o", "1": "i", "!": "i", "|": "i", "l": "i", "3": "e", "€": "e", "4": "a", "@": "a",
-    "5": "s", "$": "s", "7": "t", "+": "t", "8": "b", "9": "g", "6": "g",
+    "0": "o",
+    "1": "i",
+    "!": "i",
+    "|": "i",
+    "l": "i",
+    "3": "e",
+    "€": "e",
+    "4": "a",
+    "@": "a",
+    "5": "s",
+    "$": "s",
+    "7": "t",
+    "+": "t",
+    "8": "b",
+    "9": "g",
+    "6": "g",
     # Cyrillic and Greek letters that look Latin
-    "а": "a", "в": "b", "е": "e", "к": "k", "м": "m", "н": "h", "о": "o", "р": "p",
-    "с": "c", "т": "t", "у": "y", "х": "x", "і": "i", "ј": "j", "ѕ": "s", "ԁ": "d",
-    "α": "a", "β": "b", "ε": "e", "ι": "i", "κ": "k", "ν": "v", "ο": "o", "ρ": "p", "τ": "t",
-    "υ": "u", "χ": "x",
+    "а": "a",
+    "в": "b",
+    "е": "e",
+    "к": "k",
+    "м": "m",
+    "н": "h",
+    "о": "o",
+    "р": "p",
+    "с": "c",
+    "т": "t",
+    "у": "y",
+    "х": "x",
+    "і": "i",
+    "ј": "j",
+    "ѕ": "s",
+    "ԁ": "d",
+    "α": "a",
+    "β": "b",
+    "ε": "e",
+    "ι": "i",
+    "κ": "k",
+    "ν": "v",
+    "ο": "o",
+    "ρ": "p",
+    "τ": "t",
+    "υ": "u",
+    "χ": "x",
 }
 
 Runs = tuple[tuple[str, int], ...]
@@ -109,9 +146,7 @@ def _covers(name: Runs, start: int, entry: Runs) -> bool:
 
     "BAAAD" covers "bad" and "asss" covers "ass", but "as" does not cover "ass".
     """
-    return all(
-        name[start + k][0] == letter and name[start + k][1] >= count for k, (letter, count) in enumerate(entry)
-    )
+    return all(name[start + k][0] == letter and name[start + k][1] >= count for k, (letter, count) in enumerate(entry))
 
 
 @dataclass(frozen=True, slots=True)

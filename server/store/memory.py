@@ -149,7 +149,7 @@ class MemoryStore:
             return False
         if game.set_connected(room, player_id, connected):
             self._publish(record, Envelope(lobby=True))
-        return not connected and game.all_answered(room)
+        return game.all_answered(room)
 
     async def view(self, code: str, player_id: str | None) -> View | None:
         record = self._get(code)

@@ -10,7 +10,8 @@ if ARGV[7] == '1' then
   redis.call('HSET', KEYS[5], ARGV[5], ARGV[6])
   if not before then publish('{"l":1}') end
   touch()
-  return {1, '', 0}
+  -- A player who had answered may come back to find everyone else has too.
+  return {1, '', all_answered()}
 end
 if redis.call('HGET', KEYS[5], ARGV[5]) ~= ARGV[6] then return {1, '', 0} end
 redis.call('HDEL', KEYS[5], ARGV[5])

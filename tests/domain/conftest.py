@@ -1,14 +1,5 @@
-"""Domain tests: pure rules, no I/O, no event loop.
+"""Domain tests: the pure rules (and protocol.py's pure functions), no I/O, no event loop.
 
-The repository root goes on sys.path so `server` imports without installing the
-project (pytest's default import mode only adds the tests' own folders).
+Decks, rooms and players come from `factories.py`, built straight from the model's
+dataclasses.
 """
-
-from __future__ import annotations
-
-import sys
-from pathlib import Path
-
-ROOT = str(Path(__file__).resolve().parents[2])
-if ROOT not in sys.path:
-    sys.path.insert(0, ROOT)

@@ -81,7 +81,9 @@ def text(
 
 
 def poll(options: tuple[str, ...] = ("Yes", "No", "Not sure"), *, time_limit_ms: int = T) -> Question:
-    return Question(kind=Kind.POLL, prompt="Would you have blinked?", options=options, points=0, time_limit_ms=time_limit_ms)
+    return Question(
+        kind=Kind.POLL, prompt="Would you have blinked?", options=options, points=0, time_limit_ms=time_limit_ms
+    )
 
 
 def every_kind() -> tuple[Question, ...]:

@@ -26,6 +26,11 @@ from . import factories as f
 from .factories import T
 
 
+def room_phase(room: Room) -> Phase:
+    """The phase, unnarrowed (mypy cannot know that a rule changed it)."""
+    return room.phase
+
+
 def refuses(code: str, room: Room, command: Callable[[], Any]) -> GameError:
     """The command raises `code` and leaves the room exactly as it was."""
     before = copy.deepcopy(room)
@@ -48,13 +53,13 @@ class TestPhases:
         assert game.advance(r, 2000) == [Revealed(0)]
         assert r.phase is Phase.REVEAL
         assert game.advance(r, 3000) == [ScoreboardShown(0)]
-        assert r.phase is Phase.SCOREBOARD
+        assert room_phase(r) is Phase.SCOREBOARD
         assert game.advance(r, 4000) == [QuestionOpened(1)]
         assert (r.phase, r.index, r.opened_at) == (Phase.QUESTION, 1, 4000)
         assert game.advance(r, 5000) == [Revealed(1)]
         assert game.advance(r, 6000) == [ScoreboardShown(1)]
         assert game.advance(r, 7000) == [Finished()]
-        assert r.phase is Phase.FINISHED
+        assert room_phase(r) is Phase.FINISHED
 
     def test_start_is_next_from_the_lobby(self) -> None:
         r = f.room(f.choice())

@@ -89,8 +89,21 @@ class TestOrder:
 
     @pytest.mark.parametrize(
         "bad",
-        [[0, 1, 2], [0, 1, 2, 3, 3], [0, 0, 1, 2], [0, 1, 2, 4], [-1, 0, 1, 2], [0, 1, 2, True], [0, 1, 2, 3.0],
-         ["0", "1", "2", "3"], 0, "0123", None, {"0": 1}, []],
+        [
+            [0, 1, 2],
+            [0, 1, 2, 3, 3],
+            [0, 0, 1, 2],
+            [0, 1, 2, 4],
+            [-1, 0, 1, 2],
+            [0, 1, 2, True],
+            [0, 1, 2, 3.0],
+            ["0", "1", "2", "3"],
+            0,
+            "0123",
+            None,
+            {"0": 1},
+            [],
+        ],
     )
     def test_wrong_shapes(self, bad: Any) -> None:
         refused(f.order(), bad, (1, 0, 2, 3))
@@ -132,8 +145,20 @@ class TestNumber:
 
     @pytest.mark.parametrize(
         "bad",
-        ["1962", None, True, False, [1962], {"v": 1962}, float("nan"), float("inf"), float("-inf"), 10**400, -(10**400),
-         1e300],
+        [
+            "1962",
+            None,
+            True,
+            False,
+            [1962],
+            {"v": 1962},
+            float("nan"),
+            float("inf"),
+            float("-inf"),
+            10**400,
+            -(10**400),
+            1e300,
+        ],
     )
     def test_wrong_shapes(self, bad: Any) -> None:
         refused(f.number(), bad)
@@ -142,8 +167,18 @@ class TestNumber:
 class TestText:
     @pytest.mark.parametrize(
         "given",
-        ["Khrushchev", "khrushchev", "Khrushchev ", "  KHRUSHCHEV", "Khrushchëv", "Khrushchev!", "Khrushchev.",
-         "Ｋｈｒｕｓｈｃｈｅｖ", "Khrúshchev", "Khrushchev?!"],
+        [
+            "Khrushchev",
+            "khrushchev",
+            "Khrushchev ",
+            "  KHRUSHCHEV",
+            "Khrushchëv",
+            "Khrushchev!",
+            "Khrushchev.",
+            "Ｋｈｒｕｓｈｃｈｅｖ",
+            "Khrúshchev",
+            "Khrushchev?!",
+        ],
     )
     def test_normalised_matches(self, given: str) -> None:
         assert check(f.text(("Khrushchev",)), given) is True

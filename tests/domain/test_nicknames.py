@@ -137,8 +137,17 @@ SAMPLE = DenyList.parse(
 class TestDenyKey:
     @pytest.mark.parametrize(
         "evasion",
-        ["BadWord", "B.a.d  W0rd", "b a d w o r d", "B-A-D_W*O*R*D", "bädwörd", "ＢＡＤＷＯＲＤ", "8ad w0rd", "b@dword",
-         "bаdwоrd"],  # the last with Cyrillic а and о
+        [
+            "BadWord",
+            "B.a.d  W0rd",
+            "b a d w o r d",
+            "B-A-D_W*O*R*D",
+            "bädwörd",
+            "ＢＡＤＷＯＲＤ",
+            "8ad w0rd",
+            "b@dword",
+            "bаdwоrd",
+        ],  # the last with Cyrillic а and о
     )
     def test_normalisation(self, evasion: str) -> None:
         assert deny_key(evasion) == deny_key("badword")
@@ -164,8 +173,18 @@ class TestDenyKey:
 class TestDenyList:
     @pytest.mark.parametrize(
         "name",
-        ["badword", "Bad Word", "B.a.d  W0rd", "BAAAD WORD", "b-a-d-w-o-r-d", "BÄDWÖRD", "b@dw0rd", "Bad Word 123",
-         "ＢＡＤ ＷＯＲＤ", "bаdwоrd"],
+        [
+            "badword",
+            "Bad Word",
+            "B.a.d  W0rd",
+            "BAAAD WORD",
+            "b-a-d-w-o-r-d",
+            "BÄDWÖRD",
+            "b@dw0rd",
+            "Bad Word 123",
+            "ＢＡＤ ＷＯＲＤ",
+            "bаdwоrd",
+        ],
     )
     def test_whole_name_evasions(self, name: str) -> None:
         assert SAMPLE.hits(name)
@@ -218,8 +237,25 @@ class TestCheckAllowed:
 
     @pytest.mark.parametrize(
         "name",
-        ["Ann", "Scunthorpe", "Class Clown", "Dickens", "Hancock", "Cockatoo", "Assassin", "Sussex", "Essex",
-         "Swanky", "Peacock", "Bassist", "Penistone", "Therapist", "Grape", "Brave Otter", "🦊"],
+        [
+            "Ann",
+            "Scunthorpe",
+            "Class Clown",
+            "Dickens",
+            "Hancock",
+            "Cockatoo",
+            "Assassin",
+            "Sussex",
+            "Essex",
+            "Swanky",
+            "Peacock",
+            "Bassist",
+            "Penistone",
+            "Therapist",
+            "Grape",
+            "Brave Otter",
+            "🦊",
+        ],
     )
     def test_packaged_list_allows_innocent_names(self, fresh_denylist: pytest.MonkeyPatch, name: str) -> None:
         check_allowed(name)

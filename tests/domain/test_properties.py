@@ -113,9 +113,7 @@ class RoomMachine(RuleBasedStateMachine):
     def create(
         self, streak: bool, shuffle: bool, max_players: int, seed: int, joined: list[bool], started: bool
     ) -> None:
-        self.room = f.room(
-            *QUESTIONS, seed=seed, streak_bonus=streak, shuffle_options=shuffle, max_players=max_players
-        )
+        self.room = f.room(*QUESTIONS, seed=seed, streak_bonus=streak, shuffle_options=shuffle, max_players=max_players)
         self.now = 1_000_000
         for pid, connected in zip(PLAYER_IDS, joined[:max_players], strict=False):
             game.join(self.room, pid, f"Player {pid}", f"hash-{pid}")
@@ -345,9 +343,7 @@ class RoomMachine(RuleBasedStateMachine):
         room = self.room
         ranked = game.ranking(room)
         active = room.active_players()
-        assert [p.id for p, _ in ranked] == [
-            p.id for p in sorted(active, key=lambda p: (-p.score, p.joined))
-        ]
+        assert [p.id for p, _ in ranked] == [p.id for p in sorted(active, key=lambda p: (-p.score, p.joined))]
         for p, rank in ranked:
             assert rank == 1 + sum(o.score > p.score for o in active)
         assert game.count_players(room) == len(active) <= room.options.max_players
