@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import gc
 import logging
 import secrets
 import socket
@@ -19,6 +20,7 @@ from .backends import open_backends
 from .config import Settings, from_env
 from .content import default_content_dir, load_decks
 from .domain.model import Deck
+from .gcwatch import GcWatch
 from .hub import Hub
 from .limits import AddressLimits
 from .runtime import Runtime
@@ -51,6 +53,8 @@ def create_app(settings: Settings | None = None, decks: dict[str, Deck] | None =
     settings = settings or from_env()
     settings.check()
     decks = decks if decks is not None else load_content(settings)
+
+    gc_watch = GcWatch()
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
@@ -86,12 +90,17 @@ def create_app(settings: Settings | None = None, decks: dict[str, Deck] | None =
         )
         app.state.runtime = runtime
         timers.start()
+        gc_watch.install()
+        gc.freeze()
+        gc_task = asyncio.create_task(gc_watch.keep_frozen(settings.gc_freeze_s, lambda: hub.count() == 0))
         RUNNING.append(runtime)
         log.info("thaw ready: %d decks, %s store, instance %s", len(decks), store.kind, owner)
         try:
             yield
         finally:
             RUNNING.remove(runtime)
+            gc_watch.remove()
+            gc_task.cancel()
             runtime.draining = True
             hub.drain()
             await timers.close()

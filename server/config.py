@@ -76,6 +76,7 @@ class Settings:
     trust_proxy: bool = False
     ping_interval_s: float = 20.0
     instance_id: str = ""
+    gc_freeze_s: float = 1.0
     limits: Limits = field(default_factory=Limits)
 
     @property
@@ -132,6 +133,7 @@ def from_env(env: Mapping[str, str] | None = None) -> Settings:
         trust_proxy=_bool(env, "THAW_TRUST_PROXY", False),
         ping_interval_s=float(_int(env, "THAW_PING_INTERVAL", 20, 1, 50)),
         instance_id=env.get("THAW_INSTANCE", "").strip(),
+        gc_freeze_s=float(_int(env, "THAW_GC_FREEZE_INTERVAL", 1, 1, 3600)),
         limits=limits,
     )
     settings.check()
