@@ -91,7 +91,7 @@ def create_app(settings: Settings | None = None, decks: dict[str, Deck] | None =
         app.state.runtime = runtime
         timers.start()
         gc_watch.install()
-        gc.freeze()
+        gc_watch.tune()
         gc_task = asyncio.create_task(gc_watch.keep_frozen(settings.gc_freeze_s, lambda: hub.count() == 0))
         RUNNING.append(runtime)
         log.info("thaw ready: %d decks, %s store, instance %s", len(decks), store.kind, owner)

@@ -17,8 +17,9 @@ log = logging.getLogger("thaw.gc")
 
 
 class GcWatch:
-    def __init__(self, warn_ms: float = 50.0) -> None:
+    def __init__(self, warn_ms: float = 50.0, recollect_after: int = 200_000) -> None:
         self.warn_ms = warn_ms
+        self.recollect_after = recollect_after  # frozen objects gained before an idle full collection
         self.longest_ms = 0.0
         self.collections = [0, 0, 0]
         self._started = 0.0
@@ -35,6 +36,15 @@ class GcWatch:
             log.warning("gc generation %d paused the loop %.0f ms (%d collected)", generation, pause,
                         info.get("collected", 0))
 
+    @staticmethod
+    def tune(full_every: int = 1000) -> None:
+        """Freeze what start-up built, and make full collections rare: objects that
+        survive long enough to reach the oldest generation are frozen each second
+        anyway, and cycles among them are collected when the process is idle."""
+        young, middle, _ = gc.get_threshold()
+        gc.set_threshold(young, middle, full_every)
+        gc.freeze()
+
     async def keep_frozen(self, every_s: float, idle: Any) -> None:
         """Every `every_s`, hide the surviving objects from the collector (`gc.freeze`):
         sockets live for a whole lesson, and rescanning them all is what stalls.
@@ -43,11 +53,14 @@ class GcWatch:
         sockets here), when everything is unfrozen and collected once."""
         import asyncio
 
+        baseline = gc.get_freeze_count()
         while True:
             await asyncio.sleep(every_s)
-            if idle() and gc.get_freeze_count():
+            if idle() and gc.get_freeze_count() > baseline + self.recollect_after:
                 gc.unfreeze()
                 gc.collect()
+                gc.freeze()
+                baseline = gc.get_freeze_count()
             else:
                 gc.freeze()
 
