@@ -132,9 +132,11 @@ async def _session(ws: WebSocket, rt: Runtime, code: str, address: str) -> None:
             if not limits.joins.hit(address):
                 raise GameError("rate_limited", "too many joins from your network; wait a minute")
             player, token = await rt.service.join(code, msg.get("nickname"))
+            resumed = False
         else:
             token = msg["token"]
             player = await rt.service.resume(code, token)
+            resumed = True
     except GameError as exc:
         if exc.code == "room_not_found":
             await _room_not_found(ws, rt, address, code)
@@ -142,7 +144,7 @@ async def _session(ws: WebSocket, rt: Runtime, code: str, address: str) -> None:
             await _reject(ws, exc.code, exc.message)
         return
     conn = Conn(ws, code, "player", player.id, outbox_limit=rt.settings.limits.outbox_frames)
-    await _attach(ws, rt, conn, token)
+    await _attach(ws, rt, conn, token, resumed)
 
 
 async def _room_not_found(ws: WebSocket, rt: Runtime, address: str, code: str) -> None:
@@ -157,7 +159,7 @@ async def _room_not_found(ws: WebSocket, rt: Runtime, address: str, code: str) -
     await _reject(ws, "room_not_found", f"there is no game with code {code[:6]!r}; check the code on the screen")
 
 
-async def _attach(ws: WebSocket, rt: Runtime, conn: Conn, token: str | None) -> None:
+async def _attach(ws: WebSocket, rt: Runtime, conn: Conn, token: str | None, resumed: bool = False) -> None:
     """Register the socket, send the present (resync), then serve its messages."""
     hub: Hub = rt.hub
     service = rt.service
@@ -169,7 +171,8 @@ async def _attach(ws: WebSocket, rt: Runtime, conn: Conn, token: str | None) -> 
         else:
             assert conn.player_id is not None
             await service.presence(code, conn.player_id, conn.id, True)
-            await rt.store.publish(code, Envelope(replace=(conn.player_id, conn.id)))
+            if resumed:  # only a resumed token can have an older connection to replace
+                await rt.store.publish(code, Envelope(replace=(conn.player_id, conn.id)))
             frames, seq = await service.player_view(code, conn.player_id, token)
         hub.synced(conn, frames, seq)
         await _serve(ws, rt, conn)

@@ -27,6 +27,7 @@ class _Record:
     screen: list[str] = field(default_factory=list)
     personal: dict[str, list[str]] = field(default_factory=dict)
     conns: dict[str, str] = field(default_factory=dict)  # player id -> connection id
+    tokens: dict[str, str] = field(default_factory=dict)  # token hash -> player id (a resume storm is O(1) each)
     timer_owner: str | None = None
     timer_until: int = 0
 
@@ -108,6 +109,7 @@ class MemoryStore:
         game.join(record.room, player.id, player.nickname, player.token_hash)
         stored = record.room.players[player.id]
         player.joined, player.first_index = stored.joined, stored.first_index
+        record.tokens[player.token_hash] = player.id
         self._publish(record, Envelope(lobby=True))
 
     async def rename(self, code: str, player_id: str, nickname: str, folded: str) -> None:
@@ -128,10 +130,8 @@ class MemoryStore:
         record = self._get(code)
         if record is None:
             return None
-        for player in record.room.players.values():
-            if player.token_hash == token_hash:
-                return player
-        return None
+        player_id = record.tokens.get(token_hash)
+        return None if player_id is None else record.room.players.get(player_id)
 
     async def set_presence(self, code: str, player_id: str, conn_id: str, connected: bool) -> bool:
         record = self._get(code)

@@ -39,10 +39,10 @@ def _deck(folder: Path, questions: int) -> Path:
     lines = ["id: soak", "title: Soak", "defaults: {time_limit: 5, points: 1000}", "questions:"]
     for i in range(questions):
         if i % 3 == 2:
-            lines += [f"  - kind: number", f"    prompt: 'Soak number {i}'", "    min: 0", "    max: 20",
+            lines += ["  - kind: number", f"    prompt: 'Soak number {i}'", "    min: 0", "    max: 20",
                       "    step: 1", "    answer: 8"]
         else:
-            lines += [f"  - kind: choice", f"    prompt: 'Soak question {i}'", "    options: [A, B, C, D]",
+            lines += ["  - kind: choice", f"    prompt: 'Soak question {i}'", "    options: [A, B, C, D]",
                       "    correct: A"]
     (folder / "soak.yaml").write_text("\n".join(lines) + "\n")
     return folder / "soak.yaml"
@@ -60,7 +60,6 @@ async def _host(ws_urls: list[str], code: str, token: str, players: int, t0: flo
 
     Question i+1 opens no earlier than `t0 + (i+1) * per_question`, so a game lasts
     the whole run however fast the bots answer."""
-    reconnects = 0
     started = False
     for attempt in range(10_000):
         url = ws_urls[attempt % len(ws_urls)]
@@ -87,10 +86,9 @@ async def _host(ws_urls: list[str], code: str, token: str, players: int, t0: flo
                         await asyncio.sleep(max(0.5, wait))
                         await ws.send(json.dumps({"type": "next"}))
                     elif kind == "finished":
-                        return reconnects
+                        return attempt
         except (ConnectionClosed, InvalidHandshake, OSError, TimeoutError):
             pass
-        reconnects += 1
         await asyncio.sleep(0.3 + 0.4 * secrets.randbelow(100) / 100)
     raise AssertionError(f"room {code}: the host never saw the end")
 
@@ -149,7 +147,7 @@ async def test_soak(tmp_path: Path, request: pytest.FixtureRequest) -> None:
         summaries = await asyncio.wait_for(asyncio.gather(*bot_runs), 120)
         rss.append((time.monotonic() - t0, _rss_kib(steady.proc.pid)))
 
-        store, bus = open_backends(redis_url, prefix=prefix)
+        store, _bus = open_backends(redis_url, prefix=prefix)
         await store.start()
         found: list[str] = []
         finished = 0
