@@ -21,6 +21,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from . import report, ws
 from .domain.errors import GameError
+from .domain.model import Room
 from .netaddr import client_address, public_base
 from .runtime import Runtime
 from .store.base import StoreUnavailable
@@ -228,21 +229,24 @@ def _bearer(request: Request) -> str | None:
     return token.strip()
 
 
-async def _host_room(request: Request) -> Any:
+async def _host_room(request: Request) -> Room | Response:
+    """The room for its host's reports, or the error response (404, then 401/403)."""
     rt = _rt(request)
     code = request.path_params["code"]
-    if not ws._is_code(code):
-        raise GameError("room_not_found", f"there is no game with code {code[:6]!r}")
-    return await rt.service.room_for_host(code, _bearer(request))
-
-
-async def results_csv(request: Request) -> Response:
     try:
-        room = await _host_room(request)
+        if not ws._is_code(code):
+            raise GameError("room_not_found", f"there is no game with code {code[:6]!r}")
+        return await rt.service.room_for_host(code, _bearer(request))
     except GameError as exc:
         return problem(exc.code, exc.message)
     except StoreUnavailable:
         return problem("unavailable", "the game's storage is unreachable right now")
+
+
+async def results_csv(request: Request) -> Response:
+    room = await _host_room(request)
+    if isinstance(room, Response):
+        return room
     return PlainTextResponse(
         report.to_csv(room),
         media_type="text/csv; charset=utf-8",
@@ -252,12 +256,9 @@ async def results_csv(request: Request) -> Response:
 
 
 async def results_json(request: Request) -> Response:
-    try:
-        room = await _host_room(request)
-    except GameError as exc:
-        return problem(exc.code, exc.message)
-    except StoreUnavailable:
-        return problem("unavailable", "the game's storage is unreachable right now")
+    room = await _host_room(request)
+    if isinstance(room, Response):
+        return room
     return JSONResponse(report.build(room), headers={"Cache-Control": "no-store"})
 
 

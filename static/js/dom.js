@@ -139,3 +139,23 @@ export async function apiError(response) {
     return { code: `http_${response.status}`, message: response.statusText || "Request failed" };
   }
 }
+
+/** Show (or hide, with no text) the page's connection status bar. */
+export function showStatus(bar, text) {
+  bar.hidden = !text;
+  bar.textContent = text || "";
+}
+
+let toastTimer = 0;
+/** A short message at the bottom of the screen, read out by screen readers. */
+export function toast(text) {
+  let el = $("#toast");
+  if (!el) {
+    el = h("div", { id: "toast", class: "toast", role: "status" });
+    document.body.append(el);
+  }
+  el.textContent = text;
+  el.hidden = false;
+  window.clearTimeout(toastTimer);
+  toastTimer = window.setTimeout(() => { el.hidden = true; }, 4000);
+}

@@ -3,7 +3,7 @@
 // Reloading the tab regains control: the room code is in the URL hash and the
 // host token in sessionStorage.
 
-import { $, announce, apiError, confirmDialog, fmt, fmtValue, h, mount, ordinal, plural } from "./dom.js";
+import { $, announce, apiError, confirmDialog, fmt, fmtValue, h, mount, ordinal, plural, showStatus, toast } from "./dom.js";
 import { Connection } from "./socket.js";
 import { Countdown } from "./countdown.js";
 import { optionClass, optionLook, shapeIcon } from "./shapes.js";
@@ -50,21 +50,7 @@ function show(screen, ...children) {
 }
 
 function setStatus(text) {
-  statusBar.hidden = !text;
-  statusBar.textContent = text || "";
-}
-
-let toastTimer = 0;
-function toast(text) {
-  let el = $("#toast");
-  if (!el) {
-    el = h("div", { id: "toast", class: "toast", role: "status" });
-    document.body.append(el);
-  }
-  el.textContent = text;
-  el.hidden = false;
-  window.clearTimeout(toastTimer);
-  toastTimer = window.setTimeout(() => { el.hidden = true; }, 4000);
+  showStatus(statusBar, text);
 }
 
 function connectedCount() {

@@ -1,7 +1,7 @@
 // The student's page: join, answer, see how it went. Every screen is rebuilt
 // from what the server sends, so a reload or a reconnect lands on the present.
 
-import { $, announce, fmt, fmtValue, h, mount, ordinal, plural, focusFirst } from "./dom.js";
+import { $, announce, fmt, fmtValue, focusFirst, h, mount, ordinal, plural, showStatus, toast } from "./dom.js";
 import { Connection } from "./socket.js";
 import { Countdown } from "./countdown.js";
 import { optionClass, optionLook, shapeIcon } from "./shapes.js";
@@ -97,21 +97,7 @@ function renderTopbar() {
 }
 
 function setStatus(text) {
-  statusBar.hidden = !text;
-  statusBar.textContent = text || "";
-}
-
-let toastTimer = 0;
-function toast(text) {
-  let el = $("#toast");
-  if (!el) {
-    el = h("div", { id: "toast", class: "toast", role: "status" });
-    document.body.append(el);
-  }
-  el.textContent = text;
-  el.hidden = false;
-  window.clearTimeout(toastTimer);
-  toastTimer = window.setTimeout(() => { el.hidden = true; }, 4000);
+  showStatus(statusBar, text);
 }
 
 function timerChip() {

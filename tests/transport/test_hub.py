@@ -1,0 +1,80 @@
+"""The hub: a socket that stops reading is cut off, and the rest of the room is not slowed."""
+
+from __future__ import annotations
+
+import asyncio
+
+from server.bus.memory import MemoryBus
+from server.hub import CLOSE_OVERFLOW, Conn, Hub
+from server.protocol import Envelope
+
+
+class Fast:
+    def __init__(self) -> None:
+        self.frames: list[str] = []
+        self.closed: int | None = None
+
+    async def send_text(self, data: str) -> None:
+        self.frames.append(data)
+
+    async def close(self, code: int = 1000, reason: str | None = None) -> None:
+        self.closed = code
+
+
+class Stuck(Fast):
+    """A phone that stopped reading: its first write never completes."""
+
+    async def send_text(self, data: str) -> None:
+        await asyncio.Event().wait()
+
+
+async def _nothing(code: str) -> str | None:
+    return None
+
+
+async def test_a_stuck_socket_overflows_and_is_closed_without_slowing_the_room() -> None:
+    bus = MemoryBus()
+
+    async def resync(conn: Conn) -> tuple[list[str], int]:
+        return [], 0
+
+    hub = Hub(bus, resync=resync, lobby_frame=_nothing)
+    stuck_socket, fast_socket = Stuck(), Fast()
+    stuck = Conn(stuck_socket, "123456", "player", "p1", outbox_limit=16)
+    fast = Conn(fast_socket, "123456", "player", "p2", outbox_limit=16)
+    for conn in (stuck, fast):
+        hub.add(conn)
+        hub.synced(conn, [], 0)
+    for seq in range(1, 41):
+        bus.deliver("123456", Envelope(frames=[f'{{"type":"question","index":{seq}}}'], seq=seq))
+        await asyncio.sleep(0)  # the fast socket's writer keeps up; the stuck one cannot
+    await asyncio.sleep(0.01)
+    assert len(fast_socket.frames) == 40 and fast.closed is False
+    assert stuck.closed is True and len(stuck.outbox) <= 2
+    assert any(getattr(item, "code", None) == CLOSE_OVERFLOW for item in stuck.outbox)
+    started = asyncio.get_running_loop().time()
+    await hub.close()
+    assert asyncio.get_running_loop().time() - started < 3  # a stuck writer is cancelled, not awaited forever
+
+
+async def test_the_same_frame_object_goes_to_every_socket() -> None:
+    bus = MemoryBus()
+
+    async def resync(conn: Conn) -> tuple[list[str], int]:
+        return [], 0
+
+    hub = Hub(bus, resync=resync, lobby_frame=_nothing)
+    sockets = [Fast() for _ in range(5)]
+    for i, socket in enumerate(sockets):
+        conn = Conn(socket, "222222", "player", f"p{i}")
+        hub.add(conn)
+        hub.synced(conn, [], 0)
+    frame = '{"type":"reveal","index":0}'
+    bus.deliver("222222", Envelope(frames=[frame], personal={"p3": ['{"type":"result"}']}, seq=1))
+    await asyncio.sleep(0.01)
+    assert all(s.frames[0] is frame for s in sockets)  # serialised once, shared
+    assert [len(s.frames) for s in sockets] == [1, 1, 1, 2, 1]
+    bus.deliver("222222", Envelope(frames=[frame], seq=1))  # an event already seen is not sent twice
+    await asyncio.sleep(0.01)
+    assert [len(s.frames) for s in sockets] == [1, 1, 1, 2, 1]
+    await hub.close()
