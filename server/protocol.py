@@ -328,12 +328,6 @@ class Envelope:
     resync: bool = False
     seq: int = 0
 
-    def is_empty(self) -> bool:
-        return not (
-            self.frames or self.host or self.progress or self.personal
-            or self.kick or self.replace or self.lobby or self.resync
-        )
-
     def encode(self) -> str:
         out: dict[str, Any] = {}
         if self.frames:

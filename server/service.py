@@ -68,13 +68,11 @@ class Service:
         decks: dict[str, Deck],
         *,
         max_players: int = 2000,
-        public_url: Callable[[], str] = lambda: "",
         on_question_opened: Callable[[str, int, int], None] | None = None,
     ) -> None:
         self.store = store
         self.decks = decks
         self.max_players = max_players
-        self.public_url = public_url
         self.on_question_opened = on_question_opened
         self._rng = random.SystemRandom()
 
@@ -120,9 +118,6 @@ class Service:
 
     async def exists(self, code: str) -> bool:
         return await self.store.exists(code)
-
-    def join_url(self, code: str) -> str:
-        return f"{self.public_url()}/join/{code}"
 
     # -- host ----------------------------------------------------------------------
 
@@ -285,10 +280,6 @@ class Service:
         outcome = await self.store.answer(code, player_id, index, value)
         return outcome, value
 
-    async def answer(self, code: str, player_id: str, index: Any, value: Any) -> None:
-        outcome, _ = await self.record_answer(code, player_id, index, value)
-        if outcome.all_answered:
-            await self.close_question(code, index)
 
     async def presence(self, code: str, player_id: str, conn_id: str, connected: bool) -> None:
         if await self.store.set_presence(code, player_id, conn_id, connected):
@@ -317,7 +308,7 @@ class Service:
             frames += view.personal
         return frames, view.seq
 
-    async def host_view(self, code: str, welcome: bool, join_base: str | None = None) -> tuple[list[str], int]:
+    async def host_view(self, code: str, welcome: bool, join_base: str = "") -> tuple[list[str], int]:
         view = await self.store.view(code, None)
         if view is None:
             raise GameError("room_not_found", f"no room {code}")
@@ -327,8 +318,7 @@ class Service:
         room, _now = loaded
         frames: list[str] = []
         if welcome:
-            base = join_base if join_base is not None else self.public_url()
-            frames.append(dumps(host_welcome_payload(room, f"{base}/join/{code}")))
+            frames.append(dumps(host_welcome_payload(room, f"{join_base}/join/{code}")))
         frames.append(dumps(lobby_payload(room)))
         frames += self._screen(view)
         if room.phase is Phase.QUESTION:
