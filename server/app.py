@@ -91,7 +91,13 @@ def create_app(settings: Settings | None = None, decks: dict[str, Deck] | None =
         timers.start()
         gc_watch.install()
         gc_watch.tune()
-        gc_task = asyncio.create_task(gc_watch.keep_frozen(settings.gc_freeze_s, lambda: hub.count() == 0))
+        async def quiet() -> bool:
+            """No question open in the rooms this process serves: a pause goes unnoticed."""
+            if not hub.rooms:
+                return True
+            return not any(code in hub.rooms for code, _index, _deadline in await store.open_deadlines())
+
+        gc_task = asyncio.create_task(gc_watch.keep_frozen(settings.gc_freeze_s, quiet))
         RUNNING.append(runtime)
         log.info("thaw ready: %d decks, %s store, instance %s", len(decks), store.kind, owner)
         try:
@@ -135,4 +141,11 @@ class DrainingServer(uvicorn.Server):
 
 def app_from_env() -> Starlette:
     """The factory uvicorn uses (`uvicorn --factory server.app:app_from_env`)."""
+    thaw_log = logging.getLogger("thaw")
+    if not thaw_log.handlers:
+        handler = logging.StreamHandler()
+        handler.setFormatter(logging.Formatter("%(levelname)s:     %(name)s: %(message)s"))
+        thaw_log.addHandler(handler)
+        thaw_log.setLevel(logging.INFO)
+        thaw_log.propagate = False
     return create_app()

@@ -2,8 +2,9 @@
 stall the event loop for most of a second, so pauses are measured and logged.
 
 `tune()` moves everything alive after start-up out of the collector's sight
-(`gc.freeze`) and makes young-generation collections rarer; `GcWatch` records
-every pause and logs the long ones.
+(`gc.freeze`) and makes full collections rare; `keep_frozen` keeps it that way
+and collects cycles at quiet moments; `GcWatch` records every pause and logs the
+long ones.
 """
 
 from __future__ import annotations
@@ -11,15 +12,17 @@ from __future__ import annotations
 import gc
 import logging
 import time
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 log = logging.getLogger("thaw.gc")
 
 
 class GcWatch:
-    def __init__(self, warn_ms: float = 50.0, recollect_after: int = 200_000) -> None:
+    def __init__(self, warn_ms: float = 50.0, recollect_after: int = 200_000, force_after: int = 2_000_000) -> None:
         self.warn_ms = warn_ms
-        self.recollect_after = recollect_after  # frozen objects gained before an idle full collection
+        self.recollect_after = recollect_after  # frozen objects gained before a full collection at a quiet moment
+        self.force_after = force_after  # ... and before one at any moment
         self.longest_ms = 0.0
         self.collections = [0, 0, 0]
         self._started = 0.0
@@ -39,28 +42,39 @@ class GcWatch:
     @staticmethod
     def tune(full_every: int = 1000) -> None:
         """Freeze what start-up built, and make full collections rare: objects that
-        survive long enough to reach the oldest generation are frozen each second
-        anyway, and cycles among them are collected when the process is idle."""
+        survive are frozen each second anyway (see `keep_frozen`)."""
         young, middle, _ = gc.get_threshold()
         gc.set_threshold(young, middle, full_every)
         gc.freeze()
 
-    async def keep_frozen(self, every_s: float, idle: Any) -> None:
+    async def keep_frozen(self, every_s: float, quiet: Callable[[], Awaitable[bool]]) -> None:
         """Every `every_s`, hide the surviving objects from the collector (`gc.freeze`):
         sockets live for a whole lesson, and rescanning them all is what stalls.
-        Objects frozen while alive are still freed by reference counting when
-        dropped; cycles among them wait for an idle moment (`idle()` true: no
-        sockets here), when everything is unfrozen and collected once."""
+
+        Frozen objects are still freed by reference counting; only reference
+        cycles wait (uvicorn leaves a few per closed connection, ~5 KiB). Once
+        `recollect_after` objects have been frozen since the last full collection,
+        one is run at a quiet moment (no question open in this process's rooms);
+        past `force_after` it is run anyway, so memory stays bounded under any churn.
+        """
         import asyncio
 
         baseline = gc.get_freeze_count()
         while True:
             await asyncio.sleep(every_s)
-            if idle() and gc.get_freeze_count() > baseline + self.recollect_after:
+            grown = gc.get_freeze_count() - baseline
+            forced = grown > self.force_after
+            if forced or (grown > self.recollect_after and await quiet()):
+                frozen = gc.get_freeze_count()
+                started = time.perf_counter()
                 gc.unfreeze()
-                gc.collect()
+                collected = gc.collect()
                 gc.freeze()
                 baseline = gc.get_freeze_count()
+                (log.warning if forced else log.info)(
+                    "full collection%s: %d objects examined, %d collected, %.0f ms",
+                    " (forced)" if forced else "", frozen, collected, (time.perf_counter() - started) * 1000,
+                )
             else:
                 gc.freeze()
 

@@ -1,0 +1,61 @@
+"""The collector policy: survivors are frozen, and frozen cycles are still collected."""
+
+from __future__ import annotations
+
+import asyncio
+import gc
+import weakref
+
+from server.gcwatch import GcWatch
+
+
+class Node:
+    def __init__(self) -> None:
+        self.me = self  # a reference cycle: only the cyclic collector frees it
+
+
+async def _run_for(watch: GcWatch, quiet: bool, seconds: float) -> None:
+    async def is_quiet() -> bool:
+        return quiet
+
+    task = asyncio.create_task(watch.keep_frozen(0.01, is_quiet))
+    await asyncio.sleep(seconds)
+    task.cancel()
+
+
+async def test_frozen_cycles_are_collected_at_a_quiet_moment() -> None:
+    watch = GcWatch(recollect_after=0, force_after=10**9)
+    node = Node()
+    gone = weakref.ref(node)
+    try:
+        gc.freeze()  # as if it had been alive at the last freeze
+        del node
+        await _run_for(watch, quiet=False, seconds=0.1)
+        assert gone() is not None  # busy: the frozen cycle waits
+        await _run_for(watch, quiet=True, seconds=0.1)
+        assert gone() is None
+    finally:
+        gc.unfreeze()
+
+
+async def test_a_collection_is_forced_past_the_cap_even_when_busy() -> None:
+    watch = GcWatch(recollect_after=0, force_after=0)
+    node = Node()
+    gone = weakref.ref(node)
+    try:
+        gc.freeze()
+        del node
+        await _run_for(watch, quiet=False, seconds=0.1)
+        assert gone() is None
+    finally:
+        gc.unfreeze()
+
+
+def test_pauses_are_measured() -> None:
+    watch = GcWatch(warn_ms=10_000)
+    watch.install()
+    try:
+        gc.collect()
+    finally:
+        watch.remove()
+    assert watch.collections[2] >= 1 and watch.longest_ms > 0
