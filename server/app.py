@@ -91,13 +91,7 @@ def create_app(settings: Settings | None = None, decks: dict[str, Deck] | None =
         timers.start()
         gc_watch.install()
         gc_watch.tune()
-        async def quiet() -> bool:
-            """No question open in the rooms this process serves: a pause goes unnoticed."""
-            if not hub.rooms:
-                return True
-            return not any(code in hub.rooms for code, _index, _deadline in await store.open_deadlines())
-
-        gc_task = asyncio.create_task(gc_watch.keep_frozen(settings.gc_freeze_s, quiet))
+        gc_task = asyncio.create_task(gc_watch.keep_frozen(settings.gc_freeze_s, lambda: hub.count() == 0))
         RUNNING.append(runtime)
         log.info("thaw ready: %d decks, %s store, instance %s", len(decks), store.kind, owner)
         try:

@@ -133,7 +133,7 @@ def from_env(env: Mapping[str, str] | None = None) -> Settings:
         trust_proxy=_bool(env, "THAW_TRUST_PROXY", False),
         ping_interval_s=float(_int(env, "THAW_PING_INTERVAL", 20, 1, 50)),
         instance_id=env.get("THAW_INSTANCE", "").strip(),
-        gc_freeze_s=float(_int(env, "THAW_GC_FREEZE_INTERVAL", 1, 1, 3600)),
+        gc_freeze_s=_int(env, "THAW_GC_FREEZE_MS", 1000, 10, 3_600_000) / 1000,
         limits=limits,
     )
     settings.check()

@@ -12,14 +12,14 @@ from __future__ import annotations
 import gc
 import logging
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable
 from typing import Any
 
 log = logging.getLogger("thaw.gc")
 
 
 class GcWatch:
-    def __init__(self, warn_ms: float = 50.0, recollect_after: int = 200_000, force_after: int = 2_000_000) -> None:
+    def __init__(self, warn_ms: float = 50.0, recollect_after: int = 200_000, force_after: int = 3_000_000) -> None:
         self.warn_ms = warn_ms
         self.recollect_after = recollect_after  # frozen objects gained before a full collection at a quiet moment
         self.force_after = force_after  # ... and before one at any moment
@@ -47,15 +47,16 @@ class GcWatch:
         gc.set_threshold(young, middle, full_every)
         gc.freeze()
 
-    async def keep_frozen(self, every_s: float, quiet: Callable[[], Awaitable[bool]]) -> None:
+    async def keep_frozen(self, every_s: float, idle: Callable[[], bool]) -> None:
         """Every `every_s`, hide the surviving objects from the collector (`gc.freeze`):
         sockets live for a whole lesson, and rescanning them all is what stalls.
 
         Frozen objects are still freed by reference counting; only reference
         cycles wait (uvicorn leaves a few per closed connection, ~5 KiB). Once
         `recollect_after` objects have been frozen since the last full collection,
-        one is run at a quiet moment (no question open in this process's rooms);
-        past `force_after` it is run anyway, so memory stays bounded under any churn.
+        one is run when the process is idle (no sockets); past `force_after` it is
+        run anyway (one pause of about a second at district scale), so memory stays
+        bounded under any churn of reconnects.
         """
         import asyncio
 
@@ -64,7 +65,7 @@ class GcWatch:
             await asyncio.sleep(every_s)
             grown = gc.get_freeze_count() - baseline
             forced = grown > self.force_after
-            if forced or (grown > self.recollect_after and await quiet()):
+            if forced or (grown > self.recollect_after and idle()):
                 frozen = gc.get_freeze_count()
                 started = time.perf_counter()
                 gc.unfreeze()

@@ -15,15 +15,12 @@ class Node:
 
 
 async def _run_for(watch: GcWatch, quiet: bool, seconds: float) -> None:
-    async def is_quiet() -> bool:
-        return quiet
-
-    task = asyncio.create_task(watch.keep_frozen(0.01, is_quiet))
+    task = asyncio.create_task(watch.keep_frozen(0.01, lambda: quiet))
     await asyncio.sleep(seconds)
     task.cancel()
 
 
-async def test_frozen_cycles_are_collected_at_a_quiet_moment() -> None:
+async def test_frozen_cycles_are_collected_when_idle() -> None:
     watch = GcWatch(recollect_after=0, force_after=10**9)
     node = Node()
     gone = weakref.ref(node)
