@@ -9,6 +9,7 @@ from __future__ import annotations
 import shutil
 import signal
 import socket
+import ssl
 import subprocess
 import tempfile
 import time
@@ -51,18 +52,37 @@ class RedisProcess:
         shutil.rmtree(self.workdir, ignore_errors=True)
 
 
-def start_redis(port: int | None = None, timeout: float = 10) -> RedisProcess:
+def self_signed_certificate(folder: Path) -> tuple[Path, Path]:
+    """A throwaway certificate and key, as a PaaS Redis would present (needs `openssl`)."""
+    cert, key = folder / "cert.pem", folder / "key.pem"
+    subprocess.run(
+        ["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", str(key), "-out", str(cert),
+         "-days", "2", "-subj", "/CN=thaw-test-redis"],
+        check=True, capture_output=True,
+    )
+    return cert, key
+
+
+def start_redis(port: int | None = None, timeout: float = 10, tls: bool = False) -> RedisProcess:
+    """A private redis-server; with `tls`, it speaks only TLS, with a self-signed certificate."""
     binary = redis_server_binary()
     if binary is None:
         raise RuntimeError("redis-server is not installed (apt-get install redis-server)")
     port = port or free_port()
     workdir = Path(tempfile.mkdtemp(prefix="thaw-redis-"))
+    listen = ["--port", str(port)]
+    if tls:
+        cert, key = self_signed_certificate(workdir)
+        listen = ["--port", "0", "--tls-port", str(port), "--tls-cert-file", str(cert), "--tls-key-file", str(key),
+                  "--tls-ca-cert-file", str(cert), "--tls-auth-clients", "no"]
     proc = subprocess.Popen(
-        [binary, "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no",
+        [binary, *listen, "--bind", "127.0.0.1", "--save", "", "--appendonly", "no",
          "--dir", str(workdir), "--logfile", str(workdir / "redis.log")],
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
     )
+    if tls:
+        return _wait_tls(proc, port, workdir, timeout)
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         try:
@@ -74,3 +94,21 @@ def start_redis(port: int | None = None, timeout: float = 10) -> RedisProcess:
             time.sleep(0.05)
     proc.kill()
     raise RuntimeError(f"redis-server did not start on port {port}")
+
+
+def _wait_tls(proc: subprocess.Popen[bytes], port: int, workdir: Path, timeout: float) -> RedisProcess:
+    deadline = time.monotonic() + timeout
+    context = ssl.create_default_context()
+    context.check_hostname = False
+    context.verify_mode = ssl.CERT_NONE
+    while time.monotonic() < deadline:
+        try:
+            with socket.create_connection(("127.0.0.1", port), timeout=0.5) as raw, \
+                    context.wrap_socket(raw) as s:
+                s.sendall(b"PING\r\n")
+                if s.recv(16).startswith(b"+PONG"):
+                    return RedisProcess(port, proc, workdir)
+        except OSError:
+            time.sleep(0.05)
+    proc.kill()
+    raise RuntimeError(f"redis-server with TLS did not start on port {port}")
