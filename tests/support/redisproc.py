@@ -81,12 +81,19 @@ def start_redis(port: int | None = None, timeout: float = 10, tls: bool = False)
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
     )
-    if tls:
-        return _wait_tls(proc, port, workdir, timeout)
+    return _wait(proc, port, workdir, timeout, tls)
+
+
+def _wait(proc: subprocess.Popen[bytes], port: int, workdir: Path, timeout: float, tls: bool) -> RedisProcess:
+    """Until the server answers PING (over TLS, without checking the certificate, if asked)."""
+    context = ssl.create_default_context()
+    context.check_hostname = False
+    context.verify_mode = ssl.CERT_NONE
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         try:
-            with socket.create_connection(("127.0.0.1", port), timeout=0.5) as s:
+            with socket.create_connection(("127.0.0.1", port), timeout=0.5) as raw:
+                s = context.wrap_socket(raw) if tls else raw
                 s.sendall(b"PING\r\n")
                 if s.recv(16).startswith(b"+PONG"):
                     return RedisProcess(port, proc, workdir)
@@ -94,21 +101,3 @@ def start_redis(port: int | None = None, timeout: float = 10, tls: bool = False)
             time.sleep(0.05)
     proc.kill()
     raise RuntimeError(f"redis-server did not start on port {port}")
-
-
-def _wait_tls(proc: subprocess.Popen[bytes], port: int, workdir: Path, timeout: float) -> RedisProcess:
-    deadline = time.monotonic() + timeout
-    context = ssl.create_default_context()
-    context.check_hostname = False
-    context.verify_mode = ssl.CERT_NONE
-    while time.monotonic() < deadline:
-        try:
-            with socket.create_connection(("127.0.0.1", port), timeout=0.5) as raw, \
-                    context.wrap_socket(raw) as s:
-                s.sendall(b"PING\r\n")
-                if s.recv(16).startswith(b"+PONG"):
-                    return RedisProcess(port, proc, workdir)
-        except OSError:
-            time.sleep(0.05)
-    proc.kill()
-    raise RuntimeError(f"redis-server with TLS did not start on port {port}")
