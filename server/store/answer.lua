@@ -1,12 +1,8 @@
 -- The hot path: one round trip per answer.
 -- ARGV 5 player id, 6 index, 7 canonical value json, 8 correct (true/false/null),
 -- 9 time limit ms, 10 '1' = only check (the value was invalid; find a better error)
-local err = check_room()
+local p, err = active_player(ARGV[5])
 if err then return {0, err} end
-local raw = redis.call('HGET', KEYS[2], ARGV[5])
-if not raw then return {0, 'not_player'} end
-local p = cjson.decode(raw)
-if p.kicked then return {0, 'kicked'} end
 if redis.call('HGET', KEYS[1], 'phase') ~= 'question' then return {0, 'wrong_phase'} end
 local idx = tonumber(ARGV[6])
 if tonumber(redis.call('HGET', KEYS[1], 'index')) ~= idx then return {0, 'wrong_question'} end

@@ -9,6 +9,17 @@ local function check_room()
   return nil
 end
 
+-- The room and one of its players who may still act: (player, nil) or (nil, error code).
+local function active_player(pid)
+  local err = check_room()
+  if err then return nil, err end
+  local raw = redis.call('HGET', KEYS[2], pid)
+  if not raw then return nil, 'not_player' end
+  local p = cjson.decode(raw)
+  if p.kicked then return nil, 'kicked' end
+  return p, nil
+end
+
 -- Refresh every key of the room: the results TTL once finished, else the room TTL.
 local function touch()
   local ttl = tonumber(ARGV[2])

@@ -1,10 +1,6 @@
 -- ARGV 5 player id, 6 nickname, 7 folded nickname, 8 max rerolls
-local err = check_room()
+local p, err = active_player(ARGV[5])
 if err then return {0, err} end
-local raw = redis.call('HGET', KEYS[2], ARGV[5])
-if not raw then return {0, 'not_player'} end
-local p = cjson.decode(raw)
-if p.kicked then return {0, 'kicked'} end
 if redis.call('HGET', KEYS[1], 'phase') ~= 'lobby' then return {0, 'wrong_phase'} end
 if tonumber(p.rerolls or 0) >= tonumber(ARGV[8]) then return {0, 'rate_limited'} end
 if redis.call('HEXISTS', KEYS[3], ARGV[7]) == 1 then return {0, 'nickname_taken'} end

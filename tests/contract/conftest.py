@@ -8,6 +8,7 @@ Redis test uses its own key prefix and deletes its keys afterwards.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import os
 import random
 import secrets
@@ -122,7 +123,20 @@ async def backend(request: pytest.FixtureRequest) -> AsyncIterator[Backend]:
         await bus.close()
         await store.close()
         return
-    url = request.getfixturevalue("redis_url")
+    async with _redis_pair(request.getfixturevalue("redis_url")) as b:
+        yield b
+
+
+@pytest.fixture
+async def redis_backend(redis_url: str) -> AsyncIterator[Backend]:
+    """Only the Redis pair, for what only Redis has (TTLs, key schema)."""
+    async with _redis_pair(redis_url) as b:
+        yield b
+
+
+@contextlib.asynccontextmanager
+async def _redis_pair(url: str) -> AsyncIterator[Backend]:
+    """The Redis store and bus under a fresh key prefix, closed and their keys deleted afterwards."""
     prefix = f"t{secrets.token_hex(5)}"
     store, bus = open_backends(url, prefix=prefix, room_ttl_s=ROOM_TTL_S, results_ttl_s=RESULTS_TTL_S)
     await store.start()
@@ -136,24 +150,6 @@ async def backend(request: pytest.FixtureRequest) -> AsyncIterator[Backend]:
         await bus.close()
         await store.close()
         await _delete_prefix(url, prefix)
-
-
-@pytest.fixture
-async def redis_backend(redis_url: str) -> AsyncIterator[Backend]:
-    """Only the Redis pair, for what only Redis has (TTLs, key schema)."""
-    prefix = f"t{secrets.token_hex(5)}"
-    store, bus = open_backends(redis_url, prefix=prefix, room_ttl_s=ROOM_TTL_S, results_ttl_s=RESULTS_TTL_S)
-    await store.start()
-    await bus.start()
-    b = Backend("redis", store, bus, prefix=prefix, url=redis_url)
-    try:
-        yield b
-    finally:
-        for extra in reversed(b.extra):
-            await extra.close()
-        await bus.close()
-        await store.close()
-        await _delete_prefix(redis_url, prefix)
 
 
 # -- scenario helpers ---------------------------------------------------------------
