@@ -14,7 +14,7 @@ from starlette.applications import Starlette
 from starlette.middleware import Middleware
 from starlette.middleware.gzip import GZipMiddleware
 
-from . import web
+from . import web, wire
 from .backends import open_backends
 from .config import Settings, from_env
 from .content import default_content_dir, load_decks
@@ -109,7 +109,11 @@ def create_app(settings: Settings | None = None, decks: dict[str, Deck] | None =
 
     return Starlette(
         routes=web.routes,
-        middleware=[Middleware(web.SecurityHeaders), Middleware(GZipMiddleware, minimum_size=1024)],
+        middleware=[
+            Middleware(wire.CaptureSend),
+            Middleware(web.SecurityHeaders),
+            Middleware(GZipMiddleware, minimum_size=1024),
+        ],
         exception_handlers={404: web.not_found, 405: web.method_not_allowed},
         lifespan=lifespan,
     )

@@ -26,6 +26,7 @@ from typing import Any, Protocol
 
 from .bus.base import Bus
 from .protocol import Envelope, dumps, error
+from .wire import RawSocket, text_frame, text_frames
 
 log = logging.getLogger("thaw.hub")
 
@@ -59,7 +60,13 @@ _ids = itertools.count(1)
 
 
 class Conn:
-    """One client socket: an outbox, a writer task, the seq its screen reflects."""
+    """One client socket: an outbox, a writer task, the seq its screen reflects.
+
+    With a `raw` writer (`server.wire`), frames go out as prebuilt bytes, written
+    at once while the socket keeps up; the outbox and the writer task only come
+    into play when its transport is paused by flow control. Without one, every
+    frame goes through the outbox and `send_text`.
+    """
 
     __slots__ = (
         "_wake",
@@ -70,19 +77,29 @@ class Conn:
         "outbox",
         "outbox_limit",
         "player_id",
+        "raw",
         "role",
         "seq",
         "socket",
         "syncing",
     )
 
-    def __init__(self, socket: Socket, code: str, role: str, player_id: str | None = None, outbox_limit: int = 512):
+    def __init__(
+        self,
+        socket: Socket,
+        code: str,
+        role: str,
+        player_id: str | None = None,
+        outbox_limit: int = 512,
+        raw: RawSocket | None = None,
+    ):
         self.socket = socket
+        self.raw = raw
         self.code = code
         self.role = role  # "host" or "player"
         self.player_id = player_id
         self.id = f"{secrets.token_hex(4)}{next(_ids)}"
-        self.outbox: deque[str | _Close] = deque()
+        self.outbox: deque[str | bytes | _Close] = deque()
         self.outbox_limit = outbox_limit
         self.seq = 0
         self.syncing: list[Envelope] | None = []  # events buffered while a resync is in flight
@@ -98,6 +115,30 @@ class Conn:
         self._writer = asyncio.create_task(self._write(), name=f"writer-{self.id}")
 
     def send(self, frame: str) -> None:
+        if self.raw is not None:
+            self.push(text_frame(frame))
+        else:
+            self._queue(frame)
+
+    def send_many(self, frames: list[str]) -> None:
+        if self.raw is not None:
+            self.push(text_frames(frames))
+        else:
+            for frame in frames:
+                self._queue(frame)
+
+    def push(self, wire: bytes) -> None:
+        """Prebuilt frames (raw sockets only): written now unless something is ahead of them."""
+        raw = self.raw
+        assert raw is not None
+        if self.closed:
+            return
+        if not self.outbox and raw.ready:
+            raw.write(wire)
+        else:
+            self._queue(wire)
+
+    def _queue(self, item: str | bytes) -> None:
         if self.closed:
             return
         if len(self.outbox) >= self.outbox_limit:
@@ -105,12 +146,8 @@ class Conn:
             self.outbox.clear()
             self.close(CLOSE_OVERFLOW, "too slow; reconnect to resync")
             return
-        self.outbox.append(frame)
+        self.outbox.append(item)
         self._wake.set()
-
-    def send_many(self, frames: list[str]) -> None:
-        for frame in frames:
-            self.send(frame)
 
     def close(self, code: int, reason: str = "") -> None:
         """Close after what is already queued has been written."""
@@ -121,17 +158,29 @@ class Conn:
         self._wake.set()
 
     async def _write(self) -> None:
+        outbox = self.outbox
         try:
             while True:
                 await self._wake.wait()
                 self._wake.clear()
-                while self.outbox:
-                    item = self.outbox.popleft()
+                while outbox:
+                    # The item stays at the head while it is written, so that `push`
+                    # cannot overtake it meanwhile.
+                    item = outbox[0]
                     if isinstance(item, _Close):
+                        outbox.clear()
                         with contextlib.suppress(Exception):
                             await self.socket.close(item.code, item.reason)
                         return
-                    await self.socket.send_text(item)
+                    if isinstance(item, bytes):
+                        assert self.raw is not None
+                        await self.raw.wait_writable()
+                        if not self.raw.write(item):
+                            raise ConnectionError("socket closed")
+                    else:
+                        await self.socket.send_text(item)
+                    if outbox and outbox[0] is item:
+                        outbox.popleft()
                 if self.closed:  # stop(): the outbox is flushed, nothing more will come
                     return
         except Exception:  # the peer went away; the reader notices and detaches
@@ -249,8 +298,9 @@ class Hub:
                     room.progress_handle.cancel()
                     room.progress_handle = None
                 self._flush_progress(code)
+            wire = text_frames(envelope.frames)  # encoded once for every raw socket
             for conn in list(room.conns.values()):
-                self._deliver_one(conn, envelope)
+                self._deliver_one(conn, envelope, wire)
         elif envelope.personal:
             for pid in envelope.personal:
                 for conn in room.players.get(pid, ()):
@@ -279,8 +329,12 @@ class Hub:
             if room.lobby_task is None or room.lobby_task.done():
                 room.lobby_task = self._spawn(self._flush_lobby(code))
 
-    def _deliver_one(self, conn: Conn, envelope: Envelope) -> None:
-        """Queue one event's frames for one socket, unless its snapshot already shows them."""
+    def _deliver_one(self, conn: Conn, envelope: Envelope, wire: bytes | None = None) -> None:
+        """Send one event's frames to one socket, unless its snapshot already shows them.
+
+        `wire` is `envelope.frames` already encoded; a raw socket gets it and its
+        personal frames in one write.
+        """
         if conn.syncing is not None:
             conn.syncing.append(envelope)
             return
@@ -288,12 +342,19 @@ class Hub:
             if envelope.seq <= conn.seq:
                 return
             conn.seq = envelope.seq
+        personal = envelope.personal.get(conn.player_id) if conn.player_id is not None and envelope.personal else None
+        if conn.raw is not None:
+            if wire is None:
+                wire = text_frames(envelope.frames)
+            if personal:
+                wire += text_frames(personal)
+            if wire:
+                conn.push(wire)
+            return
         if envelope.frames:
             conn.send_many(envelope.frames)
-        if conn.player_id is not None and envelope.personal:
-            personal = envelope.personal.get(conn.player_id)
-            if personal:
-                conn.send_many(personal)
+        if personal:
+            conn.send_many(personal)
 
     def _resync_room(self, room: _Room) -> None:
         for conn in list(room.conns.values()):

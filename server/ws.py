@@ -21,6 +21,7 @@ from .netaddr import client_address, public_base
 from .protocol import FIRST_TYPES, HOST_TYPES, MAX_FRAME_BYTES, Envelope, dumps, error, parse
 from .runtime import Runtime
 from .store.base import StoreUnavailable
+from .wire import raw_socket
 
 log = logging.getLogger("thaw.ws")
 
@@ -126,7 +127,8 @@ async def _session(ws: WebSocket, rt: Runtime, code: str, address: str) -> None:
             raise GameError("bad_message", "the first message must be `host`, `join` or `resume`")
         if kind == "host":
             await rt.service.check_host(code, msg["token"])
-            await _attach(ws, rt, Conn(ws, code, "host", outbox_limit=rt.settings.limits.outbox_frames), None)
+            host = Conn(ws, code, "host", outbox_limit=rt.settings.limits.outbox_frames, raw=raw_socket(ws.scope))
+            await _attach(ws, rt, host, None)
             return
         if kind == "join":
             if not limits.joins.hit(address):
@@ -143,7 +145,7 @@ async def _session(ws: WebSocket, rt: Runtime, code: str, address: str) -> None:
         else:
             await _reject(ws, exc.code, exc.message)
         return
-    conn = Conn(ws, code, "player", player.id, outbox_limit=rt.settings.limits.outbox_frames)
+    conn = Conn(ws, code, "player", player.id, outbox_limit=rt.settings.limits.outbox_frames, raw=raw_socket(ws.scope))
     await _attach(ws, rt, conn, token, resumed)
 
 

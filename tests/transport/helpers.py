@@ -232,6 +232,7 @@ async def serve(settings: Settings | None = None, decks: dict[str, Deck] | None 
         log_level="warning",
         lifespan="on",
         ws_ping_interval=None,
+        ws_per_message_deflate=False,  # as `thaw serve` by default: frames go out prebuilt (server.wire)
         timeout_graceful_shutdown=2,
     )
     server = uvicorn.Server(config)

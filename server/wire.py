@@ -1,0 +1,121 @@
+"""Prebuilt WebSocket frames, written straight to the connection's transport.
+
+A server never masks its frames, so a room event's frames are the same bytes
+for every socket: the hub encodes them once and each socket gets one
+`transport.write`. The usual path (Starlette's `send_text`, two exception
+wrappers, uvicorn's `send`, websockets building a `Frame`) costs a chain of
+coroutines and a writer-task wake-up per frame; at 9,000 sockets that was the
+server's largest cost (`docs/performance.md`).
+
+Only for uvicorn's websockets sans-I/O protocol with no extension negotiated:
+per-message deflate keeps a compression context per connection, so compressed
+sockets, other servers and the test client use `send_text` as before. The
+`CaptureSend` middleware keeps uvicorn's own `send` in the scope, which is how a
+socket finds its protocol object; `raw_socket` refuses anything it does not
+recognise.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Iterable
+from struct import Struct
+from typing import Any
+
+from starlette.types import ASGIApp, Receive, Scope, Send
+
+SCOPE_KEY = "thaw.send"
+
+_FIN_TEXT = 0x81
+_SHORT = Struct("!BB")
+_MEDIUM = Struct("!BBH")
+_LONG = Struct("!BBQ")
+
+
+def text_frame(text: str) -> bytes:
+    """One unmasked, unfragmented text frame (RFC 6455 section 5.2)."""
+    data = text.encode()
+    n = len(data)
+    if n < 126:
+        return _SHORT.pack(_FIN_TEXT, n) + data
+    if n < 65536:
+        return _MEDIUM.pack(_FIN_TEXT, 126, n) + data
+    return _LONG.pack(_FIN_TEXT, 127, n) + data
+
+
+def text_frames(texts: Iterable[str]) -> bytes:
+    """Several frames back to back: one write puts them all on the wire in order."""
+    return b"".join([text_frame(t) for t in texts])
+
+
+class CaptureSend:
+    """Keep the server's own `send` in a WebSocket scope (see `raw_socket`)."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "websocket":
+            scope[SCOPE_KEY] = send
+        await self.app(scope, receive, send)
+
+
+class RawSocket:
+    """Writes prebuilt frames to one accepted uvicorn WebSocket, honouring its state."""
+
+    __slots__ = ("_proto", "_transport", "_ws")
+
+    def __init__(self, proto: Any) -> None:
+        self._proto = proto
+        self._transport: asyncio.Transport = proto.transport
+        self._ws = proto.conn
+
+    @property
+    def open(self) -> bool:
+        """False once either side started closing: then nothing more may be written."""
+        proto = self._proto
+        return not (proto.close_sent or proto.disconnected or self._transport.is_closing()) and (
+            self._ws.state is _OPEN
+        )
+
+    @property
+    def ready(self) -> bool:
+        """Open and not paused by flow control: a write now goes out without queueing up."""
+        return self._proto.writable.is_set() and self.open
+
+    async def wait_writable(self) -> None:
+        """Until the transport's buffer drained below its low-water mark (or it was lost)."""
+        await self._proto.writable.wait()
+
+    def write(self, data: bytes) -> bool:
+        """Put prebuilt frames on the wire; False if the socket is no longer open."""
+        if not self.open:
+            return False
+        self._transport.write(data)
+        return True
+
+
+def raw_socket(scope: Scope) -> RawSocket | None:
+    """The raw writer for an accepted socket, or None where only `send_text` is safe."""
+    if _PROTOCOL is None:
+        return None
+    proto: Any = getattr(scope.get(SCOPE_KEY), "__self__", None)
+    kind: Any = type(proto)
+    if kind is not _PROTOCOL:
+        return None
+    ws = getattr(proto, "conn", None)
+    if ws is None or ws.extensions or not proto.handshake_complete or proto.transport is None:
+        return None
+    return RawSocket(proto)
+
+
+def _load() -> tuple[type | None, object]:
+    try:
+        from uvicorn.protocols.websockets.websockets_sansio_impl import WebSocketsSansIOProtocol
+        from websockets.protocol import State
+    except ImportError:  # pragma: no cover - another server or an older uvicorn: the usual path
+        return None, object()
+    return WebSocketsSansIOProtocol, State.OPEN
+
+
+_PROTOCOL, _OPEN = _load()
