@@ -52,6 +52,7 @@ from websockets.http11 import Response
 from websockets.uri import parse_uri
 
 from .bots import AnswerKey, choose_answer
+from .gcwatch import GcWatch
 
 ROOT = Path(__file__).resolve().parents[1]
 CLK_TCK = os.sysconf("SC_CLK_TCK")
@@ -181,11 +182,15 @@ class Proc:
         return f"http://127.0.0.1:{self.port}"
 
     def cpu_s(self) -> float:
+        return sum(self.cpu_split())
+
+    def cpu_split(self) -> tuple[float, float]:
+        """(user, system) CPU seconds: on loopback, the kernel's share includes delivering to the peer."""
         try:
             fields = Path(f"/proc/{self.pid}/stat").read_text().rsplit(")", 1)[1].split()
         except OSError:
-            return math.nan
-        return (int(fields[11]) + int(fields[12])) / CLK_TCK  # utime, stime
+            return math.nan, math.nan
+        return int(fields[11]) / CLK_TCK, int(fields[12]) / CLK_TCK
 
     def rss_kib(self) -> int:
         try:
@@ -634,9 +639,20 @@ def _run_loop(coro: Coroutine[Any, Any, T]) -> T:
     try:
         import uvloop
 
-        return uvloop.run(coro)
+        return uvloop.run(_frozen_gc(coro))
     except ImportError:  # pragma: no cover - uvloop comes with uvicorn[standard]
-        return asyncio.run(coro)
+        return asyncio.run(_frozen_gc(coro))
+
+
+async def _frozen_gc(coro: Coroutine[Any, Any, T]) -> T:
+    """The server's collector policy (`server.gcwatch`) in the load generator too: a full
+    collection over 9,000 client sockets' objects stalls it, and its time stamps with it."""
+    GcWatch.tune()
+    freezer = asyncio.create_task(GcWatch().keep_frozen(1.0, lambda: False))
+    try:
+        return await coro
+    finally:
+        freezer.cancel()
 
 
 def worker_main(pipe: multiprocessing.connection.Connection, deck_path: str, answer_window_s: float,
@@ -892,6 +908,9 @@ class Run:
     def cpu(self) -> float:
         return sum(s.cpu_s() for s in self.servers)
 
+    def system_cpu(self) -> float:
+        return sum(s.cpu_split()[1] for s in self.servers)
+
     def ours_cpu(self) -> float:
         """CPU seconds of every process of this run (servers, redis, workers, this one)."""
         pids = [s.pid for s in self.servers] + [p.pid for p in self.procs if p.pid is not None]
@@ -985,6 +1004,7 @@ class Run:
                 p.take()
             spy = self._start_profile()
             cpu1 = self.cpu()
+            sys1 = self.system_cpu()
             mark_game = self.mark()
             tg = time.time()
             rng = random.Random(self.seed + 1)
@@ -1005,6 +1025,7 @@ class Run:
             await asyncio.gather(*plays)
             game_wall = time.time() - tg
             game_cpu = self.cpu() - cpu1
+            m["game_system_cpu_s"] = _r(self.system_cpu() - sys1, 2)
             m["foreign_cpu_cores_game"] = _r(self.foreign(mark_game), 2)
             self._stop_profile(spy)
             await asyncio.sleep(0.5)  # standings
@@ -1147,6 +1168,7 @@ ROWS: tuple[tuple[str, str, str], ...] = (
     ("delivered_pct", "delivered", "%"),
     ("cpu_s_per_question", "server CPU per question", "s"),
     ("server_cpu_cores", "server CPU during game", "cores"),
+    ("game_system_cpu_s", "  of which in the kernel (game)", "s"),
     ("rss_kib_per_conn", "RSS per connection", "KiB"),
     ("stall_max_ms", "longest ping RTT (stall)", "ms"),
     ("stall_join_max_ms", "longest ping RTT while joining", "ms"),
