@@ -25,7 +25,7 @@ from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 from .bus.base import Bus
-from .protocol import Envelope, dumps, error
+from .protocol import Envelope, answers_payload, dumps, error
 from .wire import RawSocket, text_frame, text_frames
 
 log = logging.getLogger("thaw.hub")
@@ -204,7 +204,7 @@ class _Room:
     conns: dict[str, Conn] = field(default_factory=dict)
     players: dict[str, list[Conn]] = field(default_factory=dict)
     hosts: list[Conn] = field(default_factory=list)
-    progress: str | None = None
+    progress: tuple[int, int, int] | None = None  # (index, answered, total), not yet sent
     progress_handle: asyncio.TimerHandle | None = None
     lobby_task: asyncio.Task[None] | None = None
     lobby_dirty: bool = False
@@ -365,8 +365,9 @@ class Hub:
         if room is None:
             return
         room.progress_handle = None
-        frame, room.progress = room.progress, None
-        if frame is not None:
+        progress, room.progress = room.progress, None
+        if progress is not None and room.hosts:
+            frame = dumps(answers_payload(*progress))
             for conn in room.hosts:
                 conn.send(frame)
 

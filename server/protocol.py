@@ -312,7 +312,8 @@ class Envelope:
     """One room event as it crosses the bus: serialised once, published once.
 
     `frames` go to every socket of the room in order; `host` to host sockets only;
-    `progress` is the latest `answers` frame for hosts (hubs may coalesce it);
+    `progress` is the latest answer count for hosts, (index, answered, total):
+    hubs coalesce it and serialise only the `answers` frames they send;
     `personal[player_id]` to that player after `frames`. `kick` names a player
     whose sockets are closed; `replace` = (player id, connection id) closes that
     player's other connections; `lobby` asks hubs to refresh their hosts' lobby.
@@ -320,7 +321,7 @@ class Envelope:
 
     frames: list[str] = field(default_factory=list)
     host: list[str] = field(default_factory=list)
-    progress: str | None = None
+    progress: tuple[int, int, int] | None = None
     personal: dict[str, list[str]] = field(default_factory=dict)
     kick: list[str] = field(default_factory=list)
     replace: tuple[str, str] | None = None
@@ -335,7 +336,7 @@ class Envelope:
         if self.host:
             out["h"] = self.host
         if self.progress:
-            out["g"] = self.progress
+            out["g"] = list(self.progress)
         if self.personal:
             out["p"] = self.personal
         if self.kick:
@@ -352,10 +353,14 @@ class Envelope:
     def decode(cls, text: str | bytes, seq: int = 0) -> Envelope:
         d = json.loads(text)
         replace = d.get("r")
+        progress = d.get("g")
+        if isinstance(progress, str):  # an older instance's whole `answers` frame, during a rolling upgrade
+            old = json.loads(progress)
+            progress = [old["index"], old["answered"], old["total"]]
         return cls(
             frames=d.get("f", []),
             host=d.get("h", []),
-            progress=d.get("g"),
+            progress=(int(progress[0]), int(progress[1]), int(progress[2])) if progress else None,
             personal=d.get("p", {}),
             kick=d.get("k", []),
             replace=(replace[0], replace[1]) if replace else None,

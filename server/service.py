@@ -191,7 +191,7 @@ class Service:
                 frame = dumps(question_payload(room))
                 env.frames.append(frame)
                 screen = [frame]
-                env.progress = dumps(answers_payload(room.index, 0, game.count_connected(room)))
+                env.progress = (room.index, 0, game.count_connected(room))
             elif isinstance(event, Revealed):
                 frame = dumps(reveal_payload(room))
                 env.frames.append(frame)

@@ -81,7 +81,7 @@ async def _receive_text(ws: WebSocket, conn: Conn | None) -> str | None:
         else:
             conn.send(frame)
         return None
-    if len(text) > MAX_FRAME_BYTES or len(text.encode()) > MAX_FRAME_BYTES:
+    if len(text) > MAX_FRAME_BYTES // 4 and len(text.encode()) > MAX_FRAME_BYTES:  # UTF-8: at most 4 bytes a char
         if conn is not None:
             conn.close(CLOSE_TOO_BIG, "frame too big")
         else:

@@ -22,8 +22,6 @@ if t < 0 then t = 0 end
 local stored = '{"v":' .. ARGV[7] .. ',"t":' .. string.format('%d', t) .. ',"c":' .. ARGV[8] .. '}'
 if redis.call('HSETNX', akey, ARGV[5], stored) == 0 then return {0, 'already_answered'} end
 local answered = redis.call('HLEN', akey)
-local progress = '{"type":"answers","index":' .. idx .. ',"answered":' .. answered
-  .. ',"total":' .. redis.call('HLEN', KEYS[5]) .. '}'
-publish('{"g":' .. cjson.encode(progress) .. '}')
+publish('{"g":[' .. idx .. ',' .. answered .. ',' .. redis.call('HLEN', KEYS[5]) .. ']}')
 touch()
 return {1, '', answered, all_answered()}

@@ -15,7 +15,7 @@ from ..bus.memory import MemoryBus
 from ..domain import game
 from ..domain.errors import GameError
 from ..domain.model import Phase, Player, Room
-from ..protocol import Envelope, answers_payload, dumps
+from ..protocol import Envelope
 from .base import AnswerOutcome, View
 
 
@@ -122,8 +122,7 @@ class MemoryStore:
         room = record.room
         game.answer(room, player_id, index, value, self._now())
         answered = len(room.current_answers())
-        progress = dumps(answers_payload(index, answered, game.count_connected(room)))
-        self._publish(record, Envelope(progress=progress))
+        self._publish(record, Envelope(progress=(index, answered, game.count_connected(room))))
         return AnswerOutcome(answered=answered, all_answered=game.all_answered(room))
 
     async def player_by_token(self, code: str, token_hash: str) -> Player | None:
