@@ -164,7 +164,7 @@ class Service:
     ) -> list[Event]:
         """Load, apply a pure rule, publish what it says, compare-and-set; retry on a race."""
         for _ in range(COMMIT_ATTEMPTS):
-            loaded = await self.store.load(code)
+            loaded = await self.store.load(code, history=False)
             if loaded is None:
                 if quiet:
                     return []

@@ -112,7 +112,7 @@ class Answer:
         return cls(value=d["v"], t=int(d["t"]), correct=d["c"])
 
 
-@dataclass(slots=True)
+@dataclass(frozen=True, slots=True)
 class Result:
     """What one player got at one reveal; kept for the report and for resync."""
 

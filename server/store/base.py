@@ -70,8 +70,13 @@ class RoomStore(Protocol):
 
     async def exists(self, code: str) -> bool: ...
 
-    async def load(self, code: str) -> tuple[Room, int] | None:
-        """The whole room and the clock's `now`, or None."""
+    async def load(self, code: str, history: bool = True) -> tuple[Room, int] | None:
+        """The room and the clock's `now`, or None.
+
+        With `history=False` a store may leave out the answers to questions before
+        the current one: no transition reads them, and at 2,000 players they are
+        most of what a load would transfer and parse (reports need them all).
+        """
         ...
 
     async def commit(

@@ -88,7 +88,7 @@ class MemoryStore:
     async def exists(self, code: str) -> bool:
         return self._get(code) is not None
 
-    async def load(self, code: str) -> tuple[Room, int] | None:
+    async def load(self, code: str, history: bool = True) -> tuple[Room, int] | None:
         record = self._get(code)
         return None if record is None else (record.room, self._now())
 

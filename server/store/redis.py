@@ -45,7 +45,7 @@ from .base import AnswerOutcome, StoreUnavailable, View
 log = logging.getLogger("thaw.store.redis")
 
 _UNAVAILABLE = (redis_errors.ConnectionError, redis_errors.TimeoutError, ConnectionError, TimeoutError, OSError)
-_SCRIPTS = ("create", "commit", "join", "rename", "answer", "presence", "publish", "view")
+_SCRIPTS = ("create", "commit", "join", "rename", "answer", "presence", "publish", "view", "load")
 _CACHE_SIZE = 4096
 
 
@@ -207,16 +207,34 @@ def _player_from_json(text: str, connected: bool) -> Player:
     return player
 
 
+def _pairs(flat: list[str] | dict[str, str]) -> dict[str, str]:
+    """A hash as a script returns it (a flat list of fields and values) as a dict."""
+    if isinstance(flat, dict):
+        return flat
+    return dict(zip(flat[::2], flat[1::2], strict=True))
+
+
 def _answer_from_json(text: str) -> Answer:
     return Answer.from_dict(json.loads(text))
 
 
+def _fingerprint(player: Player) -> tuple[Any, ...]:
+    """Equal exactly when the player's stored JSON would be: cheaper than serialising.
+
+    Results are frozen and only ever appended, so the tuple of them compares by
+    identity first; `connected` is not stored in the player's JSON.
+    """
+    p = player
+    return (p.nickname, p.token_hash, p.joined, p.first_index, p.score, p.streak, p.correct_count, p.kicked,
+            p.rerolls, tuple(p.results))
+
+
 @dataclass(slots=True)
 class _Snapshot:
-    """What this process last loaded of a room: commit writes only what changed."""
+    """What this process last loaded of a room: commit writes only the players that changed."""
 
     version: int
-    players: dict[str, str] = field(default_factory=dict)
+    players: dict[str, tuple[Any, ...]] = field(default_factory=dict)
     kicked: set[str] = field(default_factory=set)
     answers_seen: int = -1
 
@@ -391,7 +409,9 @@ class RedisStore:
         with unavailable():
             return bool(await self.r.exists(f"{self._base(code)}:meta"))
 
-    async def load(self, code: str) -> tuple[Room, int] | None:
+    async def load(self, code: str, history: bool = True) -> tuple[Room, int] | None:
+        if not history:
+            return await self._load_current(code)
         for _ in range(2):
             static = await self._static(code)
             if static is None:
@@ -414,26 +434,53 @@ class RedisStore:
                 continue
             seconds, micros = res[-1]
             now = int(seconds) * 1000 + int(micros) // 1000
-            players = {pid: _player_from_json(raw, pid in conns) for pid, raw in players_raw.items()}
             answers = {
                 i: {pid: _answer_from_json(raw) for pid, raw in res[5 + i].items()}
                 for i in range(static.count)
                 if res[5 + i] or (meta["phase"] == Phase.QUESTION.value and i == int(meta["index"]))
             }
-            room = self._room(static, meta, players, answers)
-            room.nick_index = dict(nicks)
-            snapshot = _Snapshot(
-                version=room.version,
-                players={pid: _player_json(p) for pid, p in players.items()},
-                kicked={pid for pid, p in players.items() if p.kicked},
-                answers_seen=len(answers.get(room.index, {})) if room.phase is Phase.QUESTION else -1,
-            )
-            self._snapshots[code] = snapshot
-            self._snapshots.move_to_end(code)
-            while len(self._snapshots) > _CACHE_SIZE:
-                self._snapshots.popitem(last=False)
-            return room, now
+            return self._loaded(code, static, meta, players_raw, nicks, conns, answers), now
         return None
+
+    async def _load_current(self, code: str) -> tuple[Room, int] | None:
+        """One script: what transitions need, the current question's answers only."""
+        result = await self._run("load", code, [])
+        if result is None:
+            return None
+        static = await self._static(code)
+        if static is None:
+            return None
+        meta, players_raw, nicks, conns, current = (_pairs(part) for part in result[2:7])
+        index = int(meta["index"])
+        answers: dict[int, dict[str, Answer]] = {}
+        if current or (meta["phase"] == Phase.QUESTION.value and index >= 0):
+            answers[index] = {pid: _answer_from_json(raw) for pid, raw in current.items()}
+        return self._loaded(code, static, meta, players_raw, nicks, conns, answers), int(result[7])
+
+    def _loaded(
+        self,
+        code: str,
+        static: _Static,
+        meta: dict[str, str],
+        players_raw: dict[str, str],
+        nicks: dict[str, str],
+        conns: dict[str, str],
+        answers: dict[int, dict[str, Answer]],
+    ) -> Room:
+        """Build the room and remember what was read, for `commit` to write only changes."""
+        players = {pid: _player_from_json(raw, pid in conns) for pid, raw in players_raw.items()}
+        room = self._room(static, meta, players, answers)
+        room.nick_index = dict(nicks)
+        self._snapshots[code] = _Snapshot(
+            version=room.version,
+            players={pid: _fingerprint(p) for pid, p in players.items()},
+            kicked={pid for pid, p in players.items() if p.kicked},
+            answers_seen=len(answers.get(room.index, {})) if room.phase is Phase.QUESTION else -1,
+        )
+        self._snapshots.move_to_end(code)
+        while len(self._snapshots) > _CACHE_SIZE:
+            self._snapshots.popitem(last=False)
+        return room
 
     @staticmethod
     def _room(
@@ -466,11 +513,11 @@ class RedisStore:
         if snapshot is not None and snapshot.version != expected_version:
             snapshot = None
         changed: dict[str, str] = {}
-        serialised: dict[str, str] = {}
+        fingerprints: dict[str, tuple[Any, ...]] = {}
         for pid, player in room.players.items():
-            text = serialised[pid] = _player_json(player)
-            if snapshot is None or snapshot.players.get(pid) != text:
-                changed[pid] = text
+            mark = fingerprints[pid] = _fingerprint(player)
+            if snapshot is None or snapshot.players.get(pid) != mark:
+                changed[pid] = _player_json(player)
         kicked = [
             [pid, nicknames.fold(p.nickname)]
             for pid, p in room.players.items()
@@ -506,7 +553,7 @@ class RedisStore:
         envelope.seq = int(result[2])
         self._snapshots[code] = _Snapshot(
             version=room.version,
-            players=serialised,
+            players=fingerprints,
             kicked={pid for pid, p in room.players.items() if p.kicked},
             answers_seen=len(room.answers.get(room.index, {})) if room.phase is Phase.QUESTION else -1,
         )

@@ -124,6 +124,33 @@ async def test_commit_keeps_scores_and_results(backend: Backend) -> None:
     assert set(back.answers[0]) == {alice, bob}
 
 
+async def test_transitions_need_only_the_current_answers_and_reports_get_them_all(backend: Backend) -> None:
+    store = backend.store
+    room = await make_room(store, factories.choice(), factories.choice())
+    alice, bob = await joined(store, room.code, "Alice", "Bob")
+    await start(store, room.code)
+    await store.answer(room.code, alice, 0, 1)
+    await store.answer(room.code, bob, 0, 0)
+    await transition(store, room.code, lambda r, now: game.close(r))
+    await transition(store, room.code, game.advance)  # scoreboard
+    await transition(store, room.code, game.advance)  # question 1
+    await store.answer(room.code, bob, 1, 1)
+    current = await store.load(room.code, history=False)
+    assert current is not None
+    now_room = current[0]
+    assert now_room.index == 1 and set(now_room.answers[1]) == {bob}
+    assert now_room.players[alice].score > 0 and len(now_room.players[alice].results) == 1
+    await transition(store, room.code, lambda r, now: game.close(r))
+    full = await store.load(room.code)
+    assert full is not None
+    back = full[0]
+    assert set(back.answers[0]) == {alice, bob} and set(back.answers[1]) == {bob}
+    a, b = back.players[alice], back.players[bob]
+    assert [(r.correct, r.answered) for r in a.results] == [(True, True), (False, False)]
+    assert [r.correct for r in b.results] == [False, True] and b.score > 0 and b.correct_count == 1
+    assert a.score == a.results[0].score  # nothing for a question not answered
+
+
 # -- joining ----------------------------------------------------------------------------
 
 
