@@ -194,6 +194,11 @@ class Player:
             results=[Result.from_dict(r) for r in d.get("results", [])],
         )
 
+    def copy(self) -> Player:
+        """A copy a rule may change without touching this one (results are frozen: shared)."""
+        return Player(self.id, self.nickname, self.token_hash, self.joined, self.first_index, self.score,
+                      self.streak, self.correct_count, self.kicked, self.connected, self.rerolls, list(self.results))
+
 
 @dataclass(slots=True)
 class Room:

@@ -235,6 +235,7 @@ class _Snapshot:
 
     version: int
     players: dict[str, tuple[Any, ...]] = field(default_factory=dict)
+    parsed: dict[str, tuple[str, Player]] = field(default_factory=dict)  # stored JSON -> parsed, never handed out
     kicked: set[str] = field(default_factory=set)
     answers_seen: int = -1
 
@@ -468,12 +469,23 @@ class RedisStore:
         answers: dict[int, dict[str, Answer]],
     ) -> Room:
         """Build the room and remember what was read, for `commit` to write only changes."""
-        players = {pid: _player_from_json(raw, pid in conns) for pid, raw in players_raw.items()}
+        before = self._snapshots.get(code)
+        known = before.parsed if before is not None else {}
+        parsed: dict[str, tuple[str, Player]] = {}
+        players: dict[str, Player] = {}
+        for pid, raw in players_raw.items():
+            hit = known.get(pid)
+            if hit is None or hit[0] != raw:  # parsing 2,000 players was most of a load
+                hit = (raw, _player_from_json(raw, False))
+            parsed[pid] = hit
+            player = players[pid] = hit[1].copy()
+            player.connected = pid in conns and not player.kicked
         room = self._room(static, meta, players, answers)
         room.nick_index = dict(nicks)
         self._snapshots[code] = _Snapshot(
             version=room.version,
             players={pid: _fingerprint(p) for pid, p in players.items()},
+            parsed=parsed,
             kicked={pid for pid, p in players.items() if p.kicked},
             answers_seen=len(answers.get(room.index, {})) if room.phase is Phase.QUESTION else -1,
         )
@@ -551,9 +563,14 @@ class RedisStore:
             return False
         room.version = expected_version + 1
         envelope.seq = int(result[2])
+        before = self._snapshots.get(code)
+        parsed = dict(before.parsed) if before is not None else {}
+        for pid, text in changed.items():  # stored as written: the next load need not parse them
+            parsed[pid] = (text, room.players[pid].copy())
         self._snapshots[code] = _Snapshot(
             version=room.version,
             players=fingerprints,
+            parsed=parsed,
             kicked={pid for pid, p in room.players.items() if p.kicked},
             answers_seen=len(room.answers.get(room.index, {})) if room.phase is Phase.QUESTION else -1,
         )
