@@ -149,6 +149,8 @@ def kick(room: Room, player_id: str, now: int) -> list[Event]:
         raise GameError("unknown_player", f"no player {player_id!r} in this room")
     if player.connected and room.connected_cache is not None:
         room.connected_cache -= 1
+    if room.kicked_cache is not None:
+        room.kicked_cache += 1
     player.kicked = True
     player.connected = False
     waiting = _waiting_if_cached(room)
@@ -167,7 +169,11 @@ def lock(room: Room, locked: bool) -> list[Event]:
 
 
 def count_players(room: Room) -> int:
-    return sum(1 for p in room.players.values() if not p.kicked)
+    """Players not kicked. Kicks are counted as they happen: every join checks the
+    seat limit, and rescanning the room each time made a join storm quadratic."""
+    if room.kicked_cache is None:
+        room.kicked_cache = sum(1 for p in room.players.values() if p.kicked)
+    return len(room.players) - room.kicked_cache
 
 
 def _active(room: Room, player_id: str) -> Player:

@@ -229,6 +229,7 @@ class Room:
     # Not state: excluded from equality, never stored.
     connected_cache: int | None = field(default=None, compare=False, repr=False)
     waiting_cache: tuple[int, set[str]] | None = field(default=None, compare=False, repr=False)
+    kicked_cache: int | None = field(default=None, compare=False, repr=False)
 
     @property
     def question(self) -> Question | None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import functools
 import os
 import unicodedata
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from .errors import GameError
@@ -153,6 +153,19 @@ def _covers(name: Runs, start: int, entry: Runs) -> bool:
 class DenyList:
     whole: tuple[Runs, ...] = ()
     substrings: tuple[Runs, ...] = ()
+    # Indexes, since every join is checked: whole entries by length, substrings by first letter.
+    _by_length: dict[int, list[Runs]] = field(init=False, repr=False, compare=False, hash=False)
+    _by_letter: dict[str, list[Runs]] = field(init=False, repr=False, compare=False, hash=False)
+
+    def __post_init__(self) -> None:
+        by_length: dict[int, list[Runs]] = {}
+        for entry in self.whole:
+            by_length.setdefault(len(entry), []).append(entry)
+        by_letter: dict[str, list[Runs]] = {}
+        for entry in self.substrings:
+            by_letter.setdefault(entry[0][0], []).append(entry)
+        object.__setattr__(self, "_by_length", by_length)
+        object.__setattr__(self, "_by_letter", by_letter)
 
     @classmethod
     def parse(cls, text: str) -> DenyList:
@@ -178,14 +191,17 @@ class DenyList:
     def _hits(self, name: Runs) -> bool:
         if not name:
             return False
-        for entry in self.whole:
-            if len(entry) == len(name) and _covers(name, 0, entry):
+        for entry in self._by_length.get(len(name), ()):
+            if _covers(name, 0, entry):
                 return True
-        for entry in self.substrings:
-            for start in range(len(name) - len(entry) + 1):
-                if _covers(name, start, entry):
+        by_letter = self._by_letter
+        end = len(name)
+        for start, (letter, _count) in enumerate(name):
+            for entry in by_letter.get(letter, ()):
+                if start + len(entry) <= end and _covers(name, start, entry):
                     return True
         return False
+
 
 
 @functools.cache

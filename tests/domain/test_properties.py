@@ -144,6 +144,9 @@ class RoomMachine(RuleBasedStateMachine):
 
     def after(self, events: list[Event]) -> None:
         room = self.room
+        # The derived counts (kept up to date by the rules, not rescanned) agree with a rescan.
+        assert game.count_players(room) == sum(1 for p in room.players.values() if not p.kicked)
+        assert game.count_connected(room) == sum(1 for p in room.players.values() if p.connected and not p.kicked)
         for e in events:
             event(type(e).__name__)
             if isinstance(e, Revealed):
