@@ -25,12 +25,12 @@ from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 from .bus.base import Bus
-from .protocol import Envelope, answers_payload, dumps, error
+from .protocol import PROGRESS_INTERVAL_MS, Envelope, answers_payload, dumps, error
 from .wire import RawSocket, text_frame, text_frames
 
 log = logging.getLogger("thaw.hub")
 
-PROGRESS_INTERVAL_S = 0.1  # coalesced `answers` frames: at most ten a second per room
+PROGRESS_INTERVAL_S = PROGRESS_INTERVAL_MS / 1000  # coalesced `answers` frames
 LOBBY_INTERVAL_S = 0.15  # coalesced `lobby` frames during a join storm
 
 CLOSE_OVERFLOW = 1013

@@ -17,6 +17,7 @@ from .domain.game import count_players, ranking
 from .domain.model import KINDS_WITH_OPTIONS, Kind, Phase, Player, Question, Result, Room
 
 MAX_FRAME_BYTES = 4096
+PROGRESS_INTERVAL_MS = 100  # hosts get at most ten `answers` frames a second per room (hub, Redis store)
 
 _dumps = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False, allow_nan=False).encode
 

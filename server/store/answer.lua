@@ -1,6 +1,9 @@
 -- The hot path: one round trip per answer.
 -- ARGV 5 player id, 6 index, 7 canonical value json, 8 correct (true/false/null),
--- 9 time limit ms, 10 '1' = only check (the value was invalid; find a better error)
+-- 9 time limit ms, 10 '1' = only check (the value was invalid; find a better error),
+-- 11 progress interval ms: the answer count is published at most once per interval
+-- (2,000 answers must not be 2,000 PUBLISHes read by every instance); a count held
+-- back is reported to the caller, which publishes it later with progress.lua.
 local p, err = active_player(ARGV[5])
 if err then return {0, err} end
 if redis.call('HGET', KEYS[1], 'phase') ~= 'question' then return {0, 'wrong_phase'} end
@@ -22,6 +25,11 @@ if t < 0 then t = 0 end
 local stored = '{"v":' .. ARGV[7] .. ',"t":' .. string.format('%d', t) .. ',"c":' .. ARGV[8] .. '}'
 if redis.call('HSETNX', akey, ARGV[5], stored) == 0 then return {0, 'already_answered'} end
 local answered = redis.call('HLEN', akey)
-publish('{"g":[' .. idx .. ',' .. answered .. ',' .. redis.call('HLEN', KEYS[5]) .. ']}')
-touch()
-return {1, '', answered, all_answered()}
+if answered == 1 then redis.call('PEXPIRE', akey, tonumber(ARGV[2])) end  -- a new key never lacks a TTL
+local held = 1
+if now - tonumber(redis.call('HGET', KEYS[1], 'progress_at') or '0') >= tonumber(ARGV[11]) then
+  publish_progress(idx, answered, now)
+  touch()
+  held = 0
+end
+return {1, '', answered, all_answered(), held}

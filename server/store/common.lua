@@ -39,6 +39,13 @@ local function now_ms()
   return tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
 end
 
+-- The hosts' answer count for question `idx`, remembered so that a held-back
+-- count is published once (answer.lua, progress.lua).
+local function publish_progress(idx, answered, now)
+  redis.call('HSET', KEYS[1], 'progress_at', now, 'progress', idx .. ':' .. answered)
+  publish('{"g":[' .. idx .. ',' .. answered .. ',' .. redis.call('HLEN', KEYS[5]) .. ']}')
+end
+
 -- game.all_answered: an open question, some answer, someone connected, and no
 -- connected eligible player left to wait for. The counting shortcut skips the
 -- scan while clearly more connected players than answers (+ late joiners) remain.

@@ -39,13 +39,13 @@ from ..domain import grading, nicknames
 from ..domain.errors import GameError
 from ..domain.game import MAX_REROLLS
 from ..domain.model import Answer, Deck, Kind, Phase, Player, Question, Room, RoomOptions
-from ..protocol import Envelope, dumps
+from ..protocol import PROGRESS_INTERVAL_MS, Envelope, dumps
 from .base import AnswerOutcome, StoreUnavailable, View
 
 log = logging.getLogger("thaw.store.redis")
 
 _UNAVAILABLE = (redis_errors.ConnectionError, redis_errors.TimeoutError, ConnectionError, TimeoutError, OSError)
-_SCRIPTS = ("create", "commit", "join", "rename", "answer", "presence", "publish", "view", "load")
+_SCRIPTS = ("create", "commit", "join", "rename", "answer", "presence", "publish", "view", "load", "progress")
 _CACHE_SIZE = 4096
 
 
@@ -266,6 +266,8 @@ class RedisStore:
             name: client.register_script(common + "\n" + _lua(name)) for name in _SCRIPTS
         }
         self._timer = client.register_script(_lua("timer"))
+        self._held: dict[str, asyncio.TimerHandle] = {}  # rooms with an answer count to publish later
+        self._tasks: set[asyncio.Task[None]] = set()
 
     # -- keys ---------------------------------------------------------------------
 
@@ -297,6 +299,11 @@ class RedisStore:
             log.warning("redis not reachable at start (%s); will retry on use", exc)
 
     async def close(self) -> None:
+        for handle in self._held.values():
+            handle.cancel()
+        self._held.clear()
+        for task in list(self._tasks):
+            task.cancel()
         if self._owns_client:
             await self.r.aclose()
             await self.r.connection_pool.disconnect()
@@ -624,7 +631,8 @@ class RedisStore:
             else:
                 invalid.append(GameError("invalid_answer", "no such question"))
             correct_json = "null" if correct is None else ("true" if correct else "false")
-            return [player_id, index, dumps(canonical), correct_json, time_limit, "1" if invalid else "0"]
+            return [player_id, index, dumps(canonical), correct_json, time_limit, "1" if invalid else "0",
+                    PROGRESS_INTERVAL_MS]
 
         result = await self._run("answer", code, graded)
         if result is None:
@@ -632,7 +640,24 @@ class RedisStore:
         _raise_refusal(result, "answer")
         if invalid:
             raise invalid[0]
+        if len(result) > 4 and result[4] and code not in self._held:
+            self._held[code] = asyncio.get_running_loop().call_later(
+                PROGRESS_INTERVAL_MS / 1000, self._publish_held, code
+            )
         return AnswerOutcome(answered=int(result[2]), all_answered=bool(result[3]))
+
+    def _publish_held(self, code: str) -> None:
+        """An answer count was held back (at most one PUBLISH per interval): publish it now."""
+        self._held.pop(code, None)
+        task = asyncio.ensure_future(self._progress(code))
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+
+    async def _progress(self, code: str) -> None:
+        try:
+            await self._run("progress", code, [])
+        except Exception as exc:  # the next answer or the reveal shows the count anyway
+            log.warning("room %s: could not publish the answer count (%s)", code, exc)
 
     async def player_by_token(self, code: str, token_hash: str) -> Player | None:
         base = self._base(code)

@@ -41,6 +41,23 @@ async def test_listeners_hear_every_event_in_order_with_consecutive_seqs(backend
     assert envs[4].kick == ["p-x"]
 
 
+async def test_hosts_hear_the_final_answer_count_however_the_store_coalesces(backend: Backend) -> None:
+    store, bus = backend.store, backend.bus
+    room = await make_room(store, factories.choice())
+    ids = [await join(backend, room.code, f"P{i}") for i in range(40)]
+    for pid in ids:
+        await store.set_presence(room.code, pid, f"c-{pid}", True)
+    await transition(store, room.code, lambda r, now: game.start(r, now))
+    counts: list[tuple[int, int, int]] = []
+    bus.subscribe(room.code, lambda code, env: counts.append(env.progress) if env.progress else None)
+    await backend.subscribed(room.code)
+    await asyncio.gather(*(store.answer(room.code, pid, 0, 1) for pid in ids[:-1]))  # all but one answer
+    await until(lambda: bool(counts) and counts[-1] == (0, 39, 40), timeout=2.0)
+    assert [answered for _, answered, _ in counts] == sorted(answered for _, answered, _ in counts)
+    if backend.store.kind == "redis":  # one PUBLISH per interval, not one per answer
+        assert len(counts) <= 5, counts
+
+
 async def test_many_events_keep_their_order(backend: Backend) -> None:
     store, bus = backend.store, backend.bus
     room = await make_room(store)
