@@ -373,7 +373,7 @@ class WsClient(asyncio.Protocol):
             length = buf[pos + 1]
             head = pos + 2
             if length & 0x80:
-                self._fail(1002, "the server masked a frame")
+                self._fail(1002)  # a server never masks its frames
                 return
             if length == 126:
                 if end - head < 2:
@@ -419,7 +419,7 @@ class WsClient(asyncio.Protocol):
                 self.ws.send_close(self._close_code or 1000)
             self._flush()
 
-    def _fail(self, code: int, reason: str) -> None:
+    def _fail(self, code: int) -> None:
         self._close_code = code
         if self.transport is not None:
             self.transport.close()

@@ -203,7 +203,6 @@ class DenyList:
         return False
 
 
-
 @functools.cache
 def denylist() -> DenyList:
     """The deny-list in use, read once: $THAW_NICKNAME_DENYLIST if set, else the packaged file.

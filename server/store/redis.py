@@ -207,10 +207,8 @@ def _player_from_json(text: str, connected: bool) -> Player:
     return player
 
 
-def _pairs(flat: list[str] | dict[str, str]) -> dict[str, str]:
+def _pairs(flat: list[str]) -> dict[str, str]:
     """A hash as a script returns it (a flat list of fields and values) as a dict."""
-    if isinstance(flat, dict):
-        return flat
     return dict(zip(flat[::2], flat[1::2], strict=True))
 
 
@@ -528,9 +526,8 @@ class RedisStore:
 
     async def commit(self, room: Room, expected_version: int, envelope: Envelope, screen: list[str] | None) -> bool:
         code = room.code
-        snapshot = self._snapshots.get(code)
-        if snapshot is not None and snapshot.version != expected_version:
-            snapshot = None
+        before = self._snapshots.get(code)  # its parsed players stay valid whatever the version
+        snapshot = before if before is not None and before.version == expected_version else None
         changed: dict[str, str] = {}
         fingerprints: dict[str, tuple[Any, ...]] = {}
         for pid, player in room.players.items():
@@ -570,7 +567,6 @@ class RedisStore:
             return False
         room.version = expected_version + 1
         envelope.seq = int(result[2])
-        before = self._snapshots.get(code)
         parsed = dict(before.parsed) if before is not None else {}
         for pid, text in changed.items():  # stored as written: the next load need not parse them
             parsed[pid] = (text, room.players[pid].copy())
@@ -640,7 +636,7 @@ class RedisStore:
         _raise_refusal(result, "answer")
         if invalid:
             raise invalid[0]
-        if len(result) > 4 and result[4] and code not in self._held:
+        if result[4] and code not in self._held:  # the count was held back
             self._held[code] = asyncio.get_running_loop().call_later(
                 PROGRESS_INTERVAL_MS / 1000, self._publish_held, code
             )
