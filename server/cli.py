@@ -17,6 +17,7 @@ def _serve(args: argparse.Namespace) -> int:
     from .app import DrainingServer, load_content
     from .content import DeckError
     from .netaddr import lan_address
+    from .wsprotocol import PROTOCOL
 
     env = os.environ
     if args.redis_url is not None:
@@ -55,6 +56,7 @@ def _serve(args: argparse.Namespace) -> int:
         "workers": settings.workers,
         "proxy_headers": settings.trust_proxy,
         "forwarded_allow_ips": "*" if settings.trust_proxy else None,
+        "ws": PROTOCOL,
         "ws_max_size": 4096,
         "ws_ping_interval": settings.ping_interval_s,
         "ws_ping_timeout": settings.ping_interval_s,

@@ -100,8 +100,7 @@ def raw_socket(scope: Scope) -> RawSocket | None:
     if _PROTOCOL is None:
         return None
     proto: Any = getattr(scope.get(SCOPE_KEY), "__self__", None)
-    kind: Any = type(proto)
-    if kind is not _PROTOCOL:
+    if not isinstance(proto, _PROTOCOL):
         return None
     ws = getattr(proto, "conn", None)
     if ws is None or ws.extensions or not proto.handshake_complete or proto.transport is None:

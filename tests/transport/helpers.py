@@ -31,6 +31,7 @@ from server.content import load_decks
 from server.domain.model import Deck
 from server.runtime import Runtime
 from server.store.memory import MemoryStore
+from server.wsprotocol import PROTOCOL
 
 with warnings.catch_warnings():
     # Starlette 1.x prefers `httpx2` for its TestClient and warns once, at import, with plain `httpx`.
@@ -231,6 +232,7 @@ async def serve(settings: Settings | None = None, decks: dict[str, Deck] | None 
         app,
         log_level="warning",
         lifespan="on",
+        ws=PROTOCOL,  # as `thaw serve`
         ws_ping_interval=None,
         ws_per_message_deflate=False,  # as `thaw serve` by default: frames go out prebuilt (server.wire)
         timeout_graceful_shutdown=2,
