@@ -206,6 +206,7 @@ class _Room:
     hosts: list[Conn] = field(default_factory=list)
     progress: tuple[int, int, int] | None = None  # (index, answered, total), not yet sent
     progress_handle: asyncio.TimerHandle | None = None
+    progress_sent: float = -1e9  # loop time of the last `answers` frame
     lobby_task: asyncio.Task[None] | None = None
     lobby_dirty: bool = False
     seq: int = 0  # the last room seq this process heard
@@ -311,9 +312,13 @@ class Hub:
         if envelope.progress is not None and room.hosts:
             room.progress = envelope.progress
             if room.progress_handle is None:
-                room.progress_handle = asyncio.get_running_loop().call_later(
-                    PROGRESS_INTERVAL_S, self._flush_progress, code
-                )
+                # The first count after a quiet interval goes at once; later ones wait for the interval.
+                loop = asyncio.get_running_loop()
+                wait = room.progress_sent + PROGRESS_INTERVAL_S - loop.time()
+                if wait <= 0:
+                    self._flush_progress(code)
+                else:
+                    room.progress_handle = loop.call_later(wait, self._flush_progress, code)
         for pid in envelope.kick:
             for conn in list(room.players.get(pid, ())):
                 conn.send(error("kicked", "the teacher removed you from this game"))
@@ -367,6 +372,7 @@ class Hub:
         room.progress_handle = None
         progress, room.progress = room.progress, None
         if progress is not None and room.hosts:
+            room.progress_sent = asyncio.get_running_loop().time()
             frame = dumps(answers_payload(*progress))
             for conn in room.hosts:
                 conn.send(frame)

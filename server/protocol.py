@@ -17,14 +17,33 @@ from .domain.game import count_players, ranking
 from .domain.model import KINDS_WITH_OPTIONS, Kind, Phase, Player, Question, Result, Room
 
 MAX_FRAME_BYTES = 4096
-PROGRESS_INTERVAL_MS = 100  # hosts get at most ten `answers` frames a second per room (hub, Redis store)
+PROGRESS_INTERVAL_MS = 200  # a host gets at most five `answers` frames a second per room (the contract: one per 250 ms)
+PROGRESS_PUBLISH_MS = 100  # the Redis store publishes a room's answer count at most this often
 
-_dumps = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False, allow_nan=False).encode
+def _unserialisable(obj: Any) -> Any:
+    raise TypeError(f"Object of type {type(obj).__name__} is not JSON serializable")
+
+
+def _c_encoder() -> Any:
+    """`json.JSONEncoder.encode` builds a new C encoder on every call; this one is built once.
+
+    Compact, UTF-8 as is, no NaN, and no cycle check (our payloads are trees).
+    """
+    make = getattr(json.encoder, "c_make_encoder", None)
+    if make is None:  # pragma: no cover - a Python without the _json accelerator
+        return None
+    return make(None, _unserialisable, json.encoder.encode_basestring, None, ":", ",", False, False, False)
+
+
+_encode = _c_encoder()
+_slow = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False, allow_nan=False).encode
 
 
 def dumps(obj: Any) -> str:
     """Compact JSON; serialise a broadcast once and send the same text to all."""
-    return _dumps(obj)
+    if _encode is None or isinstance(obj, str):
+        return _slow(obj)
+    return "".join(_encode(obj, 0))
 
 
 def error(code: str, message: str) -> str:
@@ -43,13 +62,16 @@ def _reject_constant(name: str) -> Any:
     raise ValueError(f"{name} is not valid JSON")
 
 
+_loads = json.JSONDecoder(parse_constant=_reject_constant).decode  # one decoder, not one per frame
+
+
 def parse(text: str) -> dict[str, Any]:
     """A client frame as a dict with a known `type` and well-typed fields.
 
     Raises GameError `bad_message` / `unknown_type` naming what is wrong.
     """
     try:
-        msg = json.loads(text, parse_constant=_reject_constant)
+        msg = _loads(text)
     except (ValueError, RecursionError) as exc:
         raise GameError("bad_message", f"the frame is not valid JSON ({exc})") from None
     if not isinstance(msg, dict):

@@ -12,7 +12,7 @@ per-message deflate keeps a compression context per connection, so compressed
 sockets, other servers and the test client use `send_text` as before. The
 `CaptureSend` middleware keeps uvicorn's own `send` in the scope, which is how a
 socket finds its protocol object; `raw_socket` refuses anything it does not
-recognise.
+recognise. The way in (incoming frames) is `server/wsprotocol.py`.
 """
 
 from __future__ import annotations
@@ -23,6 +23,8 @@ from struct import Struct
 from typing import Any
 
 from starlette.types import ASGIApp, Receive, Scope, Send
+from uvicorn.protocols.websockets.websockets_sansio_impl import WebSocketsSansIOProtocol
+from websockets.protocol import State
 
 SCOPE_KEY = "thaw.send"
 
@@ -75,7 +77,7 @@ class RawSocket:
         """False once either side started closing: then nothing more may be written."""
         proto = self._proto
         return not (proto.close_sent or proto.disconnected or self._transport.is_closing()) and (
-            self._ws.state is _OPEN
+            self._ws.state is State.OPEN
         )
 
     @property
@@ -97,24 +99,10 @@ class RawSocket:
 
 def raw_socket(scope: Scope) -> RawSocket | None:
     """The raw writer for an accepted socket, or None where only `send_text` is safe."""
-    if _PROTOCOL is None:
-        return None
     proto: Any = getattr(scope.get(SCOPE_KEY), "__self__", None)
-    if not isinstance(proto, _PROTOCOL):
+    if not isinstance(proto, WebSocketsSansIOProtocol):
         return None
-    ws = getattr(proto, "conn", None)
+    ws: Any = getattr(proto, "conn", None)
     if ws is None or ws.extensions or not proto.handshake_complete or proto.transport is None:
         return None
     return RawSocket(proto)
-
-
-def _load() -> tuple[type | None, object]:
-    try:
-        from uvicorn.protocols.websockets.websockets_sansio_impl import WebSocketsSansIOProtocol
-        from websockets.protocol import State
-    except ImportError:  # pragma: no cover - another server or an older uvicorn: the usual path
-        return None, object()
-    return WebSocketsSansIOProtocol, State.OPEN
-
-
-_PROTOCOL, _OPEN = _load()

@@ -39,7 +39,7 @@ from ..domain import grading, nicknames
 from ..domain.errors import GameError
 from ..domain.game import MAX_REROLLS
 from ..domain.model import Answer, Deck, Kind, Phase, Player, Question, Room, RoomOptions
-from ..protocol import PROGRESS_INTERVAL_MS, Envelope, dumps
+from ..protocol import PROGRESS_PUBLISH_MS, Envelope, dumps
 from .base import AnswerOutcome, StoreUnavailable, View
 
 log = logging.getLogger("thaw.store.redis")
@@ -628,7 +628,7 @@ class RedisStore:
                 invalid.append(GameError("invalid_answer", "no such question"))
             correct_json = "null" if correct is None else ("true" if correct else "false")
             return [player_id, index, dumps(canonical), correct_json, time_limit, "1" if invalid else "0",
-                    PROGRESS_INTERVAL_MS]
+                    PROGRESS_PUBLISH_MS]
 
         result = await self._run("answer", code, graded)
         if result is None:
@@ -638,7 +638,7 @@ class RedisStore:
             raise invalid[0]
         if result[4] and code not in self._held:  # the count was held back
             self._held[code] = asyncio.get_running_loop().call_later(
-                PROGRESS_INTERVAL_MS / 1000, self._publish_held, code
+                PROGRESS_PUBLISH_MS / 1000, self._publish_held, code
             )
         return AnswerOutcome(answered=int(result[2]), all_answered=bool(result[3]))
 

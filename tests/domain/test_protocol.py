@@ -6,6 +6,8 @@ import json
 from typing import Any
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from server import protocol
 from server.domain import game
@@ -226,3 +228,23 @@ def test_reveal_of_order_gives_the_true_order_as_presented_ids() -> None:
     game.close(r)
     reveal = protocol.reveal_payload(r)
     assert [shown[i] for i in reveal["correct"]] == ["a", "b", "c", "d"]
+
+
+_json_trees = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False, allow_infinity=False) | st.text(),
+    lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=8), inner, max_size=4),
+    max_leaves=20,
+)
+
+
+@given(_json_trees)
+def test_dumps_writes_what_the_standard_encoder_writes(obj: object) -> None:
+    """The encoder built once (`protocol.dumps`) and json's own, set the same way, agree."""
+    assert protocol.dumps(obj) == json.dumps(obj, separators=(",", ":"), ensure_ascii=False, allow_nan=False)
+    assert json.loads(protocol.dumps(obj)) == obj
+
+
+@pytest.mark.parametrize("bad", [float("nan"), [float("inf")], {"x": object()}, {1.5j: 1}])
+def test_dumps_refuses_what_is_not_json(bad: object) -> None:
+    with pytest.raises((ValueError, TypeError)):
+        protocol.dumps(bad)

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import asyncio
+import itertools
+import json
 
 from server.bus.memory import MemoryBus
 from server.hub import CLOSE_OVERFLOW, Conn, Hub
-from server.protocol import Envelope
+from server.protocol import PROGRESS_INTERVAL_MS, Envelope
 
 
 class Fast:
@@ -77,4 +79,34 @@ async def test_the_same_frame_object_goes_to_every_socket() -> None:
     bus.deliver("222222", Envelope(frames=[frame], seq=1))  # an event already seen is not sent twice
     await asyncio.sleep(0.01)
     assert [len(s.frames) for s in sockets] == [1, 1, 1, 2, 1]
+    await hub.close()
+
+
+async def test_answer_counts_reach_a_host_at_once_then_at_most_once_per_interval() -> None:
+    """The first count after a quiet spell goes at once; a burst is coalesced to its last count."""
+    bus = MemoryBus()
+
+    async def resync(conn: Conn) -> tuple[list[str], int]:
+        return [], 0
+
+    hub = Hub(bus, resync=resync, lobby_frame=_nothing)
+    socket = Fast()
+    host = Conn(socket, "123456", "host", outbox_limit=16)
+    hub.add(host)
+    hub.synced(host, [], 0)
+    loop = asyncio.get_running_loop()
+    seen: list[tuple[float, str]] = []
+    started = loop.time()
+    for answered in range(1, 31):  # 30 answers over about 0.6 s
+        bus.deliver("123456", Envelope(progress=(0, answered, 30)))
+        await asyncio.sleep(0.02)
+        seen += [(loop.time() - started, f) for f in socket.frames[len(seen):]]
+    await asyncio.sleep(PROGRESS_INTERVAL_MS / 1000 + 0.05)
+    seen += [(loop.time() - started, f) for f in socket.frames[len(seen):]]
+    counts = [json.loads(f)["answered"] for _, f in seen]
+    assert counts[0] == 1 and seen[0][0] < 0.05  # at once
+    assert counts[-1] == 30 and counts == sorted(counts)  # the last count always arrives
+    assert 3 <= len(counts) <= 6  # coalesced: not one frame per answer
+    gaps = [b - a for (a, _), (b, _) in itertools.pairwise(seen)]
+    assert all(gap >= PROGRESS_INTERVAL_MS / 1000 - 0.03 for gap in gaps), gaps
     await hub.close()
