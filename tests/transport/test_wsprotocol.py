@@ -63,14 +63,13 @@ async def _echo(ws: WebSocket) -> None:
 
 
 @contextlib.asynccontextmanager
-async def _serve(**options: Any) -> AsyncIterator[int]:
+async def _running(endpoint: Any = _echo, **options: Any) -> AsyncIterator[tuple[int, uvicorn.Server]]:
     sock = socket.socket()
     sock.bind(("127.0.0.1", 0))
     port = int(sock.getsockname()[1])
     settings: dict[str, Any] = {"ws": PROTOCOL, "ws_max_size": MAX_SIZE, "ws_ping_interval": None} | options
-    config = uvicorn.Config(Starlette(routes=[WebSocketRoute("/ws", _echo)]), log_level="warning",
-                            lifespan="off", **settings)
-    server = uvicorn.Server(config)
+    app = Starlette(routes=[WebSocketRoute("/ws", endpoint)])
+    server = uvicorn.Server(uvicorn.Config(app, log_level="warning", lifespan="off", **settings))
     task = asyncio.create_task(server.serve(sockets=[sock]))
     try:
         for _ in range(500):
@@ -78,12 +77,18 @@ async def _serve(**options: Any) -> AsyncIterator[int]:
                 break
             await asyncio.sleep(0.01)
         assert server.started
-        yield port
+        yield port, server
     finally:
         server.should_exit = True
         with contextlib.suppress(Exception):
             await asyncio.wait_for(task, 5)
         sock.close()
+
+
+@contextlib.asynccontextmanager
+async def _serve(**options: Any) -> AsyncIterator[int]:
+    async with _running(**options) as (port, _server):
+        yield port
 
 
 class Raw:
@@ -296,4 +301,32 @@ async def test_a_peer_heard_within_the_interval_is_not_pinged() -> None:
             await asyncio.sleep(0.05)
         opcode, _payload = await ws.recv(timeout=2)  # silence: now a ping comes
         assert opcode == PING
+        ws.close()
+
+
+async def test_reading_pauses_while_the_app_is_behind_and_resumes_without_loss() -> None:
+    gate = asyncio.Event()
+    got: list[str] = []
+    protos: list[Any] = []
+
+    async def slow(ws: WebSocket) -> None:
+        await ws.accept()
+        await gate.wait()
+        with contextlib.suppress(WebSocketDisconnect):
+            while len(got) < 20:
+                got.append(await ws.receive_text())
+            await ws.send_text("done")
+
+    async with _running(slow) as (port, server):
+        ws = await Raw.open(port)
+        await ws.send(b"".join(text(f"a{i}") for i in range(10)))
+        await asyncio.sleep(0.2)
+        protos.extend(p for p in server.server_state.connections if hasattr(p, "queue"))
+        assert len(protos) == 1 and protos[0].queue.qsize() == 10 and protos[0].read_paused
+        await ws.send(b"".join(text(f"b{i}") for i in range(10)))
+        await asyncio.sleep(0.2)
+        assert protos[0].queue.qsize() == 10  # paused: the second batch waits in the kernel
+        gate.set()
+        assert await ws.recv_text() == "done"
+        assert got == [f"a{i}" for i in range(10)] + [f"b{i}" for i in range(10)]
         ws.close()
