@@ -3,6 +3,7 @@
 -- 11 kicked count, 12 screen json ('' = keep), 13 personal {id: json},
 -- 14 envelope, 15 answers seen at load (-1 = unknown), 16 changed players {id: json},
 -- 17 newly kicked [[id, folded nickname], ...]
+-- Returns {1, '', seq, players version before, players version after}.
 local err = check_room()
 if err then return {0, err} end
 if redis.call('HGET', KEYS[1], 'version') ~= ARGV[5] then return {0, 'version'} end
@@ -22,8 +23,13 @@ end
 redis.call('HSET', KEYS[1], 'phase', new_phase, 'index', ARGV[7], 'opened_at', ARGV[8],
   'deadline', ARGV[9], 'locked', ARGV[10], 'kicked_count', ARGV[11],
   'version', tonumber(ARGV[5]) + 1)
-for id, raw in pairs(cjson.decode(ARGV[16])) do redis.call('HSET', KEYS[2], id, raw) end
-for _, k in ipairs(cjson.decode(ARGV[17])) do
+local pv_before = redis.call('HGET', KEYS[1], 'pv') or ''
+local pv_after = pv_before
+local changed = cjson.decode(ARGV[16])
+local kicked = cjson.decode(ARGV[17])
+if next(changed) ~= nil or #kicked > 0 then pv_after = tostring(players_changed()) end
+for id, raw in pairs(changed) do redis.call('HSET', KEYS[2], id, raw) end
+for _, k in ipairs(kicked) do
   if redis.call('HGET', KEYS[3], k[2]) == k[1] then redis.call('HDEL', KEYS[3], k[2]) end
   redis.call('HDEL', KEYS[5], k[1])
   if old_phase == 'question' then redis.call('HDEL', KEYS[7 + old_index], k[1]) end
@@ -39,4 +45,4 @@ if ARGV[12] ~= '' then
 end
 local seq = publish(ARGV[14])
 touch()
-return {1, '', seq}
+return {1, '', seq, pv_before, pv_after}

@@ -34,6 +34,11 @@ local function publish(body)
   return seq
 end
 
+-- Players or nicknames changed: loads that hold the previous version may skip them (load.lua).
+local function players_changed()
+  return redis.call('HINCRBY', KEYS[1], 'pv', 1)
+end
+
 local function now_ms()
   local t = redis.call('TIME')
   return tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)

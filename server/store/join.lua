@@ -25,6 +25,7 @@ p.first_index = first
 redis.call('HSET', KEYS[2], ARGV[5], cjson.encode(p))
 redis.call('HSET', KEYS[3], ARGV[7], ARGV[5])
 redis.call('HSET', KEYS[4], ARGV[8], ARGV[5])
+players_changed()
 publish('{"l":1}')
 touch()
 return {1, '', joined, first}

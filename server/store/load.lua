@@ -1,6 +1,8 @@
 -- Read-only: a room as a transition needs it, in one round trip and one atomic read:
 -- meta, players, nicknames, connections, the current question's answers only
 -- (earlier questions' answers are for reports, which load everything), the clock.
+-- ARGV 5 players version the caller holds ('' = none), 6 its number of players:
+-- if both still hold, players and nicknames are not sent (reply field 9 is 1).
 local err = check_room()
 if err then return {0, err} end
 local index = tonumber(redis.call('HGET', KEYS[1], 'index'))
@@ -9,5 +11,10 @@ if index ~= nil and index >= 0 and KEYS[7 + index] then
   answers = redis.call('HGETALL', KEYS[7 + index])
 end
 local t = redis.call('TIME')
-return {1, '', redis.call('HGETALL', KEYS[1]), redis.call('HGETALL', KEYS[2]), redis.call('HGETALL', KEYS[3]),
-  redis.call('HGETALL', KEYS[5]), answers, tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)}
+local players, nicks, same = {}, {}, 1
+if ARGV[5] == '' or redis.call('HGET', KEYS[1], 'pv') ~= ARGV[5]
+    or redis.call('HLEN', KEYS[2]) ~= tonumber(ARGV[6]) then
+  players, nicks, same = redis.call('HGETALL', KEYS[2]), redis.call('HGETALL', KEYS[3]), 0
+end
+return {1, '', redis.call('HGETALL', KEYS[1]), players, nicks,
+  redis.call('HGETALL', KEYS[5]), answers, tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000), same}

@@ -12,6 +12,7 @@ redis.call('HSET', KEYS[3], ARGV[7], ARGV[5])
 p.nickname = ARGV[6]
 p.rerolls = tonumber(p.rerolls or 0) + 1
 redis.call('HSET', KEYS[2], ARGV[5], cjson.encode(p))
+players_changed()
 publish('{"l":1}')
 touch()
 return {1, ''}

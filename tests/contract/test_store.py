@@ -577,3 +577,87 @@ async def test_an_unreachable_redis_is_reported_not_crashed() -> None:
     finally:
         await bus.close()
         await store.close()
+
+
+# -- what a transition loads: players only when they changed --------------------------------
+
+
+def _players(room: Any) -> dict[str, tuple[Any, ...]]:
+    players = room.players.items()
+    return {pid: (p.nickname, p.score, p.streak, p.kicked, p.connected, len(p.results)) for pid, p in players}
+
+
+async def test_a_transition_load_sees_players_another_process_added_or_renamed(backend: Backend) -> None:
+    store, other = backend.store, backend.other_store()
+    room = await make_room(store)
+    (ann,) = await joined(store, room.code, "Ann")
+    assert await store.load(room.code, history=False) is not None  # this process now holds the players
+    (ben,) = await joined(other, room.code, "Ben")
+    await other.rename(room.code, ann, "Anya", nicknames.fold("Anya"))
+    loaded = await store.load(room.code, history=False)
+    assert loaded is not None
+    players = loaded[0].players
+    assert {pid: p.nickname for pid, p in players.items()} == {ann: "Anya", ben: "Ben"}
+    assert set(loaded[0].nick_index) == {nicknames.fold("Anya"), nicknames.fold("Ben")}
+
+
+async def test_players_joining_between_a_load_and_its_commit_are_kept_and_seen_next(backend: Backend) -> None:
+    store, other = backend.store, backend.other_store()
+    room = await make_room(store, factories.choice())
+    (ann,) = await joined(store, room.code, "Ann")
+    loaded = await store.load(room.code, history=False)
+    assert loaded is not None
+    held, _ = loaded  # the memory store's live room; a copy of its own in Redis
+    (ben,) = await joined(other, room.code, "Ben")  # after the load, before the commit
+    game.lock(held, True)
+    assert await store.commit(held, held.version, Envelope(lobby=True), None)
+    again = await store.load(room.code, history=False)
+    assert again is not None and set(again[0].players) == {ann, ben} and again[0].locked
+
+
+async def test_a_transition_load_after_a_reveal_agrees_with_a_full_load_elsewhere(backend: Backend) -> None:
+    store, other = backend.store, backend.other_store()
+    room = await make_room(store, factories.choice(), factories.choice())
+    ann, ben = await joined(store, room.code, "Ann", "Ben")
+    for index in (0, 1):
+        if index == 0:
+            await start(store, room.code)
+        else:
+            await transition(store, room.code, lambda r, now: game.advance(r, now))
+            await transition(store, room.code, lambda r, now: game.advance(r, now))
+        await store.answer(room.code, ann, index, 1)
+        await store.answer(room.code, ben, index, 0)
+        await transition(store, room.code, lambda r, now, i=index: game.close_question(r, i))
+        mine = await store.load(room.code, history=False)
+        theirs = await other.load(room.code)
+        assert mine is not None and theirs is not None
+        assert _players(mine[0]) == _players(theirs[0])
+        assert mine[0].players[ann].score > 0 and len(mine[0].players[ann].results) == index + 1
+
+
+@pytest.mark.redis
+async def test_unchanged_players_are_not_sent_again(redis_backend: Backend) -> None:
+    """Two loads with no change between: the second reply carries no players."""
+    store: Any = redis_backend.store
+    room = await make_room(store)
+    await joined(store, room.code, "Ann", "Ben")
+    script = store._scripts["load"]
+    replies: list[Any] = []
+
+    async def spy(**kwargs: Any) -> Any:
+        reply = await script(**kwargs)
+        replies.append(reply)
+        return reply
+
+    store._scripts["load"] = spy
+    try:
+        first = await store.load(room.code, history=False)
+        second = await store.load(room.code, history=False)
+        await joined(redis_backend.other_store(), room.code, "Cleo")
+        third = await store.load(room.code, history=False)
+    finally:
+        store._scripts["load"] = script
+    assert first is not None and second is not None and third is not None
+    assert [int(r[8]) for r in replies] == [0, 1, 0]
+    assert not replies[1][3] and _players(second[0]) == _players(first[0])
+    assert len(third[0].players) == 3
