@@ -28,6 +28,7 @@ local pv_after = pv_before
 local changed = cjson.decode(ARGV[16])
 local kicked = cjson.decode(ARGV[17])
 if next(changed) ~= nil or #kicked > 0 then pv_after = tostring(players_changed()) end
+if #kicked > 0 then conns_changed() end
 for id, raw in pairs(changed) do redis.call('HSET', KEYS[2], id, raw) end
 for _, k in ipairs(kicked) do
   if redis.call('HGET', KEYS[3], k[2]) == k[1] then redis.call('HDEL', KEYS[3], k[2]) end

@@ -39,6 +39,11 @@ local function players_changed()
   return redis.call('HINCRBY', KEYS[1], 'pv', 1)
 end
 
+-- Who is connected changed: loads that hold the previous version may skip the connections.
+local function conns_changed()
+  return redis.call('HINCRBY', KEYS[1], 'cv', 1)
+end
+
 local function now_ms()
   local t = redis.call('TIME')
   return tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)

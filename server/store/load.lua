@@ -2,7 +2,9 @@
 -- meta, players, nicknames, connections, the current question's answers only
 -- (earlier questions' answers are for reports, which load everything), the clock.
 -- ARGV 5 players version the caller holds ('' = none), 6 its number of players:
--- if both still hold, players and nicknames are not sent (reply field 9 is 1).
+-- if both still hold, players and nicknames are not sent (reply field 9 is 1);
+-- ARGV 7 connections version, 8 its number of connected players: the same for
+-- the connections (reply field 10 is 1).
 local err = check_room()
 if err then return {0, err} end
 local index = tonumber(redis.call('HGET', KEYS[1], 'index'))
@@ -16,5 +18,10 @@ if ARGV[5] == '' or redis.call('HGET', KEYS[1], 'pv') ~= ARGV[5]
     or redis.call('HLEN', KEYS[2]) ~= tonumber(ARGV[6]) then
   players, nicks, same = redis.call('HGETALL', KEYS[2]), redis.call('HGETALL', KEYS[3]), 0
 end
-return {1, '', redis.call('HGETALL', KEYS[1]), players, nicks,
-  redis.call('HGETALL', KEYS[5]), answers, tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000), same}
+local conns, conns_same = {}, 1
+if ARGV[7] == '' or redis.call('HGET', KEYS[1], 'cv') ~= ARGV[7]
+    or redis.call('HLEN', KEYS[5]) ~= tonumber(ARGV[8]) then
+  conns, conns_same = redis.call('HGETALL', KEYS[5]), 0
+end
+return {1, '', redis.call('HGETALL', KEYS[1]), players, nicks, conns, answers,
+  tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000), same, conns_same}

@@ -8,13 +8,17 @@ if cjson.decode(raw).kicked then return {1, '', 0} end
 if ARGV[7] == '1' then
   local before = redis.call('HGET', KEYS[5], ARGV[5])
   redis.call('HSET', KEYS[5], ARGV[5], ARGV[6])
-  if not before then publish('{"l":1}') end
+  if not before then
+    conns_changed()
+    publish('{"l":1}')
+  end
   touch()
   -- A player who had answered may come back to find everyone else has too.
   return {1, '', all_answered()}
 end
 if redis.call('HGET', KEYS[5], ARGV[5]) ~= ARGV[6] then return {1, '', 0} end
 redis.call('HDEL', KEYS[5], ARGV[5])
+conns_changed()
 publish('{"l":1}')
 touch()
 return {1, '', all_answered()}

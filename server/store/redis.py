@@ -238,6 +238,8 @@ class _Snapshot:
     answers_seen: int = -1
     pv: str = ""  # the players version these players and nicknames are ('' = unknown)
     nicks: dict[str, str] = field(default_factory=dict)
+    cv: str = ""  # the connections version of `conns` ('' = unknown)
+    conns: dict[str, str] = field(default_factory=dict)
 
 
 class RedisStore:
@@ -454,10 +456,11 @@ class RedisStore:
         """One script: what transitions need, the current question's answers only.
 
         Players and nicknames come only when they changed since this process last
-        saw them (the players version `pv`): a `next` in a room of 2,000 moved
-        half a megabyte of unchanged players before."""
+        saw them (the players version `pv`), and connections likewise (`cv`): a
+        `next` in a room of 2,000 moved half a megabyte of unchanged players before."""
         held = self._snapshots.get(code)
         known: list[str | int] = [held.pv, len(held.parsed)] if held is not None and held.pv else ["", 0]
+        known += [held.cv, len(held.conns)] if held is not None and held.cv else ["", 0]
         result = await self._run("load", code, known)
         if result is None:
             return None
@@ -470,6 +473,8 @@ class RedisStore:
         if current or (meta["phase"] == Phase.QUESTION.value and index >= 0):
             answers[index] = {pid: _answer_from_json(raw) for pid, raw in current.items()}
         same = held if int(result[8]) == 1 and held is not None else None
+        if int(result[9]) == 1 and held is not None:
+            conns = held.conns
         return self._loaded(code, static, meta, players_raw, nicks, conns, answers, same), int(result[7])
 
     def _loaded(
@@ -519,6 +524,8 @@ class RedisStore:
             answers_seen=len(answers.get(room.index, {})) if room.phase is Phase.QUESTION else -1,
             pv=meta.get("pv", ""),
             nicks=nicks,
+            cv=meta.get("cv", ""),
+            conns=conns,
         )
         self._snapshots.move_to_end(code)
         while len(self._snapshots) > _CACHE_SIZE:
@@ -607,6 +614,9 @@ class RedisStore:
             answers_seen=len(room.answers.get(room.index, {})) if room.phase is Phase.QUESTION else -1,
             pv=str(result[4]) if current and snapshot is not None else "",
             nicks=snapshot.nicks if current and snapshot is not None else {},
+            # The connections as loaded: whoever came or went since has bumped `cv`.
+            cv=snapshot.cv if snapshot is not None and not kicked else "",
+            conns=snapshot.conns if snapshot is not None and not kicked else {},
         )
         if room.phase is not Phase.QUESTION:
             try:

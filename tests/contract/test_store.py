@@ -601,6 +601,20 @@ async def test_a_transition_load_sees_players_another_process_added_or_renamed(b
     assert set(loaded[0].nick_index) == {nicknames.fold("Anya"), nicknames.fold("Ben")}
 
 
+async def test_a_transition_load_sees_who_connected_or_left_through_another_process(backend: Backend) -> None:
+    store, other = backend.store, backend.other_store()
+    room = await make_room(store)
+    ann, ben = await joined(store, room.code, "Ann", "Ben")
+    assert await store.load(room.code, history=False) is not None
+    await other.set_presence(room.code, ann, f"conn-{ann}", False)
+    loaded = await store.load(room.code, history=False)
+    assert loaded is not None and {p: x.connected for p, x in loaded[0].players.items()} == {ann: False, ben: True}
+    await other.set_presence(room.code, ann, "conn-again", True)
+    await other.set_presence(room.code, ben, f"conn-{ben}", False)
+    loaded = await store.load(room.code, history=False)
+    assert loaded is not None and {p: x.connected for p, x in loaded[0].players.items()} == {ann: True, ben: False}
+
+
 async def test_players_joining_between_a_load_and_its_commit_are_kept_and_seen_next(backend: Backend) -> None:
     store, other = backend.store, backend.other_store()
     room = await make_room(store, factories.choice())
@@ -658,6 +672,6 @@ async def test_unchanged_players_are_not_sent_again(redis_backend: Backend) -> N
     finally:
         store._scripts["load"] = script
     assert first is not None and second is not None and third is not None
-    assert [int(r[8]) for r in replies] == [0, 1, 0]
-    assert not replies[1][3] and _players(second[0]) == _players(first[0])
-    assert len(third[0].players) == 3
+    assert [(int(r[8]), int(r[9])) for r in replies] == [(0, 0), (1, 1), (0, 0)]
+    assert not replies[1][3] and not replies[1][5] and _players(second[0]) == _players(first[0])
+    assert len(third[0].players) == 3 and all(p.connected for p in third[0].players.values())
