@@ -102,7 +102,6 @@ def raw_socket(scope: Scope) -> RawSocket | None:
     proto: Any = getattr(scope.get(SCOPE_KEY), "__self__", None)
     if not isinstance(proto, WebSocketsSansIOProtocol):
         return None
-    ws: Any = getattr(proto, "conn", None)
-    if ws is None or ws.extensions or not proto.handshake_complete or proto.transport is None:
+    if proto.conn.extensions or not proto.handshake_complete or proto.transport is None:
         return None
     return RawSocket(proto)

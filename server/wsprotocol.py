@@ -53,7 +53,8 @@ class WebSocketProtocol(WebSocketsSansIOProtocol):
 
     def start_keepalive(self) -> None:
         # Called once the handshake response is written: frames start here.
-        self._fast = not self.conn.extensions and not self.conn.reader.buffer and self._fast is None
+        if self._fast is None:  # (False: bytes came before the handshake answer)
+            self._fast = not self.conn.extensions and not self.conn.reader.buffer
         super().start_keepalive()
 
     def send_keepalive_ping(self) -> None:

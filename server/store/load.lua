@@ -13,14 +13,16 @@ if index ~= nil and index >= 0 and KEYS[7 + index] then
   answers = redis.call('HGETALL', KEYS[7 + index])
 end
 local t = redis.call('TIME')
+-- Does the caller still hold this hash? (the same version in meta, and as many entries)
+local function held(version, known, count, key)
+  return known ~= '' and redis.call('HGET', KEYS[1], version) == known and redis.call('HLEN', key) == tonumber(count)
+end
 local players, nicks, same = {}, {}, 1
-if ARGV[5] == '' or redis.call('HGET', KEYS[1], 'pv') ~= ARGV[5]
-    or redis.call('HLEN', KEYS[2]) ~= tonumber(ARGV[6]) then
+if not held('pv', ARGV[5], ARGV[6], KEYS[2]) then
   players, nicks, same = redis.call('HGETALL', KEYS[2]), redis.call('HGETALL', KEYS[3]), 0
 end
 local conns, conns_same = {}, 1
-if ARGV[7] == '' or redis.call('HGET', KEYS[1], 'cv') ~= ARGV[7]
-    or redis.call('HLEN', KEYS[5]) ~= tonumber(ARGV[8]) then
+if not held('cv', ARGV[7], ARGV[8], KEYS[5]) then
   conns, conns_same = redis.call('HGETALL', KEYS[5]), 0
 end
 return {1, '', redis.call('HGETALL', KEYS[1]), players, nicks, conns, answers,

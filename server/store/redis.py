@@ -603,20 +603,21 @@ class RedisStore:
         parsed = dict(before.parsed) if before is not None else {}
         for pid, text in changed.items():  # stored as written: the next load need not parse them
             parsed[pid] = (text, room.players[pid].copy())
-        # Redis now holds what we loaded plus what we wrote, unless someone else
-        # changed players in between (then the next load reads them all).
-        current = snapshot is not None and not kicked and snapshot.pv != "" and str(result[3]) == snapshot.pv
+        # The connections as loaded stay valid (whoever came or went since bumped
+        # `cv`), and so do the players: Redis holds what we loaded plus what we
+        # wrote, unless someone else changed players in between.
+        loaded = snapshot if not kicked else None
+        players_held = loaded if loaded is not None and loaded.pv and str(result[3]) == loaded.pv else None
         self._snapshots[code] = _Snapshot(
             version=room.version,
             players=fingerprints,
             parsed=parsed,
             kicked={pid for pid, p in room.players.items() if p.kicked},
             answers_seen=len(room.answers.get(room.index, {})) if room.phase is Phase.QUESTION else -1,
-            pv=str(result[4]) if current and snapshot is not None else "",
-            nicks=snapshot.nicks if current and snapshot is not None else {},
-            # The connections as loaded: whoever came or went since has bumped `cv`.
-            cv=snapshot.cv if snapshot is not None and not kicked else "",
-            conns=snapshot.conns if snapshot is not None and not kicked else {},
+            pv=str(result[4]) if players_held is not None else "",
+            nicks=players_held.nicks if players_held is not None else {},
+            cv=loaded.cv if loaded is not None else "",
+            conns=loaded.conns if loaded is not None else {},
         )
         if room.phase is not Phase.QUESTION:
             try:

@@ -11,7 +11,7 @@ import pytest
 
 from server.domain import game, nicknames
 from server.domain.errors import GameError
-from server.domain.model import Phase, Player
+from server.domain.model import Phase, Player, Room
 from server.protocol import Envelope, dumps, screen_frames
 from server.store.base import RoomStore
 from tests.contract.conftest import RESULTS_TTL_S, ROOM_TTL_S, Backend, make_room, transition, until
@@ -104,14 +104,20 @@ async def test_commit_is_compare_and_set_and_one_of_two_racers_wins(backend: Bac
     assert await store.commit(a, 0, Envelope(), None) is False
 
 
-async def test_commit_keeps_scores_and_results(backend: Backend) -> None:
-    store = backend.store
+async def first_revealed(store: RoomStore) -> tuple[Room, str, str]:
+    """Two choice questions; Alice right and Bob wrong on the first, now revealed."""
     room = await make_room(store, factories.choice(), factories.choice())
     alice, bob = await joined(store, room.code, "Alice", "Bob")
     await start(store, room.code)
     await store.answer(room.code, alice, 0, 1)
     await store.answer(room.code, bob, 0, 0)
     await transition(store, room.code, lambda r, now: game.close(r))
+    return room, alice, bob
+
+
+async def test_commit_keeps_scores_and_results(backend: Backend) -> None:
+    store = backend.store
+    room, alice, bob = await first_revealed(store)
     loaded = await store.load(room.code)
     assert loaded is not None
     back = loaded[0]
@@ -126,12 +132,7 @@ async def test_commit_keeps_scores_and_results(backend: Backend) -> None:
 
 async def test_transitions_need_only_the_current_answers_and_reports_get_them_all(backend: Backend) -> None:
     store = backend.store
-    room = await make_room(store, factories.choice(), factories.choice())
-    alice, bob = await joined(store, room.code, "Alice", "Bob")
-    await start(store, room.code)
-    await store.answer(room.code, alice, 0, 1)
-    await store.answer(room.code, bob, 0, 0)
-    await transition(store, room.code, lambda r, now: game.close(r))
+    room, alice, bob = await first_revealed(store)
     await transition(store, room.code, game.advance)  # scoreboard
     await transition(store, room.code, game.advance)  # question 1
     await store.answer(room.code, bob, 1, 1)

@@ -223,21 +223,11 @@ def _free_socket() -> socket.socket:
 
 
 @contextlib.asynccontextmanager
-async def serve(settings: Settings | None = None, decks: dict[str, Deck] | None = None) -> AsyncIterator[LiveServer]:
-    """The real app under uvicorn on a free loopback port, in this event loop."""
-    app = create_app(settings or make_settings(), decks if decks is not None else transport_decks())
+async def uvicorn_running(app: Any, **options: Any) -> AsyncIterator[tuple[int, uvicorn.Server]]:
+    """`app` under real uvicorn on a free loopback port, in this event loop: (port, server)."""
     sock = _free_socket()
     port = int(sock.getsockname()[1])
-    config = uvicorn.Config(
-        app,
-        log_level="warning",
-        lifespan="on",
-        ws=PROTOCOL,  # as `thaw serve`
-        ws_ping_interval=None,
-        ws_per_message_deflate=False,  # as `thaw serve` by default: frames go out prebuilt (server.wire)
-        timeout_graceful_shutdown=2,
-    )
-    server = uvicorn.Server(config)
+    server = uvicorn.Server(uvicorn.Config(app, log_level="warning", **options))
     task = asyncio.create_task(server.serve(sockets=[sock]))
     try:
         for _ in range(500):
@@ -247,19 +237,37 @@ async def serve(settings: Settings | None = None, decks: dict[str, Deck] | None 
         if task.done():
             task.result()
         assert server.started, "the in-process server did not start"
-        async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{port}", timeout=TIMEOUT) as http:
-            live = LiveServer(app=app, port=port, http=http)
-            try:
-                yield live
-            finally:
-                for peer in live.peers:
-                    with contextlib.suppress(Exception):
-                        await asyncio.wait_for(peer.ws.close(), 1)
+        yield port, server
     finally:
         server.should_exit = True
         with contextlib.suppress(Exception):
             await asyncio.wait_for(task, 10)
         sock.close()
+
+
+@contextlib.asynccontextmanager
+async def serve(settings: Settings | None = None, decks: dict[str, Deck] | None = None) -> AsyncIterator[LiveServer]:
+    """The real app under uvicorn on a free loopback port, in this event loop."""
+    app = create_app(settings or make_settings(), decks if decks is not None else transport_decks())
+    running = uvicorn_running(
+        app,
+        lifespan="on",
+        ws=PROTOCOL,  # as `thaw serve`
+        ws_ping_interval=None,
+        ws_per_message_deflate=False,  # as `thaw serve` by default: frames go out prebuilt (server.wire)
+        timeout_graceful_shutdown=2,
+    )
+    async with (
+        running as (port, _server),
+        httpx.AsyncClient(base_url=f"http://127.0.0.1:{port}", timeout=TIMEOUT) as http,
+    ):
+        live = LiveServer(app=app, port=port, http=http)
+        try:
+            yield live
+        finally:
+            for peer in live.peers:
+                with contextlib.suppress(Exception):
+                    await asyncio.wait_for(peer.ws.close(), 1)
 
 
 class FrozenClock:

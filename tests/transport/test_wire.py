@@ -7,12 +7,10 @@ import base64
 import contextlib
 import json
 import os
-import socket
 from collections.abc import AsyncIterator
 from typing import Any
 
 import pytest
-import uvicorn
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
 from starlette.routing import WebSocketRoute
@@ -23,7 +21,7 @@ from websockets.frames import Frame, Opcode
 from server.hub import CLOSE_OVERFLOW, Conn
 from server.wire import CaptureSend, RawSocket, raw_socket, text_frame, text_frames
 
-from .helpers import LiveServer
+from .helpers import LiveServer, uvicorn_running
 
 SIZES = [0, 1, 125, 126, 127, 1000, 65535, 65536, 70000]
 
@@ -72,24 +70,8 @@ def _app(probe: Probe, burst: list[str]) -> Starlette:
 
 @contextlib.asynccontextmanager
 async def _serve(app: Starlette, **options: Any) -> AsyncIterator[int]:
-    sock = socket.socket()
-    sock.bind(("127.0.0.1", 0))
-    port = int(sock.getsockname()[1])
-    config = uvicorn.Config(app, log_level="warning", lifespan="off", ws_ping_interval=None, **options)
-    server = uvicorn.Server(config)
-    task = asyncio.create_task(server.serve(sockets=[sock]))
-    try:
-        for _ in range(500):
-            if server.started:
-                break
-            await asyncio.sleep(0.01)
-        assert server.started
+    async with uvicorn_running(app, lifespan="off", ws_ping_interval=None, **options) as (port, _server):
         yield port
-    finally:
-        server.should_exit = True
-        with contextlib.suppress(Exception):
-            await asyncio.wait_for(task, 5)
-        sock.close()
 
 
 async def test_uvicorn_sockets_get_raw_frames_that_arrive_whole_and_in_order() -> None:

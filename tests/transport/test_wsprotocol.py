@@ -11,7 +11,6 @@ import base64
 import contextlib
 import os
 import random
-import socket
 import struct
 from collections.abc import AsyncIterator
 from typing import Any
@@ -23,6 +22,8 @@ from starlette.routing import WebSocketRoute
 from starlette.websockets import WebSocket, WebSocketDisconnect
 
 from server.wsprotocol import PROTOCOL
+
+from .helpers import uvicorn_running
 
 TEXT, BINARY, CONT, CLOSE, PING, PONG = 0x1, 0x2, 0x0, 0x8, 0x9, 0xA
 MAX_SIZE = 4096
@@ -64,25 +65,10 @@ async def _echo(ws: WebSocket) -> None:
 
 @contextlib.asynccontextmanager
 async def _running(endpoint: Any = _echo, **options: Any) -> AsyncIterator[tuple[int, uvicorn.Server]]:
-    sock = socket.socket()
-    sock.bind(("127.0.0.1", 0))
-    port = int(sock.getsockname()[1])
     settings: dict[str, Any] = {"ws": PROTOCOL, "ws_max_size": MAX_SIZE, "ws_ping_interval": None} | options
     app = Starlette(routes=[WebSocketRoute("/ws", endpoint)])
-    server = uvicorn.Server(uvicorn.Config(app, log_level="warning", lifespan="off", **settings))
-    task = asyncio.create_task(server.serve(sockets=[sock]))
-    try:
-        for _ in range(500):
-            if server.started:
-                break
-            await asyncio.sleep(0.01)
-        assert server.started
-        yield port, server
-    finally:
-        server.should_exit = True
-        with contextlib.suppress(Exception):
-            await asyncio.wait_for(task, 5)
-        sock.close()
+    async with uvicorn_running(app, lifespan="off", **settings) as running:
+        yield running
 
 
 @contextlib.asynccontextmanager
