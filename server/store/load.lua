@@ -1,6 +1,6 @@
 -- Read-only: a room as a transition needs it, in one round trip and one atomic read:
--- meta, players, nicknames, connections, the current question's answers only
--- (earlier questions' answers are for reports, which load everything), the clock.
+-- meta, players, nicknames, connections, the answers to the open question only
+-- (a revealed question's answers are for reports, which load everything), the clock.
 -- ARGV 5 players version the caller holds ('' = none), 6 its number of players:
 -- if both still hold, players and nicknames are not sent (reply field 9 is 1);
 -- ARGV 7 connections version, 8 its number of connected players: the same for
@@ -9,7 +9,7 @@ local err = check_room()
 if err then return {0, err} end
 local index = tonumber(redis.call('HGET', KEYS[1], 'index'))
 local answers = {}
-if index ~= nil and index >= 0 and KEYS[7 + index] then
+if index ~= nil and index >= 0 and KEYS[7 + index] and redis.call('HGET', KEYS[1], 'phase') == 'question' then
   answers = redis.call('HGETALL', KEYS[7 + index])
 end
 local t = redis.call('TIME')

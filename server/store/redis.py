@@ -38,7 +38,7 @@ from ..bus.redis import room_channel
 from ..domain import grading, nicknames
 from ..domain.errors import GameError
 from ..domain.game import MAX_REROLLS
-from ..domain.model import Answer, Deck, Kind, Phase, Player, Question, Room, RoomOptions
+from ..domain.model import Answer, Deck, Kind, Phase, Player, Question, Result, Room, RoomOptions
 from ..protocol import PROGRESS_PUBLISH_MS, Envelope, dumps
 from .base import AnswerOutcome, StoreUnavailable, View
 
@@ -198,11 +198,24 @@ def _player_json(player: Player) -> str:
     return dumps(player.to_dict())
 
 
-def _player_from_json(text: str, connected: bool) -> Player:
+def _player_from_json(text: str, connected: bool, before: Player | None = None) -> Player:
+    """Parse a stored player; `before`, this player as parsed earlier, lends its results.
+
+    A player's results are only ever appended (one a reveal) and are frozen, so the
+    ones parsed before are kept when the last of them is unchanged: after a reveal,
+    parsing 2,000 players' whole histories again was most of the next transition."""
     d = json.loads(text)
-    if not isinstance(d.get("results"), list):  # Lua's cjson writes an empty list as {}
-        d["results"] = []
+    raw = d.get("results")
+    if not isinstance(raw, list):  # Lua's cjson writes an empty list as {}
+        raw = []
+    d["results"] = []
     player = Player.from_dict(d)
+    kept = before.results if before is not None else []
+    n = len(kept)
+    if n and len(raw) >= n and raw[n - 1] == kept[-1].to_dict():
+        player.results = kept + [Result.from_dict(r) for r in raw[n:]]
+    else:
+        player.results = [Result.from_dict(r) for r in raw]
     player.connected = connected and not player.kicked
     return player
 
@@ -508,7 +521,7 @@ class RedisStore:
             for pid, raw in players_raw.items():
                 hit = known.get(pid)
                 if hit is None or hit[0] != raw:  # parsing 2,000 players was most of a load
-                    hit = (raw, _player_from_json(raw, False))
+                    hit = (raw, _player_from_json(raw, False, hit[1] if hit is not None else None))
                 parsed[pid] = hit
                 player = players[pid] = hit[1].copy()
                 player.connected = pid in conns and not player.kicked

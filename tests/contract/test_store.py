@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import copy
+import dataclasses
 import random
 from typing import Any
 
@@ -676,3 +677,76 @@ async def test_unchanged_players_are_not_sent_again(redis_backend: Backend) -> N
     assert [(int(r[8]), int(r[9])) for r in replies] == [(0, 0), (1, 1), (0, 0)]
     assert not replies[1][3] and not replies[1][5] and _players(second[0]) == _players(first[0])
     assert len(third[0].players) == 3 and all(p.connected for p in third[0].players.values())
+
+
+async def test_a_transition_load_after_another_process_revealed_has_every_result(backend: Backend) -> None:
+    """The loading process held the players from before the reveal; the other one scored it."""
+    store, other = backend.store, backend.other_store()
+    room, alice, bob = await first_revealed(store)
+    await transition(store, room.code, game.advance)  # scoreboard
+    await transition(store, room.code, game.advance)  # question 1, committed (and so held) here
+    await other.answer(room.code, alice, 1, 0)
+    await transition(other, room.code, lambda r, now: game.close(r))
+    mine = await store.load(room.code, history=False)
+    full = await other.load(room.code)
+    assert mine is not None and full is not None
+    for pid in (alice, bob):
+        assert mine[0].players[pid].results == full[0].players[pid].results
+        assert [r.index for r in mine[0].players[pid].results] == [0, 1]
+    assert mine[0].players[alice].score == full[0].players[alice].score > 0
+
+
+@pytest.mark.redis
+async def test_a_reparsed_player_keeps_the_results_parsed_before(redis_backend: Backend) -> None:
+    """Results are appended and frozen: after a reveal only the new one is built.
+
+    A player whose stored history does not continue the one held is parsed whole."""
+    from server.store.redis import _player_from_json, _player_json
+
+    store, other = redis_backend.store, redis_backend.other_store()
+    room, alice, _bob = await first_revealed(store)
+    held = await store.load(room.code, history=False)
+    assert held is not None
+    first = held[0].players[alice].results[0]
+    await transition(store, room.code, game.advance)
+    await transition(store, room.code, game.advance)
+    await transition(other, room.code, lambda r, now: game.close(r))  # question 1, revealed elsewhere
+    again = await store.load(room.code, history=False)
+    assert again is not None
+    results = again[0].players[alice].results
+    assert [r.index for r in results] == [0, 1] and results[0] is first
+
+    player = again[0].players[alice]
+    stranger = player.copy()
+    stranger.results = [dataclasses.replace(results[0], score=results[0].score + 1)]
+    parsed = _player_from_json(_player_json(player), True, stranger)
+    assert parsed.results == player.results and parsed.results[0] is not stranger.results[0]
+
+
+@pytest.mark.redis
+async def test_a_transition_load_sends_answers_only_while_the_question_is_open(redis_backend: Backend) -> None:
+    """A revealed question's answers (2,000 in a big room) are the report's, not the next transition's."""
+    store: Any = redis_backend.store
+    room, _alice, bob = await first_revealed(store)
+    script = store._scripts["load"]
+    replies: list[Any] = []
+
+    async def spy(**kwargs: Any) -> Any:
+        reply = await script(**kwargs)
+        replies.append(reply)
+        return reply
+
+    store._scripts["load"] = spy
+    try:
+        revealed = await store.load(room.code, history=False)
+        await transition(store, room.code, game.advance)  # scoreboard
+        await transition(store, room.code, game.advance)  # question 1
+        await store.answer(room.code, bob, 1, 1)
+        asking = await store.load(room.code, history=False)
+    finally:
+        store._scripts["load"] = script
+    assert revealed is not None and asking is not None
+    assert [len(reply[6]) for reply in replies] == [0, 0, 0, 2]  # reveal, scoreboard, question 1 open: bob's
+    assert asking[0].answers == {1: asking[0].answers[1]} and set(asking[0].answers[1]) == {bob}
+    full = await store.load(room.code)
+    assert full is not None and len(full[0].answers[0]) == 2
