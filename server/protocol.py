@@ -254,25 +254,23 @@ def result_payload(room: Room, player: Player, result: Result, above: Player | N
 
 
 def results_by_player(room: Room) -> dict[str, str]:
-    """Each player's `result` frame for the question just revealed."""
+    """Each player's `result` frame for the question just revealed.
+
+    `behind` names the nearest player with a strictly higher score. The ranking
+    is by score, so that is the last player of the previous score: one pass (a
+    backward scan per player was 40-70 ms of a 2,000-player reveal)."""
     frames: dict[str, str] = {}
-    ordered = ranking(room)
-    for position, (player, _rank) in enumerate(ordered):
+    above: Player | None = None
+    previous: Player | None = None
+    for player, _rank in ranking(room):
+        if previous is not None and previous.score > player.score:
+            above = previous
+        previous = player
         last = player.last_result
         if last is None or last.index != room.index:
             continue
-        above = _above(ordered, position)
         frames[player.id] = dumps(result_payload(room, player, last, above))
     return frames
-
-
-def _above(ordered: list[tuple[Player, int]], position: int) -> Player | None:
-    """The nearest player with a strictly higher score."""
-    me = ordered[position][0]
-    for player, _rank in reversed(ordered[:position]):
-        if player.score > me.score:
-            return player
-    return None
 
 
 def standing_payload(player: Player, rank: int, players: int) -> dict[str, Any]:

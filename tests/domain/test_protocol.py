@@ -248,3 +248,30 @@ def test_dumps_writes_what_the_standard_encoder_writes(obj: object) -> None:
 def test_dumps_refuses_what_is_not_json(bad: object) -> None:
     with pytest.raises((ValueError, TypeError)):
         protocol.dumps(bad)
+
+
+@given(st.lists(st.integers(0, 4), min_size=1, max_size=40), st.integers(0, 5))
+def test_each_result_is_behind_the_nearest_player_with_more_points(scores: list[int], late: int) -> None:
+    """`behind` names the nearest player ranked above with strictly more points (ties share a rank)."""
+    room = f.room(f.choice(), f.choice())
+    ids = f.players(room, *(f"P{i}" for i in range(len(scores))))
+    game.start(room, 0)
+    game.close(room)
+    game.advance(room, 0)
+    game.advance(room, 0)
+    late_ids = f.players(room, *(f"Late{i}" for i in range(late)))  # joined mid-question
+    for pid, score in zip(ids, scores, strict=True):
+        game.answer(room, pid, 1, 1, 100)
+        room.players[pid].score = score * 100  # many ties
+    game.close(room)
+    skipped = ids[len(ids) // 2]
+    room.players[skipped].results.pop()  # ranked, but no result for this question: no frame, still "above"
+    frames = protocol.results_by_player(room)
+    ordered = game.ranking(room)
+    assert set(frames) == set(ids + late_ids) - {skipped}
+    for position, (player, _rank) in enumerate(ordered):
+        if player.id == skipped:
+            continue
+        higher = [p for p, _ in ordered[:position] if p.score > player.score]
+        expected = None if not higher else {"nickname": higher[-1].nickname, "points": higher[-1].score - player.score}
+        assert json.loads(frames[player.id])["behind"] == expected
