@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import copy
 import dataclasses
 import random
+from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -46,6 +48,24 @@ async def refused(code: str, coro: Any) -> None:
     with pytest.raises(GameError) as info:
         await coro
     assert info.value.code == code, info.value
+
+
+@contextlib.contextmanager
+def load_replies(store: Any) -> Iterator[list[Any]]:
+    """Every reply of the Redis store's `load.lua` while inside: what transition loads were sent."""
+    script = store._scripts["load"]
+    replies: list[Any] = []
+
+    async def spy(**kwargs: Any) -> Any:
+        reply = await script(**kwargs)
+        replies.append(reply)
+        return reply
+
+    store._scripts["load"] = spy
+    try:
+        yield replies
+    finally:
+        store._scripts["load"] = script
 
 
 # -- rooms ------------------------------------------------------------------------------
@@ -657,22 +677,11 @@ async def test_unchanged_players_are_not_sent_again(redis_backend: Backend) -> N
     store: Any = redis_backend.store
     room = await make_room(store)
     await joined(store, room.code, "Ann", "Ben")
-    script = store._scripts["load"]
-    replies: list[Any] = []
-
-    async def spy(**kwargs: Any) -> Any:
-        reply = await script(**kwargs)
-        replies.append(reply)
-        return reply
-
-    store._scripts["load"] = spy
-    try:
+    with load_replies(store) as replies:
         first = await store.load(room.code, history=False)
         second = await store.load(room.code, history=False)
         await joined(redis_backend.other_store(), room.code, "Cleo")
         third = await store.load(room.code, history=False)
-    finally:
-        store._scripts["load"] = script
     assert first is not None and second is not None and third is not None
     assert [(int(r[8]), int(r[9])) for r in replies] == [(0, 0), (1, 1), (0, 0)]
     assert not replies[1][3] and not replies[1][5] and _players(second[0]) == _players(first[0])
@@ -728,23 +737,12 @@ async def test_a_transition_load_sends_answers_only_while_the_question_is_open(r
     """A revealed question's answers (2,000 in a big room) are the report's, not the next transition's."""
     store: Any = redis_backend.store
     room, _alice, bob = await first_revealed(store)
-    script = store._scripts["load"]
-    replies: list[Any] = []
-
-    async def spy(**kwargs: Any) -> Any:
-        reply = await script(**kwargs)
-        replies.append(reply)
-        return reply
-
-    store._scripts["load"] = spy
-    try:
+    with load_replies(store) as replies:
         revealed = await store.load(room.code, history=False)
         await transition(store, room.code, game.advance)  # scoreboard
         await transition(store, room.code, game.advance)  # question 1
         await store.answer(room.code, bob, 1, 1)
         asking = await store.load(room.code, history=False)
-    finally:
-        store._scripts["load"] = script
     assert revealed is not None and asking is not None
     assert [len(reply[6]) for reply in replies] == [0, 0, 0, 2]  # reveal, scoreboard, question 1 open: bob's
     assert asking[0].answers == {1: asking[0].answers[1]} and set(asking[0].answers[1]) == {bob}
