@@ -225,9 +225,11 @@ class Bot:
             self.ws = ws
             resumed = self.token is not None
             first = {"type": "resume", "token": self.token} if resumed else {"type": "join", "nickname": self.nickname}
-            await ws.send(json.dumps(first))
             accepted = False
             try:
+                # Inside the try: a refusal (4404 for a wrong code) can close the socket
+                # before this send returns, and then it is the send that raises.
+                await ws.send(json.dumps(first))
                 while True:
                     left = self.deadline - time.monotonic()
                     if left <= 0:
