@@ -257,8 +257,9 @@ def results_by_player(room: Room) -> dict[str, str]:
     """Each player's `result` frame for the question just revealed.
 
     `behind` names the nearest player with a strictly higher score. The ranking
-    is by score, so that is the last player of the previous score: one pass (a
-    backward scan per player was 40-70 ms of a 2,000-player reveal)."""
+    is by score, so that is the last player of the next higher score, carried
+    along in one pass (a backward scan per player was 40-70 ms of a 2,000-player
+    reveal)."""
     frames: dict[str, str] = {}
     above: Player | None = None
     previous: Player | None = None
