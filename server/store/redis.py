@@ -201,7 +201,7 @@ def _player_json(player: Player) -> str:
 def _player_from_json(text: str, connected: bool, before: Player | None = None) -> Player:
     """Parse a stored player; `before`, this player as parsed earlier, lends its results.
 
-    A player's results are only ever appended (one a reveal) and are frozen, so the
+    A player's results are only ever appended (one per reveal) and are frozen, so the
     ones parsed before are kept when the last of them is unchanged: after a reveal,
     parsing 2,000 players' whole histories again was most of the next transition."""
     d = json.loads(text)

@@ -145,7 +145,6 @@ class Raw:
         self.writer.close()
 
 
-SPLIT = text("early", mask=bytes([0, 0x81, 0x82, 0]))
 MESSAGES = ['{"type":"answer","index":0,"answer":1}', "", "é" * 80, "a" * 125, "b" * 126, "ü" * 700, "x" * MAX_SIZE]
 
 
@@ -241,14 +240,17 @@ async def _transcript(port: int, early: bytes, later: list[bytes]) -> list[tuple
     return got
 
 
+# uvicorn (httptools) drops bytes that arrive with the upgrade request, so for a frame split
+# across it the server starts reading at the rest of the mask: this mask makes that a 2-byte text frame.
+SPLIT = text("early", mask=bytes([0, 0x81, 0x82, 0]))
+
+
 @pytest.mark.parametrize(
     ("early", "later"),
     [
         (text("early") + text("bird"), [text("later")]),  # frames before the handshake answer
         (text("ea"), [text("rly")]),
-        # uvicorn (httptools) drops bytes that arrive with the upgrade request, so the server starts
-        # reading at the rest of the mask: this one makes that a masked 2-byte text frame, then "next".
-        (SPLIT[:3], [SPLIT[3:] + text("next")]),
+        (SPLIT[:3], [SPLIT[3:] + text("next")]),  # a frame split across the upgrade request (see SPLIT)
         (b"", [text("a") + frame(PING, b"x") + text("b"), frame(CLOSE, struct.pack("!H", 4000))]),
         (b"", [text("\u00e9" * 2000), frame(BINARY, b"b") + text("c")]),
     ],
