@@ -51,6 +51,7 @@ from websockets.frames import Frame, Opcode
 from websockets.http11 import Response
 from websockets.uri import parse_uri
 
+from . import yardstick
 from .bots import AnswerKey, choose_answer
 from .gcwatch import GcWatch
 
@@ -1197,6 +1198,14 @@ def _fmt(value: Any) -> str:
     return "-" if value is None else str(value)
 
 
+def _machine_line(machine: dict[str, Any]) -> list[str]:
+    speed = machine.get("yardstick")
+    if not speed:
+        return []
+    return [f"machine yardstick (lower is faster): Python {speed['python_ms']:g} ms, "
+            f"loopback {speed['loopback_us']:g} us per write"]
+
+
 def table(result: dict[str, Any]) -> str:
     m = result["metrics"]
     checks: dict[str, list[str]] = defaultdict(list)
@@ -1207,6 +1216,7 @@ def table(result: dict[str, Any]) -> str:
     lines = [f"thaw bench {result['scenario']}: {result['config']['rooms']} room(s) x {result['config']['players']} "
              f"players, {result['config']['instances']} instance(s), {result['config']['store']} store, "
              f"compression {'on' if result['config']['compression'] else 'off'}",
+             *_machine_line(result.get("machine", {})),
              f"{'metric':<34}{'value':>22}  target"]
     for key, label, unit in ROWS:
         if key not in m:
@@ -1277,6 +1287,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     if nofile < need:
         print(f"thaw bench: the open-files limit is {nofile}; this run needs about {need}", file=sys.stderr)
         return 1
+    speed = yardstick.measure()  # on the idle machine, before anything starts
     run = Run(sc, args.workers, args.redis_url, args.keep_logs, args.seed, args.profile)
     started = time.strftime("%Y-%m-%dT%H:%M:%S")
     print(f"thaw bench {sc.name}: starting {sc.instances} server(s) ({sc.store}), {args.workers} load worker(s)...",
@@ -1301,7 +1312,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         "started": started,
         "config": {**{k: v for k, v in asdict(sc).items() if k != "targets"}, "workers": args.workers,
                    "seed": args.seed},
-        "machine": {"cpus": os.cpu_count(), "python": sys.version.split()[0], "nofile": nofile},
+        "machine": {"cpus": os.cpu_count(), "python": sys.version.split()[0], "nofile": nofile,
+                    "yardstick": speed},
         "metrics": metrics,
         "targets": targets,
     }

@@ -34,7 +34,7 @@ from urllib.parse import urlsplit, urlunsplit
 from websockets.asyncio.client import ClientConnection, connect
 from websockets.exceptions import ConnectionClosed, InvalidHandshake, InvalidURI
 
-from .domain.grading import normalise_text
+from .domain.grading import accepted_forms, normalise_text
 from .domain.model import Kind, Question
 
 # Close codes after which resuming cannot help: the contract says the token, the
@@ -127,7 +127,7 @@ def choose_answer(frame: dict[str, Any], key: Question | None, rng: random.Rando
     if kind == "text":
         if key is not None and key.accepted and right:
             return key.accepted[0]
-        accepted = {normalise_text(a) for a in key.accepted} if key is not None else set()
+        accepted = accepted_forms(key.accepted) if key is not None else frozenset()
         while True:
             guess = f"guess {rng.randrange(1_000_000)}"
             if normalise_text(guess) not in accepted:

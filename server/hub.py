@@ -133,9 +133,7 @@ class Conn:
         assert raw is not None
         if self.closed:
             return
-        if not self.outbox and raw.ready:
-            raw.write(wire)
-        else:
+        if self.outbox or not raw.write_now(wire):
             self._queue(wire)
 
     def _queue(self, item: str | bytes) -> None:

@@ -29,6 +29,7 @@ from websockets.protocol import State
 SCOPE_KEY = "thaw.send"
 
 _FIN_TEXT = 0x81
+_OPEN = State.OPEN
 _SHORT = Struct("!BB")
 _MEDIUM = Struct("!BBH")
 _LONG = Struct("!BBQ")
@@ -80,10 +81,21 @@ class RawSocket:
             self._ws.state is State.OPEN
         )
 
-    @property
-    def ready(self) -> bool:
-        """Open and not paused by flow control: a write now goes out without queueing up."""
-        return self._proto.writable.is_set() and self.open
+    def write_now(self, data: bytes) -> bool:
+        """Write if open and not paused by flow control; False if the caller must queue.
+
+        The fan-out's path: one call and one look at the state per socket, where
+        asking `open` before writing and `write` asking again cost 1-2 % of a
+        district game's CPU.
+        """
+        proto = self._proto
+        if not proto.writable.is_set() or proto.close_sent or proto.disconnected or self._ws.state is not _OPEN:
+            return False
+        transport = self._transport
+        if transport.is_closing():
+            return False
+        transport.write(data)
+        return True
 
     async def wait_writable(self) -> None:
         """Until the transport's buffer drained below its low-water mark (or it was lost)."""

@@ -159,3 +159,6 @@ def test_bench_join_storm_smoke(tmp_path: Path) -> None:
     assert "joins/s achieved" in run.stdout and "connect p50/p99/max" in run.stdout
     result = json.loads(out.read_text())
     assert result["scenario"] == "join-storm" and result["metrics"]["joined"] == 50
+    speed = result["machine"]["yardstick"]  # how fast this machine was, to compare runs across machines
+    assert speed["python_ms"] > 0 and speed["loopback_us"] > 0
+    assert f"Python {speed['python_ms']:g} ms" in run.stdout

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import math
 import unicodedata
+from functools import lru_cache
 from typing import Any
 
 from .errors import GameError
@@ -31,6 +32,12 @@ def normalise_text(text: str) -> str:
             continue
         kept.append(ch)
     return " ".join("".join(kept).split())
+
+
+@lru_cache(maxsize=1024)
+def accepted_forms(accepted: tuple[str, ...]) -> frozenset[str]:
+    """A text question's accepted answers, normalised once, not once per answer."""
+    return frozenset(normalise_text(a) for a in accepted)
 
 
 def option_ids(question: Question, layout: tuple[int, ...] | None) -> list[int]:
@@ -108,8 +115,7 @@ def grade(question: Question, layout: tuple[int, ...] | None, answer: Any) -> bo
         assert question.value is not None
         return abs(float(answer) - question.value) <= question.tolerance + 1e-9
     if kind is Kind.TEXT:
-        given = normalise_text(answer)
-        return any(given == normalise_text(a) for a in question.accepted)
+        return normalise_text(answer) in accepted_forms(question.accepted)
     raise _invalid(f"unknown question kind {kind}")  # pragma: no cover
 
 
