@@ -74,6 +74,11 @@ class RawSocket:
         self._ws = proto.conn
 
     @property
+    def protocol(self) -> Any:
+        """uvicorn's protocol object for this socket."""
+        return self._proto
+
+    @property
     def open(self) -> bool:
         """False once either side started closing: then nothing more may be written."""
         proto = self._proto

@@ -10,18 +10,21 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+from collections.abc import Coroutine
 from typing import Any
 
 from starlette.websockets import WebSocket, WebSocketDisconnect, WebSocketState
 
 from .domain.errors import GameError
 from .hub import Conn, Hub
+from .inbox import Inbox
 from .limits import TokenBucket
 from .netaddr import client_address, public_base
 from .protocol import FIRST_TYPES, HOST_TYPES, MAX_FRAME_BYTES, Envelope, dumps, error, parse
 from .runtime import Runtime
 from .store.base import StoreUnavailable
 from .wire import raw_socket
+from .wsprotocol import STOP_KEY, WebSocketProtocol
 
 log = logging.getLogger("thaw.ws")
 
@@ -67,7 +70,7 @@ async def _reject(ws: WebSocket, code: str, message: str) -> None:
 async def _receive_text(ws: WebSocket, conn: Conn | None) -> str | None:
     """The next text frame; None for a frame answered with `bad_message` (binary)."""
     message = await ws.receive()
-    if message["type"] == "websocket.disconnect":
+    if message["type"] == "websocket.disconnect" or message.get(STOP_KEY):
         raise _Closed
     text: str | None = message.get("text")
     if text is None:
@@ -81,13 +84,17 @@ async def _receive_text(ws: WebSocket, conn: Conn | None) -> str | None:
         else:
             conn.send(frame)
         return None
-    if len(text) > MAX_FRAME_BYTES // 4 and len(text.encode()) > MAX_FRAME_BYTES:  # UTF-8: at most 4 bytes a char
+    if _too_big(text):
         if conn is not None:
             conn.close(CLOSE_TOO_BIG, "frame too big")
         else:
             await ws.close(CLOSE_TOO_BIG, "frame too big")
         raise _Closed
     return text
+
+
+def _too_big(text: str) -> bool:
+    return len(text) > MAX_FRAME_BYTES // 4 and len(text.encode()) > MAX_FRAME_BYTES  # UTF-8: at most 4 bytes a char
 
 
 async def endpoint(ws: WebSocket) -> None:
@@ -191,16 +198,81 @@ async def _attach(ws: WebSocket, rt: Runtime, conn: Conn, token: str | None, res
 
 
 async def _serve(ws: WebSocket, rt: Runtime, conn: Conn) -> None:
-    limits = rt.settings.limits
-    bucket = TokenBucket(limits.messages_per_second, limits.message_burst)
-    while not conn.closed:
-        text = await _receive_text(ws, conn)
-        if not bucket.take():
+    """Handle the socket's messages in order until it closes (either side)."""
+    messages = _Messages(rt, conn)
+    proto = conn.raw.protocol if conn.raw is not None else None
+    if not (rt.store.immediate and isinstance(proto, WebSocketProtocol) and proto.attach_inbox(messages)):
+        while not conn.closed:
+            await messages.take(await _receive_text(ws, conn))
+        return
+    # Text messages now reach `take` through the inbox, from the read callback.
+    # The receive below sees the rest, each after what the inbox holds: the
+    # disconnect, `STOP` once a message the inbox handled closed `conn`, or every
+    # frame once websockets parses them.
+    messages.proto = proto
+    try:
+        while True:
+            text = await _receive_text(ws, conn)
+            await messages.idle()
+            await messages.take(text)
+    except asyncio.CancelledError:
+        messages.cancel()
+        raise
+    finally:
+        proto.attach_inbox(None)
+        await messages.idle()
+
+
+class _Messages(Inbox):
+    """One socket's messages: rate-limited, size-checked, handled one at a time."""
+
+    __slots__ = ("bucket", "conn", "proto", "rt")
+
+    def __init__(self, rt: Runtime, conn: Conn) -> None:
+        super().__init__()
+        self.rt = rt
+        self.conn = conn
+        limits = rt.settings.limits
+        self.bucket = TokenBucket(limits.messages_per_second, limits.message_burst)
+        self.proto: WebSocketProtocol | None = None
+
+    async def take(self, text: str | None) -> None:
+        """One message, whichever way it came (None: a frame already answered)."""
+        conn = self.conn
+        if conn.closed:
+            return
+        if not self.bucket.take():
             conn.send(error("rate_limited", "too many messages; slow down"))
             conn.close(CLOSE_POLICY, "rate_limited")
-            return
-        if text is not None:
-            await handle(rt, conn, text)
+        elif text is not None:
+            if _too_big(text):
+                conn.close(CLOSE_TOO_BIG, "frame too big")
+            else:
+                await handle(self.rt, conn, text)
+        if conn.closed:
+            self.stop()
+
+    def stop(self) -> None:
+        """The socket was closed by a message the inbox handled: the reader stops too."""
+        if self.proto is not None:
+            self.proto.stop_app()
+            self.proto = None
+
+    def handle(self, text: str) -> Coroutine[Any, Any, None]:
+        return self.take(text)
+
+    def failed(self, exc: Exception) -> None:
+        log.error("socket for room %s failed", self.conn.code, exc_info=exc)
+        self.conn.close(1011, "internal error")
+        self.stop()
+
+    def pause(self) -> None:
+        if self.proto is not None:
+            self.proto.pause_inbox()
+
+    def resume(self) -> None:
+        if self.proto is not None:
+            self.proto.resume_inbox()
 
 
 async def handle(rt: Runtime, conn: Conn, text: str) -> None:

@@ -16,13 +16,17 @@ behaviour a client can see, only what a message costs:
   every interval; in a game every phone answers every question, which already
   proves it is there. A ping goes out only after a silent interval, and the pong
   deadline is unchanged, so a vanished phone is detected as before.
+- **Messages can skip the ASGI queue.** Once the endpoint attaches an `Inbox`
+  (`server/inbox.py`), text messages read here go to it straight from the read
+  callback; uvicorn's queue then carries only the rest (the disconnect, and
+  every frame after a hand-over to websockets).
 
 Compressed sockets (per-message deflate) keep websockets' parser throughout.
 """
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from uvicorn.protocols.websockets.websockets_sansio_impl import WebSocketsSansIOProtocol
 
@@ -31,8 +35,15 @@ try:
 except ImportError:  # pragma: no cover - websockets built without its C extension
     from websockets.utils import apply_mask
 
+if TYPE_CHECKING:
+    from .inbox import Inbox
+
 PROTOCOL = "server.wsprotocol:WebSocketProtocol"
 """What `thaw serve` passes to uvicorn as `ws`."""
+
+STOP_KEY = "thaw.stop"
+STOP: dict[str, Any] = {"type": "websocket.receive", STOP_KEY: True}
+"""Queued by `stop_app`; the endpoint's reader stops on it."""
 
 _FIN_TEXT = 0x81  # FIN, no RSV bits, opcode TEXT
 _CONTROL = frozenset((0x88, 0x89, 0x8A))  # FIN + close, ping, pong
@@ -48,6 +59,7 @@ class WebSocketProtocol(WebSocketsSansIOProtocol):
         self._fast: bool | None = None
         self._pending = b""
         self._heard = False
+        self._inbox: Inbox | None = None
 
     # -- keepalive --------------------------------------------------------------------
 
@@ -66,6 +78,33 @@ class WebSocketProtocol(WebSocketsSansIOProtocol):
         super().send_keepalive_ping()
 
     # -- incoming ---------------------------------------------------------------------
+
+    @property
+    def inbox(self) -> Inbox | None:
+        return self._inbox
+
+    def attach_inbox(self, inbox: Inbox | None) -> bool:
+        """Send text messages to `inbox` from now on (None: to the queue again).
+
+        False, and nothing changes, for a socket whose frames websockets parses.
+        """
+        if inbox is not None and not self._fast:
+            return False
+        self._inbox = inbox
+        return True
+
+    def stop_app(self) -> None:
+        """Make the app's pending `receive` return `STOP`: the socket is done with,
+        though the peer has not left (a message handled in the inbox closed it)."""
+        self.queue.put_nowait(STOP)  # type: ignore[arg-type]  # our own message, read only by server/ws.py
+
+    def pause_inbox(self) -> None:
+        if not self.transport.is_closing():
+            self.transport.pause_reading()
+
+    def resume_inbox(self) -> None:
+        if not self.read_paused and not self.transport.is_closing():
+            self.transport.resume_reading()
 
     def data_received(self, data: bytes) -> None:
         self._heard = True
@@ -119,6 +158,10 @@ class WebSocketProtocol(WebSocketsSansIOProtocol):
                 self._hand_over(view[at:])  # websockets closes with 1007
                 return
             at = end
+            inbox = self._inbox
+            if inbox is not None:
+                inbox.put(text)
+                continue
             self.queue.put_nowait({"type": "websocket.receive", "text": text})
             if not self.read_paused and self.queue.qsize() >= _BACKLOG:
                 self.read_paused = True

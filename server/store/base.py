@@ -51,6 +51,10 @@ class AnswerOutcome:
 
 class RoomStore(Protocol):
     kind: str  # "memory" or "redis"
+    immediate: bool
+    """True when no operation ever waits (nothing but memory behind it): then a
+    message can be handled inside the socket's read callback (`server/inbox.py`).
+    Code that needs a running task (timeouts, locks) must not be behind such a store."""
 
     async def start(self) -> None: ...
 

@@ -34,6 +34,7 @@ class _Record:
 
 class MemoryStore:
     kind = "memory"
+    immediate = True
 
     def __init__(self, bus: MemoryBus, room_ttl_ms: int = 6 * 3600_000, results_ttl_ms: int = 24 * 3600_000) -> None:
         self.bus = bus

@@ -259,6 +259,7 @@ class RedisStore:
     """RoomStore on Redis; see the module docstring and docs/redis-keys.md."""
 
     kind = "redis"
+    immediate = False
 
     def __init__(
         self,

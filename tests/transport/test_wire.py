@@ -136,6 +136,8 @@ async def test_the_game_server_sends_raw_frames_to_hosts_and_players(live: LiveS
     player = await live.join(code, "Ada")
     conns = list(live.runtime.hub.rooms[code].conns.values())
     assert len(conns) == 2 and all(conn.raw is not None for conn in conns)
+    # With the memory store, their messages skip the ASGI queue (server/inbox.py).
+    assert all(conn.raw.protocol.inbox is not None for conn in conns if conn.raw is not None)
     await host.send({"type": "start"})
     question = await player.until("question")
     assert question["index"] == 0
