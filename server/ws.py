@@ -120,7 +120,8 @@ async def _session(ws: WebSocket, rt: Runtime, code: str, address: str) -> None:
         await _room_not_found(ws, rt, address, code)
         return
     try:
-        text = await asyncio.wait_for(_receive_text(ws, None), rt.settings.limits.first_message_timeout_s)
+        async with asyncio.timeout(rt.settings.limits.first_message_timeout_s):  # no extra task, as wait_for makes
+            text = await _receive_text(ws, None)
     except TimeoutError:
         await _reject(ws, "bad_message", "say who you are first: host, join or resume")
         return

@@ -748,3 +748,44 @@ async def test_a_transition_load_sends_answers_only_while_the_question_is_open(r
     assert asking[0].answers == {1: asking[0].answers[1]} and set(asking[0].answers[1]) == {bob}
     full = await store.load(room.code)
     assert full is not None and len(full[0].answers[0]) == 2
+
+
+def _at_once(coro: Any) -> Any:
+    """Run a coroutine to its end in one step; fail if it ever has to wait."""
+    try:
+        coro.send(None)
+    except StopIteration as done:
+        return done.value
+    coro.close()
+    raise AssertionError("the store waited")
+
+
+async def test_a_store_that_says_it_never_waits_does_not(backend: Backend) -> None:
+    """`immediate` lets a socket's message be handled inside its read callback
+    (server/inbox.py): a store that claims it must finish every operation there."""
+    store = backend.store
+    if not store.immediate:
+        assert backend.kind == "redis"  # a network round trip: it must not claim it
+        return
+
+    async def a_game() -> None:
+        room = await make_room(store)
+        code = room.code
+        ada, bea = await joined(store, code, "Ada", "Bea")
+        await start(store, code)
+        loaded = await store.load(code)
+        assert loaded is not None
+        question = loaded[0].question
+        assert question is not None
+        value = 0 if question.options else "x"
+        outcome = await store.answer(code, ada, 0, value)
+        assert outcome.answered == 1 and not outcome.all_answered
+        await store.set_presence(code, bea, f"conn-{bea}", False)
+        await transition(store, code, lambda room, now: game.close(room))
+        assert (await store.view(code, ada)) is not None
+        assert await store.player_by_token(code, f"hash-{ada}") is not None
+        await store.publish(code, Envelope(lobby=True))
+        assert await store.claim_timer(code, "me", 1000)
+        assert await store.info(code) is not None
+
+    _at_once(a_game())

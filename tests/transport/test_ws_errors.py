@@ -453,3 +453,16 @@ async def test_an_error_never_closes_the_connection(live: LiveServer) -> None:
     await ana.expect("question")
     await ana.send({"type": "answer", "index": 0, "answer": 1})
     assert (await ana.expect("answer_ack"))["index"] == 0
+
+
+async def test_a_socket_that_never_says_who_it_is_is_closed_after_the_timeout() -> None:
+    async with serve(make_settings(first_message_timeout_s=0.3)) as live:
+        code, _host = await _room(live)
+        silent = await live.open(code, "silent")
+        frames = await silent.expect_close(4400, timeout=3)
+        said = "say who you are first: host, join or resume"
+        assert frames == [{"type": "error", "code": "bad_message", "message": said}]
+        # A socket that does say who it is in time is not affected.
+        ana = await live.join(code, "Ana")
+        await ana.send({"type": "ping", "t": 1})
+        await ana.expect("pong")
