@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 import pytest
+from websockets.frames import Frame, Opcode
 
 from .helpers import HOST_NOISE, FrozenClock, LiveServer, Peer, make_settings, serve
 
@@ -466,3 +468,17 @@ async def test_a_socket_that_never_says_who_it_is_is_closed_after_the_timeout() 
         ana = await live.join(code, "Ana")
         await ana.send({"type": "ping", "t": 1})
         await ana.expect("pong")
+
+
+async def test_messages_that_arrive_together_are_answered_in_order(live: LiveServer) -> None:
+    """Several frames in one TCP segment: each handled in turn inside one read (server/inbox.py)."""
+    code, _host = await _room(live)
+    ana = await live.join(code, "Ana")
+    frames = [{"type": "ping", "t": n} for n in range(8)]
+    frames[3] = {"type": "dance"}  # an error in the middle changes nothing for the others
+    data = b"".join(
+        Frame(Opcode.TEXT, json.dumps(f).encode()).serialize(mask=True, extensions=[]) for f in frames
+    )
+    ana.ws.transport.write(data)  # one write: the server reads them in one go
+    got = [await ana.recv() for _ in frames]
+    assert [g.get("t", g.get("code")) for g in got] == [0, 1, 2, "unknown_type", 4, 5, 6, 7]
