@@ -750,6 +750,10 @@ async def test_a_transition_load_sends_answers_only_while_the_question_is_open(r
     assert full is not None and len(full[0].answers[0]) == 2
 
 
+def _close(room: Room, now: int) -> Any:
+    return game.close(room)
+
+
 def _at_once(coro: Any) -> Any:
     """Run a coroutine to its end in one step; fail if it ever has to wait."""
     try:
@@ -781,7 +785,7 @@ async def test_a_store_that_says_it_never_waits_does_not(backend: Backend) -> No
         outcome = await store.answer(code, ada, 0, value)
         assert outcome.answered == 1 and not outcome.all_answered
         await store.set_presence(code, bea, f"conn-{bea}", False)
-        await transition(store, code, lambda room, now: game.close(room))
+        await transition(store, code, _close)
         assert (await store.view(code, ada)) is not None
         assert await store.player_by_token(code, f"hash-{ada}") is not None
         await store.publish(code, Envelope(lobby=True))

@@ -482,3 +482,25 @@ async def test_messages_that_arrive_together_are_answered_in_order(live: LiveSer
     ana.ws.transport.write(data)  # one write: the server reads them in one go
     got = [await ana.recv() for _ in frames]
     assert [g.get("t", g.get("code")) for g in got] == [0, 1, 2, "unknown_type", 4, 5, 6, 7]
+
+
+async def test_a_bug_while_handling_a_message_closes_only_that_socket_with_1011(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    async with serve() as live:
+        code, host = await _room(live)
+        ana = await live.join(code, "Ana")
+        bea = await live.join(code, "Bea")
+
+        async def broken(*_args: Any) -> Any:
+            raise RuntimeError("a bug")
+
+        live.runtime.service.reroll = broken  # type: ignore[method-assign,assignment]
+        await ana.send({"type": "reroll"})
+        await ana.expect_close(1011)
+        assert any("socket for room" in r.getMessage() and r.exc_info for r in caplog.records)
+        # Everyone else carries on.
+        await bea.send({"type": "ping", "t": 2})
+        assert (await bea.expect("pong", skip=HOST_NOISE))["t"] == 2
+        await host.send({"type": "start"})
+        assert (await bea.until("question"))["index"] == 0
