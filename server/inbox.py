@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+from abc import ABC, abstractmethod
 from collections import deque
 from collections.abc import Coroutine
 from typing import Any
@@ -32,7 +33,7 @@ from typing import Any
 BACKLOG = 4
 
 
-class Inbox:
+class Inbox(ABC):
     __slots__ = ("_backlog", "_task", "paused")
 
     def __init__(self) -> None:
@@ -42,18 +43,18 @@ class Inbox:
 
     # -- what a subclass provides -------------------------------------------------
 
-    def handle(self, text: str) -> Coroutine[Any, Any, None]:
-        raise NotImplementedError
+    @abstractmethod
+    def handle(self, text: str) -> Coroutine[Any, Any, None]: ...
 
+    @abstractmethod
     def failed(self, exc: Exception) -> None:
         """`handle` raised: the subclass reports it and closes the socket."""
-        raise NotImplementedError
 
-    def pause(self) -> None:
-        raise NotImplementedError
+    @abstractmethod
+    def pause(self) -> None: ...
 
-    def resume(self) -> None:
-        raise NotImplementedError
+    @abstractmethod
+    def resume(self) -> None: ...
 
     # -- use ----------------------------------------------------------------------
 
