@@ -81,7 +81,7 @@ class Inbox(ABC):
             self.failed(exc)
             return
         task = self._task = asyncio.get_running_loop().create_task(self._carry_on(coro, blocker))
-        task.add_done_callback(lambda _: self._finished(coro, blocker))
+        task.add_done_callback(lambda _: self._never_ran(task, coro, blocker))
 
     async def idle(self) -> None:
         """Until nothing is in flight or waiting."""
@@ -106,17 +106,23 @@ class Inbox(ABC):
         except Exception as exc:
             self._backlog = None
             self.failed(exc)
+        finally:
+            self._done()  # here, not in a done callback: a message read before that runs would be stranded
 
-    def _finished(self, coro: Coroutine[Any, Any, None], blocker: Any) -> None:
+    def _never_ran(self, task: asyncio.Task[None], coro: Coroutine[Any, Any, None], blocker: Any) -> None:
+        """Cancelled before its first step, `_carry_on` never ran, nor its `finally`."""
+        if self._task is not task:
+            return
+        if blocker is not None:
+            blocker.cancel()
+        # The handler still waits where `put` left it; it is told, as a task of its own would have been.
+        with contextlib.suppress(BaseException):
+            coro.throw(asyncio.CancelledError())
+        coro.close()
+        self._done()
+
+    def _done(self) -> None:
         self._task = None
-        if getattr(coro, "cr_frame", None) is not None:
-            if blocker is not None:
-                blocker.cancel()
-            # Cancelled before the task first ran: the handler still waits where
-            # `put` left it, and is told, as a task of its own would have been.
-            with contextlib.suppress(BaseException):
-                coro.throw(asyncio.CancelledError())
-            coro.close()
         if self.paused:
             self.paused = False
             self.resume()

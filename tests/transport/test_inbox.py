@@ -76,6 +76,22 @@ async def test_messages_behind_one_that_waits_keep_their_order() -> None:
     assert inbox.log[-1] == "d"  # at once again
 
 
+async def test_a_message_read_just_as_the_task_ends_is_not_stranded() -> None:
+    """The task's done callbacks run a turn of the loop after its last step; a
+    message read in between must not wait for a task that will never look again."""
+    inbox = Recorder()
+    gate = inbox.gate("g")
+    inbox.put("wait:g")
+    task = inbox._task
+    assert task is not None
+    gate.set_result("ok")
+    while not task.done():
+        await asyncio.sleep(0)
+    inbox.put("late")  # the task has ended; its done callbacks are still queued
+    await inbox.idle()
+    assert inbox.log == ["wait:g=ok", "late"]
+
+
 async def test_a_bare_yield_is_carried_on() -> None:
     inbox = Recorder()
     inbox.put("yield")
