@@ -1,10 +1,11 @@
 """The sockets this process holds, and how room events reach them.
 
-Each socket gets a bounded outbox and its own writer task, so one slow phone
-never delays the room: a socket whose outbox overflows is closed (1013) and its
-client resyncs when it reconnects. A room event arrives once from the bus as an
-`Envelope` whose frames are already serialised; the same `str` objects are
-queued on every socket.
+A room event arrives once from the bus as an `Envelope` whose frames are already
+serialised, and is encoded into WebSocket frames once for the room; each socket
+that keeps up gets those bytes in one write. A socket that falls behind gets a
+bounded outbox and a writer task of its own while it has something queued, so one
+slow phone never delays the room: a socket whose outbox overflows is closed (1013)
+and its client resyncs when it reconnects.
 
 Each socket remembers the room sequence number its screen reflects. An event
 it has already seen is skipped; a gap (an event lost by the bus, or a socket
@@ -18,6 +19,7 @@ import asyncio
 import contextlib
 import itertools
 import logging
+import os
 import secrets
 from collections import deque
 from collections.abc import Awaitable, Callable
@@ -57,6 +59,17 @@ Resync = Callable[["Conn"], Awaitable[tuple[list[str], int]]]
 """Fetch what a socket needs to show the present: (frames, the seq they reflect)."""
 
 _ids = itertools.count(1)
+_prefix = secrets.token_hex(6)
+
+
+def _new_prefix() -> None:
+    global _prefix
+    _prefix = secrets.token_hex(6)
+
+
+# Socket ids are stored as presence and compared across instances, so they must not
+# repeat between processes: a random prefix per process, renewed in a forked child.
+os.register_at_fork(after_in_child=_new_prefix)
 
 
 class Conn:
@@ -65,11 +78,12 @@ class Conn:
     With a `raw` writer (`server.wire`), frames go out as prebuilt bytes, written
     at once while the socket keeps up; the outbox and the writer task only come
     into play when its transport is paused by flow control. Without one, every
-    frame goes through the outbox and `send_text`.
+    frame goes through the outbox and `send_text`. The writer task runs only while
+    the outbox holds something: thousands of idle sockets hold no task and no
+    event (`docs/performance.md`, memory per connection).
     """
 
     __slots__ = (
-        "_wake",
         "_writer",
         "closed",
         "code",
@@ -98,21 +112,17 @@ class Conn:
         self.code = code
         self.role = role  # "host" or "player"
         self.player_id = player_id
-        self.id = f"{secrets.token_hex(4)}{next(_ids)}"
+        self.id = f"{_prefix}{next(_ids)}"
         self.outbox: deque[str | bytes | _Close] = deque()
         self.outbox_limit = outbox_limit
         self.seq = 0
         self.syncing: list[Envelope] | None = []  # events buffered while a resync is in flight
         self.closed = False
-        self._wake = asyncio.Event()
-        self._writer: asyncio.Task[None] | None = None
+        self._writer: asyncio.Task[None] | None = None  # running while the outbox holds something
 
     @property
     def is_host(self) -> bool:
         return self.role == "host"
-
-    def start(self) -> None:
-        self._writer = asyncio.create_task(self._write(), name=f"writer-{self.id}")
 
     def send(self, frame: str) -> None:
         if self.raw is not None:
@@ -145,7 +155,7 @@ class Conn:
             self.close(CLOSE_OVERFLOW, "too slow; reconnect to resync")
             return
         self.outbox.append(item)
-        self._wake.set()
+        self._start_writer()
 
     def close(self, code: int, reason: str = "") -> None:
         """Close after what is already queued has been written."""
@@ -153,34 +163,37 @@ class Conn:
             return
         self.outbox.append(_Close(code, reason))
         self.closed = True
-        self._wake.set()
+        self._start_writer()
+
+    def _start_writer(self) -> None:
+        writer = self._writer
+        if writer is None or writer.done():
+            self._writer = asyncio.create_task(self._write(), name=f"writer-{self.id}")
 
     async def _write(self) -> None:
+        """Empty the outbox, then end: the task finishes in the same step that finds
+        it empty, so an item queued later always finds the writer done and starts
+        another."""
         outbox = self.outbox
         try:
-            while True:
-                await self._wake.wait()
-                self._wake.clear()
-                while outbox:
-                    # The item stays at the head while it is written, so that `push`
-                    # cannot overtake it meanwhile.
-                    item = outbox[0]
-                    if isinstance(item, _Close):
-                        outbox.clear()
-                        with contextlib.suppress(Exception):
-                            await self.socket.close(item.code, item.reason)
-                        return
-                    if isinstance(item, bytes):
-                        assert self.raw is not None
-                        await self.raw.wait_writable()
-                        if not self.raw.write(item):
-                            raise ConnectionError("socket closed")
-                    else:
-                        await self.socket.send_text(item)
-                    if outbox and outbox[0] is item:
-                        outbox.popleft()
-                if self.closed:  # stop(): the outbox is flushed, nothing more will come
+            while outbox:
+                # The item stays at the head while it is written, so that `push`
+                # cannot overtake it meanwhile.
+                item = outbox[0]
+                if isinstance(item, _Close):
+                    outbox.clear()
+                    with contextlib.suppress(Exception):
+                        await self.socket.close(item.code, item.reason)
                     return
+                if isinstance(item, bytes):
+                    assert self.raw is not None
+                    await self.raw.wait_writable()
+                    if not self.raw.write(item):
+                        raise ConnectionError("socket closed")
+                else:
+                    await self.socket.send_text(item)
+                if outbox and outbox[0] is item:
+                    outbox.popleft()
         except Exception:  # the peer went away; the reader notices and detaches
             self.closed = True
 
@@ -190,7 +203,6 @@ class Conn:
         writer = self._writer
         if writer is None or writer.done():
             return
-        self._wake.set()
         try:
             await asyncio.wait_for(asyncio.shield(writer), timeout=1.0)
         except (TimeoutError, asyncio.CancelledError, Exception):
@@ -238,7 +250,6 @@ class Hub:
             room.hosts.append(conn)
         elif conn.player_id is not None:
             room.players.setdefault(conn.player_id, []).append(conn)
-        conn.start()
 
     async def remove(self, conn: Conn) -> None:
         room = self.rooms.get(conn.code)

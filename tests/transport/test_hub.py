@@ -110,3 +110,61 @@ async def test_answer_counts_reach_a_host_at_once_then_at_most_once_per_interval
     gaps = [b - a for (a, _), (b, _) in itertools.pairwise(seen)]
     assert all(gap >= PROGRESS_INTERVAL_MS / 1000 - 0.03 for gap in gaps), gaps
     await hub.close()
+
+
+class Slow(Fast):
+    """Each write takes a moment, so a burst queues up behind the first."""
+
+    async def send_text(self, data: str) -> None:
+        await asyncio.sleep(0.005)
+        self.frames.append(data)
+
+
+async def test_a_writer_task_runs_only_while_something_is_queued() -> None:
+    """Idle sockets hold no task; frames queued after the writer ended start another, in order."""
+    bus = MemoryBus()
+
+    async def resync(conn: Conn) -> tuple[list[str], int]:
+        return [], 0
+
+    hub = Hub(bus, resync=resync, lobby_frame=_nothing)
+    socket = Slow()
+    conn = Conn(socket, "123456", "player", "p1", outbox_limit=16)
+    tasks_before = len(asyncio.all_tasks())
+    hub.add(conn)
+    hub.synced(conn, [], 0)
+    assert len(asyncio.all_tasks()) == tasks_before  # an attached, idle socket holds no task
+    for i in range(3):
+        conn.send(f"a{i}")
+    assert len(asyncio.all_tasks()) == tasks_before + 1  # one writer for the burst
+    await asyncio.sleep(0.1)
+    assert socket.frames == ["a0", "a1", "a2"]
+    assert len(asyncio.all_tasks()) == tasks_before and not conn.outbox  # it ended with the outbox empty
+    conn.send("b0")
+    await asyncio.sleep(0)
+    conn.send("b1")  # while the new writer is in its first write
+    await asyncio.sleep(0.1)
+    assert socket.frames == ["a0", "a1", "a2", "b0", "b1"]
+    conn.close(4000, "bye")
+    await hub.remove(conn)
+    assert socket.closed == 4000
+    conn.send("late")  # after close: dropped, and no writer comes back
+    assert len(asyncio.all_tasks()) == tasks_before and socket.frames[-1] == "b1"
+
+
+def test_socket_ids_differ_between_a_process_and_its_forked_child() -> None:
+    import os
+
+    from server import hub
+
+    parent = hub._prefix
+    read, write = os.pipe()
+    pid = os.fork()
+    if pid == 0:  # the child: report its prefix and leave at once
+        os.write(write, hub._prefix.encode())
+        os._exit(0)
+    os.close(write)
+    child = os.read(read, 64).decode()
+    os.close(read)
+    os.waitpid(pid, 0)
+    assert child and child != parent

@@ -56,7 +56,6 @@ def _app(probe: Probe, burst: list[str]) -> Starlette:
         await ws.accept()
         probe.raw = raw_socket(ws.scope)
         conn = probe.conn = Conn(ws, "123456", "player", "p1", outbox_limit=16, raw=probe.raw)
-        conn.start()
         conn.send(json.dumps({"raw": probe.raw is not None}))
         for text in burst:
             conn.send(text)
