@@ -889,7 +889,10 @@ class Run:
                                            for p, m in zip(self.pipes, msgs, strict=True))))
 
     def _start_profile(self) -> subprocess.Popen[bytes] | None:
-        """py-spy on the first server during the game (`--profile FILE`): where its CPU goes."""
+        """py-spy on the first server (`--profile FILE`): where its CPU goes.
+
+        It covers the game, or the joins in a scenario without one (join-storm).
+        """
         if self.profile is None:
             return None
         exe = shutil.which("py-spy") or str(Path(sys.executable).with_name("py-spy"))
@@ -978,10 +981,12 @@ class Run:
             target = self.servers[n % len(self.servers)].url
             at = start_at + sc.join_window_s * slot / max(1, total)
             plans[n % len(self.pipes)].append((at, target, rooms[room][0], f"bench-{seat + 1:0{width}d}"))
+        join_spy = None if sc.game else self._start_profile()  # join-storm: the joins are the run
         cpu0 = self.cpu()
         mark_join = self.mark()
         t0 = time.time()
         joined = await self.ask([{"op": "join", "plan": plan} for plan in plans])
+        self._stop_profile(join_spy)
         join_wall = time.time() - t0
         m["join_phase_cpu_s"] = _r(self.cpu() - cpu0, 2)
         m["foreign_cpu_cores_join"] = _r(self.foreign(mark_join), 2)
@@ -1253,7 +1258,8 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--seed", type=int, default=1)
     p.add_argument("--json", type=Path, default=None, help="default bench-results/<scenario>-<timestamp>.json")
     p.add_argument("--profile", type=Path, default=None,
-                   help="py-spy the first server during the game into this file (.svg, .json speedscope, .txt)")
+                   help="py-spy the first server during the game (the joins for join-storm) into this file "
+                        "(.svg, .json speedscope, .txt)")
     p.add_argument("--keep-logs", action="store_true", help="keep the temp folder with the server logs")
     p.add_argument("--timeout", type=float, default=300.0, help="abort the run after this many seconds")
     return p
