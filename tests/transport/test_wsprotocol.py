@@ -21,7 +21,7 @@ from starlette.applications import Starlette
 from starlette.routing import WebSocketRoute
 from starlette.websockets import WebSocket, WebSocketDisconnect
 
-from server.wsprotocol import PROTOCOL
+from server.wsprotocol import PROTOCOL, WebSocketProtocol
 
 from .helpers import uvicorn_running
 
@@ -217,6 +217,21 @@ async def test_the_closing_handshake_runs_as_before() -> None:
         assert await ws.recv_text() == "text:bye"
         await ws.send(frame(CLOSE, struct.pack("!H", 1000) + b"done") + text("ignored"))
         assert await ws.recv() == (CLOSE, struct.pack("!H", 1000) + b"done")
+        assert await asyncio.wait_for(ws.reader.read(), 3) == b""
+        ws.close()
+
+
+async def test_an_open_socket_keeps_no_copy_of_its_handshake_and_still_closes_cleanly() -> None:
+    """The request and response headers are let go once the handshake is answered (memory per socket)."""
+    async with _running() as (port, server):
+        ws = await Raw.open(port)
+        await ws.send(text("hi"))
+        assert await ws.recv_text() == "text:hi"
+        [proto] = [c for c in server.server_state.connections if isinstance(c, WebSocketProtocol)]
+        assert proto.handshake_complete
+        assert not hasattr(proto, "request") and not hasattr(proto, "response")
+        await ws.send(frame(CLOSE, struct.pack("!H", 1000)))
+        assert await ws.recv() == (CLOSE, struct.pack("!H", 1000))
         assert await asyncio.wait_for(ws.reader.read(), 3) == b""
         ws.close()
 
