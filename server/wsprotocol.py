@@ -21,7 +21,8 @@ behaviour a client can see, only what a message costs:
   callback; uvicorn's queue then carries only the rest (the disconnect, and
   every frame after a hand-over to websockets).
 - **The handshake is let go once answered.** uvicorn kept its request and
-  response, with their headers, for the socket's whole life.
+  response, and websockets' parser the request, with their headers, for the
+  socket's whole life.
 
 Compressed sockets (per-message deflate) keep websockets' parser throughout.
 """
@@ -31,6 +32,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from uvicorn.protocols.websockets.websockets_sansio_impl import WebSocketsSansIOProtocol
+from websockets.protocol import Protocol
 
 try:
     from websockets.speedups import apply_mask
@@ -72,6 +74,13 @@ class WebSocketProtocol(WebSocketsSansIOProtocol):
         # uvicorn reads the handshake's request and response only until the response
         # is written; kept, their headers were about 3 KiB of every open socket.
         del self.request, self.response
+        if self._fast:
+            # websockets' handshake parser goes on as the frame parser, its frame still
+            # holding the request (2 KiB more). Nothing is read past the handshake yet,
+            # so a fresh frame parser is the same state without it.
+            conn = self.conn
+            conn.parser = Protocol.parse(conn)
+            next(conn.parser)
         super().start_keepalive()
 
     def send_keepalive_ping(self) -> None:

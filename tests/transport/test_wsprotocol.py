@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import base64
 import contextlib
+import gc
 import os
 import random
 import struct
@@ -20,6 +21,7 @@ import uvicorn
 from starlette.applications import Starlette
 from starlette.routing import WebSocketRoute
 from starlette.websockets import WebSocket, WebSocketDisconnect
+from websockets.http11 import Request
 
 from server.wsprotocol import PROTOCOL, WebSocketProtocol
 
@@ -230,6 +232,8 @@ async def test_an_open_socket_keeps_no_copy_of_its_handshake_and_still_closes_cl
         [proto] = [c for c in server.server_state.connections if isinstance(c, WebSocketProtocol)]
         assert proto.handshake_complete
         assert not hasattr(proto, "request") and not hasattr(proto, "response")
+        gc.collect()
+        assert not [o for o in gc.get_objects() if isinstance(o, Request)]  # nobody else holds it either
         await ws.send(frame(CLOSE, struct.pack("!H", 1000)))
         assert await ws.recv() == (CLOSE, struct.pack("!H", 1000))
         assert await asyncio.wait_for(ws.reader.read(), 3) == b""
