@@ -13,6 +13,9 @@ import uvicorn
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
 from starlette.middleware.gzip import GZipMiddleware
+from starlette.routing import Match
+from starlette.types import Receive, Scope, Send
+from starlette.websockets import WebSocket
 
 from . import web, wire
 from .backends import open_backends
@@ -46,7 +49,29 @@ def load_content(settings: Settings) -> dict[str, Deck]:
     return load_decks([settings.content_dir or default_content_dir()])
 
 
-def create_app(settings: Settings | None = None, decks: dict[str, Deck] | None = None) -> Starlette:
+class ThawApp(Starlette):
+    """Starlette, with the game's socket routed ahead of the middleware stack.
+
+    Every middleware here is for HTTP (security headers, gzip, error pages), and
+    a socket stays inside the stack for its whole life: that cost about 5 KiB of
+    coroutine frames per open socket and a tenth of a join's CPU
+    (`docs/performance.md`). The route's own matching (`web.socket_route`) decides;
+    any other WebSocket path goes through the stack as before and is refused there.
+    """
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "websocket":
+            match, child_scope = web.socket_route.matches(scope)
+            if match is Match.FULL:
+                scope["app"] = self
+                scope.update(child_scope)
+                scope[wire.SCOPE_KEY] = send  # as `wire.CaptureSend` does for other apps
+                await web.socket_route.endpoint(WebSocket(scope, receive, send))
+                return
+        await super().__call__(scope, receive, send)
+
+
+def create_app(settings: Settings | None = None, decks: dict[str, Deck] | None = None) -> ThawApp:
     """The app. Settings come from the environment unless given; decks are loaded
     (and validated) now, so a broken deck stops the server before it listens."""
     settings = settings or from_env()
@@ -107,10 +132,9 @@ def create_app(settings: Settings | None = None, decks: dict[str, Deck] | None =
             await bus.close()
             await store.close()
 
-    return Starlette(
+    return ThawApp(
         routes=web.routes,
         middleware=[
-            Middleware(wire.CaptureSend),
             Middleware(web.SecurityHeaders),
             Middleware(GZipMiddleware, minimum_size=1024),
         ],
@@ -137,7 +161,7 @@ class DrainingServer(uvicorn.Server):
         await super().shutdown(sockets)
 
 
-def app_from_env() -> Starlette:
+def app_from_env() -> ThawApp:
     """The factory uvicorn uses (`uvicorn --factory server.app:app_from_env`)."""
     thaw_log = logging.getLogger("thaw")
     if not thaw_log.handlers:

@@ -272,6 +272,9 @@ async def method_not_allowed(request: Request, exc: Exception) -> Response:
     return problem("method_not_allowed", f"{request.method} is not allowed on {request.url.path[:80]}", status=405)
 
 
+socket_route = WebSocketRoute("/ws/{code}", ws.endpoint)
+"""The game's socket. `ThawApp` (`server/app.py`) routes to it ahead of the HTTP stack."""
+
 routes = [
     Route("/", play_page),
     Route("/join/{code}", play_page),
@@ -284,6 +287,5 @@ routes = [
     Route("/api/rooms/{code}/qr.svg", qr_code),
     Route("/api/rooms/{code}/results.csv", results_csv),
     Route("/api/rooms/{code}/results", results_json),
-    WebSocketRoute("/ws/{code}", ws.endpoint),
     Mount("/static", app=StaticFiles(directory=str(STATIC)), name="static"),
 ]

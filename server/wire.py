@@ -9,10 +9,11 @@ server's largest cost (`docs/performance.md`).
 
 Only for uvicorn's websockets sans-I/O protocol with no extension negotiated:
 per-message deflate keeps a compression context per connection, so compressed
-sockets, other servers and the test client use `send_text` as before. The
-`CaptureSend` middleware keeps uvicorn's own `send` in the scope, which is how a
-socket finds its protocol object; `raw_socket` refuses anything it does not
-recognise. The way in (incoming frames) is `server/wsprotocol.py`.
+sockets, other servers and the test client use `send_text` as before. Thaw's
+app (`server/app.py`) keeps uvicorn's own `send` in the socket's scope, as the
+`CaptureSend` middleware does for any other app: that is how a socket finds its
+protocol object; `raw_socket` refuses anything it does not recognise. The way in
+(incoming frames) is `server/wsprotocol.py`.
 """
 
 from __future__ import annotations

@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import gc
+import inspect
 import json
 from typing import Any
 
 import pytest
+from websockets.asyncio.client import connect
+from websockets.exceptions import InvalidStatus
 from websockets.frames import Frame, Opcode
 
 from .helpers import HOST_NOISE, FrozenClock, LiveServer, Peer, make_settings, serve
@@ -45,6 +49,25 @@ async def test_malformed_room_code_is_room_not_found(live: LiveServer, path: str
     await peer.send({"type": "host", "token": "x"})
     frames = await peer.expect_close(4404)
     assert frames and frames[0]["code"] == "room_not_found"
+
+
+@pytest.mark.parametrize("path", ["/ws/123456/more", "/ws/", "/wss/123456", "/"])
+async def test_a_websocket_on_any_other_path_is_refused_at_the_handshake(live: LiveServer, path: str) -> None:
+    with pytest.raises(InvalidStatus) as refused:
+        await connect(f"ws://127.0.0.1:{live.port}{path}", open_timeout=5)
+    assert refused.value.response.status_code == 403
+
+
+async def test_an_open_game_socket_holds_no_http_middleware(live: LiveServer) -> None:
+    """The socket is routed ahead of the HTTP stack: none of its coroutines lives as long as a socket."""
+    code, _host = await _room(live)
+    await live.join(code, "Ana")
+    gc.collect()
+    held = {o.cr_code.co_qualname for o in gc.get_objects() if inspect.iscoroutine(o)}
+    assert "endpoint" in held  # the game's sockets are open
+    stack = {"ServerErrorMiddleware.__call__", "SecurityHeaders.__call__", "GZipMiddleware.__call__",
+             "ExceptionMiddleware.__call__", "Router.__call__"}
+    assert not held & stack
 
 
 @pytest.mark.parametrize(
