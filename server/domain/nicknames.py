@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import functools
 import os
+import re
 import unicodedata
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -141,31 +142,29 @@ def deny_key(text: str, digits: bool = True) -> Runs:
     return tuple(runs)
 
 
-def _covers(name: Runs, start: int, entry: Runs) -> bool:
-    """`entry` appears in `name` at run `start`: same letters, at least as many of each.
+def _pattern(entry: Runs) -> str:
+    """A regex for the letters of a name that `entry` covers: the same letters, at
+    least as many of each ("BAAAD" covers "bad", "asss" covers "ass", "as" does not
+    cover "ass"). Runs of a key never repeat a letter, so each `x{n,}` but the last
+    takes a whole run of the name."""
+    return "".join(f"{re.escape(letter)}{{{count},}}" for letter, count in entry)
 
-    "BAAAD" covers "bad" and "asss" covers "ass", but "as" does not cover "ass".
-    """
-    return all(name[start + k][0] == letter and name[start + k][1] >= count for k, (letter, count) in enumerate(entry))
+
+def _alternation(entries: tuple[Runs, ...]) -> re.Pattern[str] | None:
+    return re.compile("|".join(f"(?:{_pattern(e)})" for e in entries)) if entries else None
 
 
 @dataclass(frozen=True, slots=True)
 class DenyList:
     whole: tuple[Runs, ...] = ()
     substrings: tuple[Runs, ...] = ()
-    # Indexes, since every join is checked: whole entries by length, substrings by first letter.
-    _by_length: dict[int, list[Runs]] = field(init=False, repr=False, compare=False, hash=False)
-    _by_letter: dict[str, list[Runs]] = field(init=False, repr=False, compare=False, hash=False)
+    # Every join is checked: each kind of entry is one compiled alternation.
+    _whole: re.Pattern[str] | None = field(init=False, repr=False, compare=False, hash=False)
+    _inside: re.Pattern[str] | None = field(init=False, repr=False, compare=False, hash=False)
 
     def __post_init__(self) -> None:
-        by_length: dict[int, list[Runs]] = {}
-        for entry in self.whole:
-            by_length.setdefault(len(entry), []).append(entry)
-        by_letter: dict[str, list[Runs]] = {}
-        for entry in self.substrings:
-            by_letter.setdefault(entry[0][0], []).append(entry)
-        object.__setattr__(self, "_by_length", by_length)
-        object.__setattr__(self, "_by_letter", by_letter)
+        object.__setattr__(self, "_whole", _alternation(self.whole))
+        object.__setattr__(self, "_inside", _alternation(self.substrings))
 
     @classmethod
     def parse(cls, text: str) -> DenyList:
@@ -189,18 +188,13 @@ class DenyList:
         return any(self._hits(name) for name in {deny_key(nickname), deny_key(nickname, digits=False)})
 
     def _hits(self, name: Runs) -> bool:
-        if not name:
+        letters = "".join([letter * count for letter, count in name])
+        if not letters:
             return False
-        for entry in self._by_length.get(len(name), ()):
-            if _covers(name, 0, entry):
-                return True
-        by_letter = self._by_letter
-        end = len(name)
-        for start, (letter, _count) in enumerate(name):
-            for entry in by_letter.get(letter, ()):
-                if start + len(entry) <= end and _covers(name, start, entry):
-                    return True
-        return False
+        return bool(
+            (self._whole is not None and self._whole.fullmatch(letters))
+            or (self._inside is not None and self._inside.search(letters))
+        )
 
 
 @functools.cache

@@ -7,11 +7,13 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from server.domain import nicknames
 from server.domain.errors import GameError
 from server.domain.namegen import ADJECTIVES, ANIMALS, generate_nickname
-from server.domain.nicknames import DenyList, check_allowed, clean, deny_key, fold
+from server.domain.nicknames import DenyList, Runs, check_allowed, clean, deny_key, fold
 
 
 def invalid(raw: object) -> GameError:
@@ -319,3 +321,28 @@ class TestNamegen:
         assert len(set(first)) == 1
         names = {generate_nickname(random.Random(seed)) for seed in range(100)}
         assert len(names) > 50
+
+
+# -- the compiled deny-list against the rule it implements -------------------------------------
+
+_runs = st.lists(st.tuples(st.sampled_from("abs"), st.integers(1, 3)), max_size=7).map(
+    lambda pairs: tuple(pair for i, pair in enumerate(pairs) if i == 0 or pairs[i - 1][0] != pair[0])
+)  # runs as `deny_key` makes them: no letter twice in a row
+
+
+def _covers(name: Runs, start: int, entry: Runs) -> bool:
+    """The rule, run by run: the same letters from `start`, at least as many of each."""
+    return start + len(entry) <= len(name) and all(
+        name[start + k][0] == letter and name[start + k][1] >= count for k, (letter, count) in enumerate(entry)
+    )
+
+
+@given(name=_runs, whole=st.lists(_runs.filter(bool), max_size=3), inside=st.lists(_runs.filter(bool), max_size=3))
+def test_the_compiled_list_hits_exactly_where_an_entry_covers_the_name(
+    name: Runs, whole: list[Runs], inside: list[Runs]
+) -> None:
+    expected = bool(name) and (
+        any(len(e) == len(name) and _covers(name, 0, e) for e in whole)
+        or any(_covers(name, start, e) for e in inside for start in range(len(name)))
+    )
+    assert DenyList(tuple(whole), tuple(inside))._hits(name) == expected
