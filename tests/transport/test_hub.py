@@ -154,12 +154,15 @@ async def test_a_writer_task_runs_only_while_something_is_queued() -> None:
 
 def test_socket_ids_differ_between_a_process_and_its_forked_child() -> None:
     import os
+    import warnings
 
     from server import hub
 
     parent = hub._prefix
     read, write = os.pipe()
-    pid = os.fork()
+    with warnings.catch_warnings():  # Python 3.12+ warns when a process with threads forks
+        warnings.simplefilter("ignore", DeprecationWarning)
+        pid = os.fork()
     if pid == 0:  # the child: report its prefix and leave at once
         os.write(write, hub._prefix.encode())
         os._exit(0)
