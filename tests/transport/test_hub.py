@@ -34,13 +34,17 @@ async def _nothing(code: str) -> str | None:
     return None
 
 
+async def _no_resync(conn: Conn) -> tuple[list[str], int]:
+    return [], 0
+
+
+def _hub(bus: MemoryBus) -> Hub:
+    return Hub(bus, resync=_no_resync, lobby_frame=_nothing)
+
+
 async def test_a_stuck_socket_overflows_and_is_closed_without_slowing_the_room() -> None:
     bus = MemoryBus()
-
-    async def resync(conn: Conn) -> tuple[list[str], int]:
-        return [], 0
-
-    hub = Hub(bus, resync=resync, lobby_frame=_nothing)
+    hub = _hub(bus)
     stuck_socket, fast_socket = Stuck(), Fast()
     stuck = Conn(stuck_socket, "123456", "player", "p1", outbox_limit=16)
     fast = Conn(fast_socket, "123456", "player", "p2", outbox_limit=16)
@@ -61,11 +65,7 @@ async def test_a_stuck_socket_overflows_and_is_closed_without_slowing_the_room()
 
 async def test_the_same_frame_object_goes_to_every_socket() -> None:
     bus = MemoryBus()
-
-    async def resync(conn: Conn) -> tuple[list[str], int]:
-        return [], 0
-
-    hub = Hub(bus, resync=resync, lobby_frame=_nothing)
+    hub = _hub(bus)
     sockets = [Fast() for _ in range(5)]
     for i, socket in enumerate(sockets):
         conn = Conn(socket, "222222", "player", f"p{i}")
@@ -85,11 +85,7 @@ async def test_the_same_frame_object_goes_to_every_socket() -> None:
 async def test_answer_counts_reach_a_host_at_once_then_at_most_once_per_interval() -> None:
     """The first count after a quiet spell goes at once; a burst is coalesced to its last count."""
     bus = MemoryBus()
-
-    async def resync(conn: Conn) -> tuple[list[str], int]:
-        return [], 0
-
-    hub = Hub(bus, resync=resync, lobby_frame=_nothing)
+    hub = _hub(bus)
     socket = Fast()
     host = Conn(socket, "123456", "host", outbox_limit=16)
     hub.add(host)
@@ -123,11 +119,7 @@ class Slow(Fast):
 async def test_a_writer_task_runs_only_while_something_is_queued() -> None:
     """Idle sockets hold no task; frames queued after the writer ended start another, in order."""
     bus = MemoryBus()
-
-    async def resync(conn: Conn) -> tuple[list[str], int]:
-        return [], 0
-
-    hub = Hub(bus, resync=resync, lobby_frame=_nothing)
+    hub = _hub(bus)
     socket = Slow()
     conn = Conn(socket, "123456", "player", "p1", outbox_limit=16)
     tasks_before = len(asyncio.all_tasks())
