@@ -65,7 +65,7 @@ class ThawApp(Starlette):
             if match is Match.FULL:
                 scope["app"] = self
                 scope.update(child_scope)
-                scope[wire.SCOPE_KEY] = send  # as `wire.CaptureSend` does for other apps
+                scope[wire.SCOPE_KEY] = send  # how `wire.raw_socket` finds uvicorn's protocol
                 await web.socket_route.endpoint(WebSocket(scope, receive, send))
                 return
         await super().__call__(scope, receive, send)

@@ -10,10 +10,10 @@ server's largest cost (`docs/performance.md`).
 Only for uvicorn's websockets sans-I/O protocol with no extension negotiated:
 per-message deflate keeps a compression context per connection, so compressed
 sockets, other servers and the test client use `send_text` as before. Thaw's
-app (`server/app.py`) keeps uvicorn's own `send` in the socket's scope, as the
-`CaptureSend` middleware does for any other app: that is how a socket finds its
-protocol object; `raw_socket` refuses anything it does not recognise. The way in
-(incoming frames) is `server/wsprotocol.py`.
+app (`server/app.py`) keeps uvicorn's own `send` in the socket's scope under
+`SCOPE_KEY`: that is how a socket finds its protocol object; `raw_socket` refuses
+anything it does not recognise. The way in (incoming frames) is
+`server/wsprotocol.py`.
 """
 
 from __future__ import annotations
@@ -23,11 +23,12 @@ from collections.abc import Iterable
 from struct import Struct
 from typing import Any
 
-from starlette.types import ASGIApp, Receive, Scope, Send
+from starlette.types import Scope
 from uvicorn.protocols.websockets.websockets_sansio_impl import WebSocketsSansIOProtocol
 from websockets.protocol import State
 
 SCOPE_KEY = "thaw.send"
+"""Where the app keeps the server's own `send` in a WebSocket scope (see `raw_socket`)."""
 
 _FIN_TEXT = 0x81
 _OPEN = State.OPEN
@@ -50,18 +51,6 @@ def text_frame(text: str) -> bytes:
 def text_frames(texts: Iterable[str]) -> bytes:
     """Several frames back to back: one write puts them all on the wire in order."""
     return b"".join([text_frame(t) for t in texts])
-
-
-class CaptureSend:
-    """Keep the server's own `send` in a WebSocket scope (see `raw_socket`)."""
-
-    def __init__(self, app: ASGIApp) -> None:
-        self.app = app
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] == "websocket":
-            scope[SCOPE_KEY] = send
-        await self.app(scope, receive, send)
 
 
 class RawSocket:

@@ -29,7 +29,7 @@ Compressed sockets (per-message deflate) keep websockets' parser throughout.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from uvicorn.protocols.websockets.websockets_sansio_impl import WebSocketsSansIOProtocol
 from websockets.protocol import Protocol
@@ -39,8 +39,7 @@ try:
 except ImportError:  # pragma: no cover - websockets built without its C extension
     from websockets.utils import apply_mask
 
-if TYPE_CHECKING:
-    from .inbox import Inbox
+from .inbox import BACKLOG, Inbox  # BACKLOG: messages waiting for the app before reading pauses, either way
 
 PROTOCOL = "server.wsprotocol:WebSocketProtocol"
 """What `thaw serve` passes to uvicorn as `ws`."""
@@ -52,7 +51,6 @@ STOP: dict[str, Any] = {"type": "websocket.receive", STOP_KEY: True}
 _FIN_TEXT = 0x81  # FIN, no RSV bits, opcode TEXT
 _CONTROL = frozenset((0x88, 0x89, 0x8A))  # FIN + close, ping, pong
 _MASKED = 0x80
-_BACKLOG = 4  # messages waiting for the app before reading pauses
 
 
 class WebSocketProtocol(WebSocketsSansIOProtocol):
@@ -177,7 +175,7 @@ class WebSocketProtocol(WebSocketsSansIOProtocol):
                 inbox.put(text)
                 continue
             self.queue.put_nowait({"type": "websocket.receive", "text": text})
-            if not self.read_paused and self.queue.qsize() >= _BACKLOG:
+            if not self.read_paused and self.queue.qsize() >= BACKLOG:
                 self.read_paused = True
                 self.transport.pause_reading()
         self._pending = bytes(view[at:]) if at < size else b""

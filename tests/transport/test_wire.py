@@ -14,12 +14,13 @@ import pytest
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
 from starlette.routing import WebSocketRoute
+from starlette.types import ASGIApp, Receive, Scope, Send
 from starlette.websockets import WebSocket
 from websockets.asyncio.client import connect
 from websockets.frames import Frame, Opcode
 
 from server.hub import CLOSE_OVERFLOW, Conn
-from server.wire import CaptureSend, RawSocket, raw_socket, text_frame, text_frames
+from server.wire import SCOPE_KEY, RawSocket, raw_socket, text_frame, text_frames
 
 from .helpers import LiveServer, uvicorn_running
 
@@ -40,6 +41,18 @@ def test_frames_back_to_back_keep_their_order() -> None:
 
 
 # -- a small app under real uvicorn -----------------------------------------------------
+
+
+class CaptureSend:
+    """Keep the server's own `send` in a WebSocket scope, as `ThawApp` does for its socket."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "websocket":
+            scope[SCOPE_KEY] = send
+        await self.app(scope, receive, send)
 
 
 class Probe:
