@@ -17,17 +17,18 @@ from starlette.routing import Match
 from starlette.types import Receive, Scope, Send
 from starlette.websockets import WebSocket
 
-from . import web, wire
 from .backends import open_backends
 from .config import Settings, from_env
 from .content import default_content_dir, load_decks
 from .domain.model import Deck
 from .gcwatch import GcWatch
-from .hub import Hub
-from .limits import AddressLimits
+from .rooms.limits import AddressLimits
+from .rooms.service import Service
+from .rooms.timers import Timers
 from .runtime import Runtime
-from .service import Service
-from .timers import Timers
+from .transport import wire
+from .transport.hub import Hub
+from .web import routes as web
 
 log = logging.getLogger("thaw.app")
 
@@ -144,7 +145,7 @@ def create_app(settings: Settings | None = None, decks: dict[str, Deck] | None =
 
 
 async def _resync(service: Service, conn: object) -> tuple[list[str], int]:
-    from .hub import Conn
+    from .transport.hub import Conn
 
     assert isinstance(conn, Conn)
     if conn.is_host:
@@ -162,7 +163,7 @@ class DrainingServer(uvicorn.Server):
 
 
 def app_from_env() -> ThawApp:
-    """The factory uvicorn uses (`uvicorn --factory server.app:app_from_env`)."""
+    """The factory uvicorn uses (`uvicorn --factory thaw.app:app_from_env`)."""
     thaw_log = logging.getLogger("thaw")
     if not thaw_log.handlers:
         handler = logging.StreamHandler()

@@ -16,8 +16,8 @@ def _serve(args: argparse.Namespace) -> int:
 
     from .app import DrainingServer, load_content
     from .content import DeckError
-    from .netaddr import lan_address
-    from .wsprotocol import PROTOCOL
+    from .transport.netaddr import lan_address
+    from .transport.wsprotocol import PROTOCOL
 
     env = os.environ
     if args.redis_url is not None:
@@ -69,9 +69,9 @@ def _serve(args: argparse.Namespace) -> int:
     if settings.workers > 1:
         # uvicorn's supervisor runs plain servers in the workers: clients still get a
         # 1012 close on shutdown and reconnect, only without the `reconnect` frame first.
-        uvicorn.run("server.app:app_from_env", **options)
+        uvicorn.run("thaw.app:app_from_env", **options)
     else:
-        DrainingServer(uvicorn.Config("server.app:app_from_env", **options)).run()
+        DrainingServer(uvicorn.Config("thaw.app:app_from_env", **options)).run()
     return 0
 
 
@@ -88,13 +88,13 @@ def _import(args: argparse.Namespace) -> int:
 
 
 def _bots(args: argparse.Namespace) -> int:
-    from .bots import main
+    from .tools.bots import main
 
     return main(args.rest)
 
 
 def _bench(args: argparse.Namespace) -> int:
-    from .bench import main
+    from .tools.bench import main
 
     return main(args.rest)
 

@@ -7,11 +7,11 @@ from dataclasses import dataclass
 from .bus.base import Bus
 from .config import Settings
 from .domain.model import Deck
-from .hub import Hub
-from .limits import AddressLimits
-from .service import Service
+from .rooms.limits import AddressLimits
+from .rooms.service import Service
+from .rooms.timers import Timers
 from .store.base import RoomStore
-from .timers import Timers
+from .transport.hub import Hub
 
 
 @dataclass(slots=True)

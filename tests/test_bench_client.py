@@ -6,10 +6,9 @@ import asyncio
 import struct
 
 import pytest
+from thaw.tools.bench import WsClient
+from thaw.transport.wire import text_frame
 from websockets.utils import accept_key
-
-from server.bench import WsClient
-from server.wire import text_frame
 
 
 class Transport:

@@ -14,9 +14,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from thaw.tools import bots
 from websockets.asyncio.client import connect
 
-from server import bots
 from tests.support.servers import ROOT, ServerProcess, start_server
 
 DECK = """\
@@ -139,7 +139,7 @@ async def test_bots_resume_after_a_drop(server: ServerProcess, deck_dir: Path) -
 
 def test_bots_exit_non_zero_for_a_room_that_does_not_exist(server: ServerProcess) -> None:
     run = subprocess.run(
-        [sys.executable, "-m", "server.bots", "--url", server.url, "--room", "999999", "--players", "2",
+        [sys.executable, "-m", "thaw.tools.bots", "--url", server.url, "--room", "999999", "--players", "2",
          "--quiet", "--timeout", "10"],
         cwd=ROOT, capture_output=True, text=True, timeout=20,
     )
@@ -152,7 +152,7 @@ def test_bench_join_storm_smoke(tmp_path: Path) -> None:
     env = {**os.environ, "PYTHONUNBUFFERED": "1"}
     env.pop("REDIS_URL", None)
     run = subprocess.run(
-        [sys.executable, "-m", "server.cli", "bench", "join-storm", "--players", "50", "--json", str(out)],
+        [sys.executable, "-m", "thaw.cli", "bench", "join-storm", "--players", "50", "--json", str(out)],
         cwd=ROOT, capture_output=True, text=True, timeout=60, env=env,
     )
     assert run.returncode == 0, run.stdout + run.stderr

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from server.domain.model import (
+from ..domain.model import (
     POINTS_ALLOWED,
     TEXT_ANSWER_MAX,
     TIME_LIMIT_MAX_MS,

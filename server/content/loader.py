@@ -10,8 +10,8 @@ import os
 from collections.abc import Iterable
 from pathlib import Path
 
-from server.domain.model import Deck, Question
-
+from ..domain.model import Deck, Question
+from ..resources import decks_dir
 from . import limits
 from .fields import Fields
 from .problems import DeckError, Problem, ProblemLog
@@ -20,11 +20,11 @@ from .yamltree import YList, YMap, YNode, YScalar, describe, parse
 
 
 def default_content_dir() -> Path:
-    """The repository's `content/` directory, or `$THAW_CONTENT` when set."""
+    """The shipped decks (`content/` in the repository), or `$THAW_CONTENT` when set."""
     override = os.environ.get("THAW_CONTENT")
     if override:
         return Path(override).expanduser()
-    return Path(__file__).resolve().parents[2] / "content"
+    return decks_dir()
 
 
 def parse_deck(text: str, path: str) -> tuple[Deck | None, list[Problem]]:

@@ -6,9 +6,8 @@ import difflib
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 
-from server.domain.grading import normalise_text
-from server.domain.model import Kind, Question
-
+from ..domain.grading import normalise_text
+from ..domain.model import Kind, Question
 from . import limits
 from .fields import Fields, Number
 from .problems import ProblemLog

@@ -5,8 +5,8 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from server.content.loader import parse_deck
-from server.domain.model import Kind
+from thaw.content.loader import parse_deck
+from thaw.domain.model import Kind
 
 DOC = Path(__file__).resolve().parents[2] / "docs" / "authoring.md"
 

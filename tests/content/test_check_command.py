@@ -5,8 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-
-from server.content.check import main
+from thaw.content.check import main
 
 GOOD = (
     "id: {id}\ntitle: T\nquestions:\n"

@@ -5,10 +5,9 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-
-from server.content.importer import convert, humanise, main, slug
-from server.content.loader import load_deck, parse_deck
-from server.domain.model import Kind
+from thaw.content.importer import convert, humanise, main, slug
+from thaw.content.loader import load_deck, parse_deck
+from thaw.domain.model import Kind
 
 HEADER = (
     "Question,Answer 1,Answer 2,Answer 3,Answer 4,Time limit (sec),Correct answer(s)\n"

@@ -6,10 +6,9 @@ import textwrap
 from pathlib import Path
 
 import pytest
-
-from server.content.loader import default_content_dir, load_deck, load_decks, parse_deck
-from server.content.problems import DeckError, Problem
-from server.domain.model import Kind
+from thaw.content.loader import default_content_dir, load_deck, load_decks, parse_deck
+from thaw.content.problems import DeckError, Problem
+from thaw.domain.model import Kind
 
 PATH = "content/demo.yaml"
 HEAD = "id: demo\ntitle: Demo\nquestions:\n"  # the first question starts on line 4

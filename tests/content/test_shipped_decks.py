@@ -5,9 +5,8 @@ from __future__ import annotations
 from pathlib import Path
 
 import yaml
-
-from server.content.loader import default_content_dir, load_decks
-from server.domain.model import Deck, Kind
+from thaw.content.loader import default_content_dir, load_decks
+from thaw.domain.model import Deck, Kind
 
 REPO = Path(__file__).resolve().parents[2]
 SEEDS = REPO.parent / "shared" / "seeds"

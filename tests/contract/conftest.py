@@ -24,12 +24,13 @@ ROOT = str(Path(__file__).resolve().parents[2])
 if ROOT not in sys.path:
     sys.path.insert(0, ROOT)
 
-from server.backends import open_backends  # noqa: E402
-from server.bus.base import Bus  # noqa: E402
-from server.domain import game  # noqa: E402
-from server.domain.model import Question, Room, RoomOptions  # noqa: E402
-from server.protocol import Envelope  # noqa: E402
-from server.store.base import RoomStore  # noqa: E402
+from thaw.backends import open_backends  # noqa: E402
+from thaw.bus.base import Bus  # noqa: E402
+from thaw.domain import game  # noqa: E402
+from thaw.domain.model import Question, Room, RoomOptions  # noqa: E402
+from thaw.protocol import Envelope  # noqa: E402
+from thaw.store.base import RoomStore  # noqa: E402
+
 from tests.domain import factories  # noqa: E402
 
 DEFAULT_REDIS_URL = "redis://127.0.0.1:6379/0"
@@ -172,7 +173,7 @@ async def make_room(store: RoomStore, *questions: Question, **options: Any) -> R
 
 async def transition(store: RoomStore, code: str, rule: Callable[[Room, int], Any]) -> Room:
     """Load, apply a pure rule, commit (retrying a lost race) the way the service does."""
-    from server.protocol import screen_frames
+    from thaw.protocol import screen_frames
 
     for _ in range(20):
         loaded = await store.load(code, history=False)

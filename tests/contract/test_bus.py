@@ -5,10 +5,10 @@ from __future__ import annotations
 import asyncio
 
 import pytest
+from thaw.domain import game, nicknames
+from thaw.domain.model import Player
+from thaw.protocol import Envelope
 
-from server.domain import game, nicknames
-from server.domain.model import Player
-from server.protocol import Envelope
 from tests.contract.conftest import Backend, make_room, transition, until
 from tests.domain import factories
 
@@ -142,8 +142,7 @@ async def test_the_bus_survives_a_killed_pubsub_connection(redis_backend: Backen
     """CLIENT KILL of our pub/sub connection: the bus reconnects, resubscribes,
     calls on_resync, and later events arrive again."""
     from redis.asyncio import Redis
-
-    from server.bus.redis import RedisBus
+    from thaw.bus.redis import RedisBus
 
     store, bus = redis_backend.store, redis_backend.bus
     assert isinstance(bus, RedisBus)
@@ -188,8 +187,7 @@ async def test_the_bus_survives_a_killed_pubsub_connection(redis_backend: Backen
 
 async def test_a_bus_without_redis_says_so_and_closes_cleanly() -> None:
     from redis.asyncio import Redis
-
-    from server.bus.redis import RedisBus
+    from thaw.bus.redis import RedisBus
 
     client = Redis.from_url("redis://127.0.0.1:1/0", socket_connect_timeout=0.2)
     bus = RedisBus(client, backoff_max_s=0.2, start_timeout_s=0.5)
@@ -208,7 +206,7 @@ async def test_a_bus_without_redis_says_so_and_closes_cleanly() -> None:
 async def test_a_reconnect_made_by_redis_py_underneath_still_resyncs(redis_backend: Backend) -> None:
     """redis-py may silently reconnect a pub/sub connection (and resubscribe);
     events were lost meanwhile, so the bus must still call on_resync."""
-    from server.bus.redis import RedisBus
+    from thaw.bus.redis import RedisBus
 
     store, bus = redis_backend.store, redis_backend.bus
     assert isinstance(bus, RedisBus)

@@ -11,12 +11,12 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
+from thaw.domain import game, nicknames
+from thaw.domain.errors import GameError
+from thaw.domain.model import Phase, Player, Room
+from thaw.protocol import Envelope, dumps, screen_frames
+from thaw.store.base import RoomStore
 
-from server.domain import game, nicknames
-from server.domain.errors import GameError
-from server.domain.model import Phase, Player, Room
-from server.protocol import Envelope, dumps, screen_frames
-from server.store.base import RoomStore
 from tests.contract.conftest import RESULTS_TTL_S, ROOM_TTL_S, Backend, make_room, transition, until
 from tests.domain import factories
 from tests.domain.factories import T
@@ -583,8 +583,8 @@ async def test_a_close_that_lost_a_race_with_an_answer_fences_the_question(redis
 
 
 async def test_an_unreachable_redis_is_reported_not_crashed() -> None:
-    from server.backends import open_backends
-    from server.store.base import StoreUnavailable
+    from thaw.backends import open_backends
+    from thaw.store.base import StoreUnavailable
 
     store, bus = open_backends("redis://127.0.0.1:1/0")
     try:
@@ -710,7 +710,7 @@ async def test_a_reparsed_player_keeps_the_results_parsed_before(redis_backend: 
     """Results are appended and frozen: after a reveal only the new one is built.
 
     A player whose stored history does not continue the one held is parsed whole."""
-    from server.store.redis import _player_from_json, _player_json
+    from thaw.store.redis import _player_from_json, _player_json
 
     store, other = redis_backend.store, redis_backend.other_store()
     room, alice, _bob = await first_revealed(store)

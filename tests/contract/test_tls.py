@@ -7,8 +7,8 @@ import shutil
 from collections.abc import Iterator
 
 import pytest
+from thaw.backends import open_backends
 
-from server.backends import open_backends
 from tests.support.redisproc import RedisProcess, redis_server_binary, start_redis
 from tests.support.wsclient import require_service
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 import random
 from typing import Any
 
-from server.domain import game
-from server.domain.model import Deck, Kind, Question, Room, RoomOptions
+from thaw.domain import game
+from thaw.domain.model import Deck, Kind, Question, Room, RoomOptions
 
 T = 20_000  # the default time limit of the questions built here
 
@@ -117,7 +117,7 @@ def players(r: Room, *nicknames: str, connected: bool = True) -> list[str]:
 
 def order_answer(r: Room, index: int | None = None) -> list[int]:
     """The correct answer to an `order` question, as wire ids."""
-    from server.domain.grading import true_order_ids
+    from thaw.domain.grading import true_order_ids
 
     layout = r.layouts[r.index if index is None else index]
     assert layout is not None

@@ -7,10 +7,9 @@ from collections.abc import Callable
 from typing import Any
 
 import pytest
-
-from server.domain import game
-from server.domain.errors import GameError
-from server.domain.events import (
+from thaw.domain import game
+from thaw.domain.errors import GameError
+from thaw.domain.events import (
     AnswerRecorded,
     Finished,
     LobbyChanged,
@@ -20,7 +19,7 @@ from server.domain.events import (
     Revealed,
     ScoreboardShown,
 )
-from server.domain.model import Phase, Room
+from thaw.domain.model import Phase, Room
 
 from . import factories as f
 from .factories import T

@@ -6,11 +6,10 @@ import random
 from typing import Any
 
 import pytest
-
-from server.domain import game
-from server.domain.errors import GameError
-from server.domain.grading import grade, normalise_text, option_ids, true_order_ids, validate
-from server.domain.model import Question
+from thaw.domain import game
+from thaw.domain.errors import GameError
+from thaw.domain.grading import grade, normalise_text, option_ids, true_order_ids, validate
+from thaw.domain.model import Question
 
 from . import factories as f
 

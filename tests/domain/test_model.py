@@ -5,8 +5,7 @@ from __future__ import annotations
 import dataclasses
 
 import pytest
-
-from server.domain.model import Player, Result
+from thaw.domain.model import Player, Result
 
 
 def _player() -> Player:

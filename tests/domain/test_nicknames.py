@@ -9,11 +9,10 @@ from pathlib import Path
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
-
-from server.domain import nicknames
-from server.domain.errors import GameError
-from server.domain.namegen import ADJECTIVES, ANIMALS, generate_nickname
-from server.domain.nicknames import DenyList, Runs, check_allowed, clean, deny_key, fold
+from thaw.domain import nicknames
+from thaw.domain.errors import GameError
+from thaw.domain.namegen import ADJECTIVES, ANIMALS, generate_nickname
+from thaw.domain.nicknames import DenyList, Runs, check_allowed, clean, deny_key, fold
 
 
 def invalid(raw: object) -> GameError:

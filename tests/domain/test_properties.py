@@ -14,13 +14,12 @@ from typing import Any
 from hypothesis import HealthCheck, event, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, precondition, rule
-
-from server.domain import game, nicknames
-from server.domain.errors import GameError
-from server.domain.events import AnswerRecorded, Event, Revealed
-from server.domain.grading import true_order_ids
-from server.domain.model import Kind, Phase, Question, Room
-from server.domain.scoring import speed_points, streak_bonus
+from thaw.domain import game, nicknames
+from thaw.domain.errors import GameError
+from thaw.domain.events import AnswerRecorded, Event, Revealed
+from thaw.domain.grading import true_order_ids
+from thaw.domain.model import Kind, Phase, Question, Room
+from thaw.domain.scoring import speed_points, streak_bonus
 
 from . import factories as f
 

@@ -8,11 +8,10 @@ from typing import Any
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
-
-from server import protocol
-from server.domain import game
-from server.domain.errors import GameError
-from server.domain.model import Kind, Phase, Question, Room
+from thaw import protocol
+from thaw.domain import game
+from thaw.domain.errors import GameError
+from thaw.domain.model import Kind, Phase, Question, Room
 
 from . import factories as f
 

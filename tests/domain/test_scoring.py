@@ -5,9 +5,8 @@ from __future__ import annotations
 from fractions import Fraction
 
 import pytest
-
-from server.domain import game
-from server.domain.scoring import competition_ranks, speed_points, standings, streak_bonus
+from thaw.domain import game
+from thaw.domain.scoring import competition_ranks, speed_points, standings, streak_bonus
 
 from . import factories as f
 

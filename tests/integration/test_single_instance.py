@@ -154,7 +154,7 @@ def _serve(env: dict[str, str], tmp_path: Path) -> subprocess.CompletedProcess[s
     full = {**os.environ, "PYTHONUNBUFFERED": "1", **env}
     full.pop("REDIS_URL", None)
     return subprocess.run(
-        [sys.executable, "-m", "server.cli", "serve", "--host", "127.0.0.1", "--port", str(free_port())],
+        [sys.executable, "-m", "thaw.cli", "serve", "--host", "127.0.0.1", "--port", str(free_port())],
         cwd=ROOT, env=full, capture_output=True, text=True, timeout=30,
     )
 

@@ -17,11 +17,11 @@ import time
 from pathlib import Path
 
 import pytest
+from thaw.backends import open_backends
+from thaw.tools.bots import Crowd, Options
 from websockets.asyncio.client import connect
 from websockets.exceptions import ConnectionClosed, InvalidHandshake
 
-from server.backends import open_backends
-from server.bots import Crowd, Options
 from tests.support.audit import problems
 from tests.support.servers import ServerProcess, start_server
 from tests.support.wsclient import create_room

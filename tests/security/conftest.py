@@ -10,10 +10,9 @@ from typing import Any
 
 import pytest
 from starlette.testclient import TestClient
-
-from server.app import create_app
-from server.config import Limits, Settings
-from server.content import load_decks
+from thaw.app import create_app
+from thaw.config import Limits, Settings
+from thaw.content import load_decks
 
 DECKS = Path(__file__).resolve().parents[1] / "browser" / "decks"
 

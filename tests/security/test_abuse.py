@@ -6,12 +6,11 @@ import json
 from pathlib import Path
 
 import pytest
+import thaw.domain.nicknames as nicknames
 from starlette.testclient import TestClient
 from starlette.websockets import WebSocketDisconnect
-
-import server.domain.nicknames as nicknames
-from server.limits import AddressLimits, TokenBucket, WindowCounter
-from server.protocol import HOST_TYPES
+from thaw.protocol import HOST_TYPES
+from thaw.rooms.limits import AddressLimits, TokenBucket, WindowCounter
 
 from .conftest import AppFactory, create_room, frames_until
 

@@ -16,14 +16,13 @@ from typing import Any
 
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-
-from server import ws
-from server.bus.memory import MemoryBus
-from server.content import load_decks
-from server.domain.model import Kind, Phase
-from server.hub import Conn, Hub
-from server.service import Service
-from server.store.memory import MemoryStore
+from thaw.bus.memory import MemoryBus
+from thaw.content import load_decks
+from thaw.domain.model import Kind, Phase
+from thaw.rooms.service import Service
+from thaw.store.memory import MemoryStore
+from thaw.transport import ws
+from thaw.transport.hub import Conn, Hub
 
 DECKS = load_decks([Path(__file__).resolve().parents[1] / "browser" / "decks"])
 DECK = DECKS["every-kind"]

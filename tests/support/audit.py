@@ -6,8 +6,8 @@ scores the server kept must equal the ones the stored answers imply.
 
 from __future__ import annotations
 
-from server.domain.model import Kind, Room
-from server.domain.scoring import speed_points, streak_bonus
+from thaw.domain.model import Kind, Room
+from thaw.domain.scoring import speed_points, streak_bonus
 
 
 def recompute(room: Room) -> dict[str, int]:

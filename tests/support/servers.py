@@ -76,7 +76,7 @@ def start_server(
     timeout: float = 20,
     args: tuple[str, ...] = (),
 ) -> ServerProcess:
-    """Start `python -m server.cli serve` and wait until /healthz answers 200."""
+    """Start `python -m thaw.cli serve` and wait until /healthz answers 200."""
     port = port or free_port()
     full_env = {**os.environ, "PYTHONUNBUFFERED": "1"}
     full_env.pop("REDIS_URL", None)
@@ -86,7 +86,7 @@ def start_server(
     log_path = log_dir / f"thaw-test-server-{port}.log"
     out = open(log_path, "wb")  # noqa: SIM115 - the child keeps writing after we return
     proc = subprocess.Popen(
-        [sys.executable, "-m", "server.cli", "serve", "--host", "127.0.0.1", "--port", str(port), *args],
+        [sys.executable, "-m", "thaw.cli", "serve", "--host", "127.0.0.1", "--port", str(port), *args],
         cwd=ROOT,
         env=full_env,
         stdout=out,

@@ -22,16 +22,15 @@ import httpx
 import uvicorn
 from starlette.applications import Starlette
 from starlette.exceptions import StarletteDeprecationWarning
+from thaw.app import create_app
+from thaw.config import Limits, Settings
+from thaw.content import load_decks
+from thaw.domain.model import Deck
+from thaw.runtime import Runtime
+from thaw.store.memory import MemoryStore
+from thaw.transport.wsprotocol import PROTOCOL
 from websockets.asyncio.client import ClientConnection, connect
 from websockets.exceptions import ConnectionClosed
-
-from server.app import create_app
-from server.config import Limits, Settings
-from server.content import load_decks
-from server.domain.model import Deck
-from server.runtime import Runtime
-from server.store.memory import MemoryStore
-from server.wsprotocol import PROTOCOL
 
 with warnings.catch_warnings():
     # Starlette 1.x prefers `httpx2` for its TestClient and warns once, at import, with plain `httpx`.
@@ -254,7 +253,7 @@ async def serve(settings: Settings | None = None, decks: dict[str, Deck] | None 
         lifespan="on",
         ws=PROTOCOL,  # as `thaw serve`
         ws_ping_interval=None,
-        ws_per_message_deflate=False,  # as `thaw serve` by default: frames go out prebuilt (server.wire)
+        ws_per_message_deflate=False,  # as `thaw serve` by default: frames go out prebuilt (thaw.transport.wire)
         timeout_graceful_shutdown=2,
     )
     async with (

@@ -7,8 +7,7 @@ import gc
 import weakref
 
 import pytest
-
-from server.gcwatch import GcWatch
+from thaw.gcwatch import GcWatch
 
 
 class Node:

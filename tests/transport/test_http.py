@@ -12,9 +12,8 @@ from typing import Any
 from urllib.parse import urlsplit
 
 import pytest
-
-from server.app import create_app
-from server.config import from_env
+from thaw.app import create_app
+from thaw.config import from_env
 
 from .helpers import PUBLIC_URL, TestClient, make_settings, transport_decks
 

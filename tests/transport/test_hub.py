@@ -6,9 +6,9 @@ import asyncio
 import itertools
 import json
 
-from server.bus.memory import MemoryBus
-from server.hub import CLOSE_OVERFLOW, Conn, Hub
-from server.protocol import PROGRESS_INTERVAL_MS, Envelope
+from thaw.bus.memory import MemoryBus
+from thaw.protocol import PROGRESS_INTERVAL_MS, Envelope
+from thaw.transport.hub import CLOSE_OVERFLOW, Conn, Hub
 
 
 class Fast:
@@ -148,7 +148,7 @@ def test_socket_ids_differ_between_a_process_and_its_forked_child() -> None:
     import os
     import warnings
 
-    from server import hub
+    from thaw.transport import hub
 
     parent = hub._prefix
     read, write = os.pipe()

@@ -7,8 +7,7 @@ from collections.abc import Coroutine
 from typing import Any
 
 import pytest
-
-from server.inbox import BACKLOG, Inbox
+from thaw.transport.inbox import BACKLOG, Inbox
 
 
 class Recorder(Inbox):

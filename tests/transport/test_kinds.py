@@ -8,8 +8,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import pytest
-
-from server.domain.model import Deck, Kind, Question
+from thaw.domain.model import Deck, Kind, Question
 
 from .helpers import serve
 

@@ -16,11 +16,10 @@ from starlette.middleware import Middleware
 from starlette.routing import WebSocketRoute
 from starlette.types import ASGIApp, Receive, Scope, Send
 from starlette.websockets import WebSocket
+from thaw.transport.hub import CLOSE_OVERFLOW, Conn
+from thaw.transport.wire import SCOPE_KEY, RawSocket, raw_socket, text_frame, text_frames
 from websockets.asyncio.client import connect
 from websockets.frames import Frame, Opcode
-
-from server.hub import CLOSE_OVERFLOW, Conn
-from server.wire import SCOPE_KEY, RawSocket, raw_socket, text_frame, text_frames
 
 from .helpers import LiveServer, uvicorn_running
 

@@ -34,8 +34,8 @@ from urllib.parse import urlsplit, urlunsplit
 from websockets.asyncio.client import ClientConnection, connect
 from websockets.exceptions import ConnectionClosed, InvalidHandshake, InvalidURI
 
-from .domain.grading import accepted_forms, normalise_text
-from .domain.model import Kind, Question
+from ..domain.grading import accepted_forms, normalise_text
+from ..domain.model import Kind, Question
 
 # Close codes after which resuming cannot help: the contract says the token, the
 # nickname or the room is not (or no longer) acceptable.
@@ -61,7 +61,7 @@ class AnswerKey:
     @classmethod
     def load(cls, path: str | Path) -> AnswerKey:
         """Every question of a deck file or a folder of decks (validated like the server does)."""
-        from .content import load_decks
+        from ..content import load_decks
 
         decks = load_decks([path])
         return cls([q for deck in decks.values() for q in deck.questions])
@@ -594,7 +594,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         return 130
     except Exception as exc:
-        from .content import DeckError
+        from ..content import DeckError
 
         if isinstance(exc, DeckError):
             for problem in exc.problems:

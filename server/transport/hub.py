@@ -26,8 +26,8 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
-from .bus.base import Bus
-from .protocol import PROGRESS_INTERVAL_MS, Envelope, answers_payload, dumps, error
+from ..bus.base import Bus
+from ..protocol import PROGRESS_INTERVAL_MS, Envelope, answers_payload, dumps, error
 from .wire import RawSocket, text_frame, text_frames
 
 log = logging.getLogger("thaw.hub")
@@ -75,7 +75,7 @@ os.register_at_fork(after_in_child=_new_prefix)
 class Conn:
     """One client socket: an outbox, a writer task, the seq its screen reflects.
 
-    With a `raw` writer (`server.wire`), frames go out as prebuilt bytes, written
+    With a `raw` writer (`thaw.transport.wire`), frames go out as prebuilt bytes, written
     at once while the socket keeps up; the outbox and the writer task only come
     into play when its transport is paused by flow control. Without one, every
     frame goes through the outbox and `send_text`. The writer task runs only while

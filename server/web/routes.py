@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import io
 import json
-from pathlib import Path
 from typing import Any
 
 import segno
@@ -19,16 +18,16 @@ from starlette.staticfiles import StaticFiles
 from starlette.templating import Jinja2Templates
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from . import report, ws
-from .domain.errors import GameError
-from .domain.model import Room
-from .netaddr import client_address, public_base
-from .runtime import Runtime
-from .store.base import StoreUnavailable
+from ..domain.errors import GameError
+from ..domain.model import Room
+from ..resources import TEMPLATES_DIR, static_dir
+from ..rooms import report
+from ..runtime import Runtime
+from ..store.base import StoreUnavailable
+from ..transport import ws
+from ..transport.netaddr import client_address, public_base
 
-ROOT = Path(__file__).resolve().parent
-STATIC = ROOT.parent / "static"
-TEMPLATES = Jinja2Templates(directory=str(ROOT / "templates"))
+TEMPLATES = Jinja2Templates(directory=str(TEMPLATES_DIR))
 
 MAX_BODY_BYTES = 16 * 1024
 
@@ -287,5 +286,5 @@ routes = [
     Route("/api/rooms/{code}/qr.svg", qr_code),
     Route("/api/rooms/{code}/results.csv", results_csv),
     Route("/api/rooms/{code}/results", results_json),
-    Mount("/static", app=StaticFiles(directory=str(STATIC)), name="static"),
+    Mount("/static", app=StaticFiles(directory=str(static_dir())), name="static"),
 ]

@@ -51,11 +51,10 @@ from websockets.frames import Frame, Opcode
 from websockets.http11 import Response
 from websockets.uri import parse_uri
 
+from ..gcwatch import GcWatch
 from . import yardstick
 from .bots import AnswerKey, choose_answer
-from .gcwatch import GcWatch
 
-ROOT = Path(__file__).resolve().parents[1]
 CLK_TCK = os.sysconf("SC_CLK_TCK")
 PAGE_KIB = os.sysconf("SC_PAGE_SIZE") // 1024
 T = TypeVar("T")
@@ -230,15 +229,15 @@ def _get(url: str, timeout: float = 1.0) -> tuple[int, bytes]:
 
 
 def start_server(workdir: Path, env: dict[str, str], compression: bool, name: str) -> Proc:
-    """`python -m server.cli serve` on a free port; returns once /healthz answers 200."""
+    """`python -m thaw.cli serve` on a free port; returns once /healthz answers 200."""
     port = free_port()
     log_path = workdir / f"{name}-{port}.log"
-    args = [sys.executable, "-m", "server.cli", "serve", "--host", "127.0.0.1", "--port", str(port),
+    args = [sys.executable, "-m", "thaw.cli", "serve", "--host", "127.0.0.1", "--port", str(port),
             "--log-level", "warning"]
     if compression:
         args.append("--compression")
     with open(log_path, "wb") as out:
-        popen = subprocess.Popen(args, cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT,
+        popen = subprocess.Popen(args, env=env, stdout=out, stderr=subprocess.STDOUT,
                                  preexec_fn=raise_nofile)
     proc = Proc(name, port, popen, log_path)
     deadline = time.monotonic() + 30
@@ -649,7 +648,7 @@ def _run_loop(coro: Coroutine[Any, Any, T]) -> T:
 
 
 async def _frozen_gc(coro: Coroutine[Any, Any, T]) -> T:
-    """The server's collector policy (`server.gcwatch`) in the load generator too: a full
+    """The server's collector policy (`thaw.gcwatch`) in the load generator too: a full
     collection over 9,000 client sockets' objects stalls it, and its time stamps with it."""
     GcWatch.tune()
     freezer = asyncio.create_task(GcWatch().keep_frozen(1.0, lambda: False))

@@ -19,10 +19,10 @@ import socket
 import time
 from typing import Any
 
-from .domain import grading
-from .domain.model import Kind, Question
-from .protocol import dumps, parse
-from .wire import text_frame
+from ..domain import grading
+from ..domain.model import Kind, Question
+from ..protocol import dumps, parse
+from ..transport.wire import text_frame
 
 ROUNDS = 400
 WRITES = 5000

@@ -41,7 +41,7 @@ except ImportError:  # pragma: no cover - websockets built without its C extensi
 
 from .inbox import BACKLOG, Inbox  # BACKLOG: messages waiting for the app before reading pauses, either way
 
-PROTOCOL = "server.wsprotocol:WebSocketProtocol"
+PROTOCOL = "thaw.transport.wsprotocol:WebSocketProtocol"
 """What `thaw serve` passes to uvicorn as `ws`."""
 
 STOP_KEY = "thaw.stop"

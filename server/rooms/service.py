@@ -14,12 +14,12 @@ import secrets
 from collections.abc import Callable
 from typing import Any
 
-from .domain import game, nicknames
-from .domain.errors import GameError
-from .domain.events import Event, Finished, LobbyChanged, PlayerKicked, QuestionOpened, Revealed, ScoreboardShown
-from .domain.model import Deck, Phase, Player, Room, RoomOptions
-from .domain.namegen import generate_nickname
-from .protocol import (
+from ..domain import game, nicknames
+from ..domain.errors import GameError
+from ..domain.events import Event, Finished, LobbyChanged, PlayerKicked, QuestionOpened, Revealed, ScoreboardShown
+from ..domain.model import Deck, Phase, Player, Room, RoomOptions
+from ..domain.namegen import generate_nickname
+from ..protocol import (
     Envelope,
     answers_payload,
     dumps,
@@ -35,7 +35,7 @@ from .protocol import (
     welcome_payload,
     with_time_left,
 )
-from .store.base import AnswerOutcome, RoomStore, StoreUnavailable, View
+from ..store.base import AnswerOutcome, RoomStore, StoreUnavailable, View
 
 log = logging.getLogger("thaw.service")
 

@@ -9,7 +9,7 @@ from functools import lru_cache
 from typing import Any
 from urllib.parse import urlsplit
 
-from .config import Settings
+from ..config import Settings
 
 
 def client_address(scope: Mapping[str, Any], trust_proxy: bool) -> str:

@@ -14,7 +14,7 @@ import contextlib
 import logging
 from collections.abc import Awaitable, Callable
 
-from .store.base import RoomStore
+from ..store.base import RoomStore
 
 log = logging.getLogger("thaw.timers")
 

@@ -12,8 +12,8 @@ from collections import Counter
 from dataclasses import dataclass
 from typing import Any
 
-from .domain import game, grading
-from .domain.model import Answer, Kind, Phase, Question, Room
+from ..domain import game, grading
+from ..domain.model import Answer, Kind, Phase, Question, Room
 
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 

@@ -15,14 +15,14 @@ from typing import Any
 
 from starlette.websockets import WebSocket, WebSocketDisconnect, WebSocketState
 
-from .domain.errors import GameError
+from ..domain.errors import GameError
+from ..protocol import FIRST_TYPES, HOST_TYPES, MAX_FRAME_BYTES, Envelope, dumps, error, parse
+from ..rooms.limits import TokenBucket
+from ..runtime import Runtime
+from ..store.base import StoreUnavailable
 from .hub import Conn, Hub
 from .inbox import Inbox
-from .limits import TokenBucket
 from .netaddr import client_address, public_base
-from .protocol import FIRST_TYPES, HOST_TYPES, MAX_FRAME_BYTES, Envelope, dumps, error, parse
-from .runtime import Runtime
-from .store.base import StoreUnavailable
 from .wire import raw_socket
 from .wsprotocol import STOP_KEY, WebSocketProtocol
 

@@ -1,0 +1,33 @@
+"""Where the files that ship with Thaw live: the browser client and the shipped decks.
+
+In a wheel the build maps the repository's `static/` and `content/` into the package
+(`thaw/static`, `thaw/decks`); in a checkout (an editable install, or running from
+the source tree) they sit beside `server/`.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+PACKAGE = Path(__file__).resolve().parent
+
+
+def _shipped(packaged: str, in_checkout: str) -> Path:
+    for candidate in (PACKAGE / packaged, PACKAGE.parent / in_checkout):
+        if candidate.is_dir():
+            return candidate
+    raise RuntimeError(f"Thaw's {in_checkout}/ files are missing: looked in {PACKAGE / packaged} and "
+                       f"{PACKAGE.parent / in_checkout}; reinstall the package")
+
+
+def static_dir() -> Path:
+    """The browser client (ES modules, CSS, images)."""
+    return _shipped("static", "static")
+
+
+def decks_dir() -> Path:
+    """The decks that ship with Thaw."""
+    return _shipped("decks", "content")
+
+
+TEMPLATES_DIR = PACKAGE / "web" / "templates"

@@ -1,0 +1,1 @@
+"""`thaw bots` and `thaw bench`: clients of the public protocol."""
