@@ -54,8 +54,9 @@ def _serve(args: argparse.Namespace) -> int:
         "host": args.host,
         "port": args.port,
         "workers": settings.workers,
-        "proxy_headers": settings.trust_proxy,
-        "forwarded_allow_ips": "*" if settings.trust_proxy else None,
+        # Forwarding headers are read by the app (`netaddr.client_address`), right-most
+        # first; uvicorn's own reading would hand it an address the client chose.
+        "proxy_headers": False,
         "ws": PROTOCOL,
         "ws_max_size": 4096,
         "ws_ping_interval": settings.ping_interval_s,
