@@ -26,7 +26,7 @@ from .rooms.limits import AddressLimits
 from .rooms.service import Service
 from .rooms.timers import Timers
 from .runtime import Runtime
-from .transport import wire
+from .transport import acceptlog, wire
 from .transport.hub import Hub
 from .web import routes as web
 
@@ -114,6 +114,7 @@ def create_app(settings: Settings | None = None, decks: dict[str, Deck] | None =
             ),
         )
         app.state.runtime = runtime
+        acceptlog.install(settings.log_addresses)
         timers.start()
         gc_watch.install()
         gc_watch.tune()

@@ -87,6 +87,7 @@ class Settings:
     # is the proxy), and how many proxies of the platform each appended an entry.
     trusted_proxies: tuple[str, ...] = ()
     proxy_hops: int = 1
+    log_addresses: bool = False  # client addresses in accepted-socket log records (at DEBUG)
     ping_interval_s: float = 20.0
     instance_id: str = ""
     gc_freeze_s: float = 1.0
@@ -165,6 +166,7 @@ def from_env(env: Mapping[str, str] | None = None) -> Settings:
         trust_proxy=_bool(env, "THAW_TRUST_PROXY", False),
         trusted_proxies=_networks(env, "THAW_TRUSTED_PROXIES"),
         proxy_hops=_int(env, "THAW_PROXY_HOPS", 1, 1, 10),
+        log_addresses=_bool(env, "THAW_LOG_ADDRESSES", False),
         ping_interval_s=float(_int(env, "THAW_PING_INTERVAL", 20, 1, 50)),
         instance_id=env.get("THAW_INSTANCE", "").strip(),
         gc_freeze_s=_int(env, "THAW_GC_FREEZE_MS", 1000, 10, 3_600_000) / 1000,

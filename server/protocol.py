@@ -53,7 +53,7 @@ def error(code: str, message: str) -> str:
 # -- client -> server ------------------------------------------------------------
 
 FIRST_TYPES = ("host", "join", "resume")
-HOST_TYPES = ("start", "next", "close", "kick", "lock", "end")
+HOST_TYPES = ("start", "next", "close", "kick", "kick_since", "lock", "end")
 PLAYER_TYPES = ("answer", "reroll")
 KNOWN_TYPES = FIRST_TYPES + HOST_TYPES + PLAYER_TYPES + ("ping",)
 
@@ -138,7 +138,7 @@ def parse(text: str) -> dict[str, Any]:
     elif kind == "join":
         if "nickname" in msg and not isinstance(msg["nickname"], str):
             raise GameError("bad_message", "`nickname` must be a string")
-    elif kind == "kick":
+    elif kind in ("kick", "kick_since"):
         _field(msg, "player_id", str)
     elif kind == "lock":
         _field(msg, "locked", bool)

@@ -19,6 +19,7 @@ HOST_COMMANDS = {
     "next": {},
     "close": {},
     "kick": {"player_id": "nobody"},
+    "kick_since": {"player_id": "nobody"},
     "lock": {"locked": True},
     "end": {},
 }
