@@ -16,8 +16,8 @@ def _serve(args: argparse.Namespace) -> int:
 
     from .app import DrainingServer, load_content
     from .content import DeckError
+    from .transport.internals import ws_protocol
     from .transport.netaddr import lan_address
-    from .transport.wsprotocol import PROTOCOL
 
     env = os.environ
     if args.redis_url is not None:
@@ -56,7 +56,7 @@ def _serve(args: argparse.Namespace) -> int:
         "workers": settings.workers,
         "proxy_headers": settings.trust_proxy,
         "forwarded_allow_ips": "*" if settings.trust_proxy else None,
-        "ws": PROTOCOL,
+        "ws": ws_protocol(),  # the fast path when the libraries' internals behave (internals.py)
         "ws_max_size": 4096,
         "ws_ping_interval": settings.ping_interval_s,
         "ws_ping_timeout": settings.ping_interval_s,
