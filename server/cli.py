@@ -16,9 +16,8 @@ def _serve(args: argparse.Namespace) -> int:
 
     from .app import DrainingServer, load_content
     from .content import DeckError
-    from .transport import httpprotocol
+    from .transport.internals import http_protocol, ws_protocol
     from .transport.netaddr import lan_address
-    from .transport.wsprotocol import PROTOCOL
 
     env = os.environ
     if args.redis_url is not None:
@@ -61,8 +60,8 @@ def _serve(args: argparse.Namespace) -> int:
         # Forwarding headers are read by the app (`netaddr.client_address`), right-most
         # first; uvicorn's own reading would hand it an address the client chose.
         "proxy_headers": False,
-        "http": httpprotocol.PROTOCOL,
-        "ws": PROTOCOL,
+        "http": http_protocol(),  # header deadline and connections per address (internals.py)
+        "ws": ws_protocol(),  # the fast path when the libraries' internals behave (internals.py)
         "ws_max_size": 4096,
         "ws_ping_interval": settings.ping_interval_s,
         "ws_ping_timeout": settings.ping_interval_s,

@@ -15,35 +15,18 @@ from .domain import grading
 from .domain.errors import GameError
 from .domain.game import count_players, ranking
 from .domain.model import KINDS_WITH_OPTIONS, Kind, Phase, Player, Question, Result, Room
+from .transport.internals import json_encoder
 
 MAX_FRAME_BYTES = 4096
 PROGRESS_INTERVAL_MS = 200  # a host gets at most five `answers` frames a second per room (the contract: one per 250 ms)
 PROGRESS_PUBLISH_MS = 100  # the Redis store publishes a room's answer count at most this often
 
-def _unserialisable(obj: Any) -> Any:
-    raise TypeError(f"Object of type {type(obj).__name__} is not JSON serializable")
-
-
-def _c_encoder() -> Any:
-    """`json.JSONEncoder.encode` builds a new C encoder on every call; this one is built once.
-
-    Compact, UTF-8 as is, no NaN, and no cycle check (our payloads are trees).
-    """
-    make = getattr(json.encoder, "c_make_encoder", None)
-    if make is None:  # pragma: no cover - a Python without the _json accelerator
-        return None
-    return make(None, _unserialisable, json.encoder.encode_basestring, None, ":", ",", False, False, False)
-
-
-_encode = _c_encoder()
-_slow = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False, allow_nan=False).encode
+_encode = json_encoder()
 
 
 def dumps(obj: Any) -> str:
     """Compact JSON; serialise a broadcast once and send the same text to all."""
-    if _encode is None or isinstance(obj, str):
-        return _slow(obj)
-    return "".join(_encode(obj, 0))
+    return _encode(obj)
 
 
 def error(code: str, message: str) -> str:

@@ -3,7 +3,7 @@
 Through ASGI a message crosses uvicorn's queue, wakes the endpoint's task and
 climbs back down Starlette's stack of middleware coroutines before any of our
 code runs; in a district game that was about 5 % of the server's CPU. For the
-sockets whose frames `server/wsprotocol.py` reads itself, each text message goes
+sockets whose frames the fast path (`internals.py`) reads itself, each text message goes
 to an `Inbox` instead, from inside the read callback:
 
 - With nothing in flight, the handler starts there and then, and a handler
@@ -30,7 +30,9 @@ from collections import deque
 from collections.abc import Coroutine
 from typing import Any
 
-BACKLOG = 4
+from .internals import BACKLOG, unblock
+
+__all__ = ["BACKLOG", "Inbox"]
 
 
 class Inbox(ABC):
@@ -140,7 +142,7 @@ async def _finish(coro: Coroutine[Any, Any, None], blocker: Any) -> None:
             if blocker is None:
                 await asyncio.sleep(0)
             else:
-                blocker._asyncio_future_blocking = False
+                unblock(blocker)
                 await asyncio.wait((blocker,))
         except asyncio.CancelledError as exc:
             if blocker is not None:

@@ -22,10 +22,10 @@ from ..runtime import Runtime
 from ..store.base import StoreUnavailable
 from .hub import Conn, Hub
 from .inbox import Inbox
+from .internals import STOP_KEY, WebSocketProtocol
 from .logthrottle import LogThrottle
 from .netaddr import GUESSING, client_address, origin_allowed, public_base
 from .wire import raw_socket
-from .wsprotocol import STOP_KEY, WebSocketProtocol
 
 log = logging.getLogger("thaw.ws")
 
@@ -220,9 +220,29 @@ async def _serve(ws: WebSocket, rt: Runtime, conn: Conn) -> None:
     """Handle the socket's messages in order until it closes (either side)."""
     messages = _Messages(rt, conn)
     proto = conn.raw.protocol if conn.raw is not None else None
-    if not (rt.store.immediate and isinstance(proto, WebSocketProtocol) and proto.attach_inbox(messages)):
-        while not conn.closed:
-            await messages.take(await _receive_text(ws, conn))
+    if proto is None:
+        await _read_loop(ws, conn, messages)
+        return
+    proto.limit_control(messages.control)  # a PING costs a message too
+    try:
+        await _serve_fast(ws, rt, conn, messages, proto)
+    finally:
+        proto.limit_control(None)
+
+
+async def _read_loop(ws: WebSocket, conn: Conn, messages: _Messages) -> None:
+    """Messages through the ASGI queue, one at a time; a bug closes only this socket (1011)."""
+    while not conn.closed:
+        text = await _receive_text(ws, conn)
+        try:
+            await messages.take(text)
+        except Exception as exc:
+            messages.failed(exc)
+
+
+async def _serve_fast(ws: WebSocket, rt: Runtime, conn: Conn, messages: _Messages, proto: WebSocketProtocol) -> None:
+    if not (rt.store.immediate and proto.attach_inbox(messages)):
+        await _read_loop(ws, conn, messages)
         return
     # Text messages now reach `take` through the inbox, from the read callback.
     # The receive below sees the rest, each after what the inbox holds: the
@@ -270,6 +290,18 @@ class _Messages(Inbox):
                 await handle(self.rt, conn, text)
         if conn.closed:
             self.stop()
+
+    def control(self) -> bool:
+        """A PING arrived: allowed if the socket's message budget has room."""
+        conn = self.conn
+        if conn.closed:
+            return False
+        if self.bucket.take():
+            return True
+        conn.send(error("rate_limited", "too many messages; slow down"))
+        conn.close(CLOSE_POLICY, "rate_limited")
+        self.stop()
+        return False
 
     def stop(self) -> None:
         """The socket was closed by a message the inbox handled: the reader stops too."""

@@ -28,7 +28,7 @@ from thaw.content import load_decks
 from thaw.domain.model import Deck
 from thaw.runtime import Runtime
 from thaw.store.memory import MemoryStore
-from thaw.transport.wsprotocol import PROTOCOL
+from thaw.transport.internals import ws_protocol
 from websockets.asyncio.client import ClientConnection, connect
 from websockets.exceptions import ConnectionClosed
 
@@ -251,7 +251,7 @@ async def serve(settings: Settings | None = None, decks: dict[str, Deck] | None 
     running = uvicorn_running(
         app,
         lifespan="on",
-        ws=PROTOCOL,  # as `thaw serve`
+        ws=ws_protocol(),  # as `thaw serve`: the fast path unless THAW_FAST_PATH=off
         ws_ping_interval=None,
         ws_per_message_deflate=False,  # as `thaw serve` by default: frames go out prebuilt (thaw.transport.wire)
         timeout_graceful_shutdown=2,

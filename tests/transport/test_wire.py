@@ -17,6 +17,7 @@ from starlette.routing import WebSocketRoute
 from starlette.types import ASGIApp, Receive, Scope, Send
 from starlette.websockets import WebSocket
 from thaw.transport.hub import CLOSE_OVERFLOW, Conn
+from thaw.transport.internals import PROTOCOL, fast_path
 from thaw.transport.wire import SCOPE_KEY, RawSocket, raw_socket, text_frame, text_frames
 from websockets.asyncio.client import connect
 from websockets.frames import Frame, Opcode
@@ -81,6 +82,7 @@ def _app(probe: Probe, burst: list[str]) -> Starlette:
 
 @contextlib.asynccontextmanager
 async def _serve(app: Starlette, **options: Any) -> AsyncIterator[int]:
+    options.setdefault("ws", PROTOCOL)  # the fast path's writer is what these tests are about
     async with uvicorn_running(app, lifespan="off", ws_ping_interval=None, **options) as (port, _server):
         yield port
 
@@ -146,7 +148,7 @@ async def test_the_game_server_sends_raw_frames_to_hosts_and_players(live: LiveS
     host = await live.host(code, token)
     player = await live.join(code, "Ada")
     conns = list(live.runtime.hub.rooms[code].conns.values())
-    assert len(conns) == 2 and all(conn.raw is not None for conn in conns)
+    assert len(conns) == 2 and all((conn.raw is not None) == fast_path() for conn in conns)
     # With the memory store, their messages skip the ASGI queue (server/inbox.py).
     assert all(conn.raw.protocol.inbox is not None for conn in conns if conn.raw is not None)
     await host.send({"type": "start"})

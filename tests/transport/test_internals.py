@@ -1,7 +1,7 @@
 """Thaw's uvicorn WebSocket protocol: the fast reader, the fallback to websockets, the keepalive.
 
 A raw TCP client writes hand-made frames, in any chunking, to a real uvicorn
-running `thaw.transport.wsprotocol.PROTOCOL`, and reads what an echo endpoint sends back.
+running `thaw.transport.internals.PROTOCOL`, and reads what an echo endpoint sends back.
 """
 
 from __future__ import annotations
@@ -21,7 +21,7 @@ import uvicorn
 from starlette.applications import Starlette
 from starlette.routing import WebSocketRoute
 from starlette.websockets import WebSocket, WebSocketDisconnect
-from thaw.transport.wsprotocol import PROTOCOL, WebSocketProtocol
+from thaw.transport.internals import PROTOCOL, WebSocketProtocol
 from websockets.http11 import Request
 
 from .helpers import uvicorn_running
