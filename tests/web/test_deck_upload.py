@@ -196,3 +196,89 @@ def test_uploads_are_rate_limited_per_address() -> None:
         assert refused.status_code == 429 and refused.headers["retry-after"]
         assert c.post("/api/rooms", json={"deck_data": deck()}).status_code == 429
         assert c.post("/api/rooms", json={"deck": "kinds"}).status_code == 201
+
+
+# -- images ------------------------------------------------------------------------------
+
+
+def _host_first_question(client: TestClient, body: dict[str, Any]) -> tuple[str, dict[str, Any]]:
+    response = client.post("/api/rooms", json={"deck_data": body})
+    assert response.status_code == 201, response.text
+    code = response.json()["code"]
+    with client.websocket_connect(f"/ws/{code}") as socket:
+        socket.send_json({"type": "host", "token": response.json()["host_token"]})
+        socket.receive_json(), socket.receive_json()
+        socket.send_json({"type": "start"})
+        frames = [socket.receive_json() for _ in range(2)]
+    return code, next(f for f in frames if f["type"] == "question")
+
+
+def test_an_image_is_reencoded_and_served_from_the_room(client: TestClient) -> None:
+    exif = Image.Exif()
+    exif[0x010E] = "secret location"
+    out = io.BytesIO()
+    Image.new("RGB", (3000, 1500), (10, 120, 200)).save(out, "JPEG", exif=exif)
+    body = deck()
+    body["questions"][0]["image"] = data_url(out.getvalue(), "image/jpeg")
+    code, question = _host_first_question(client, body)
+    url = question["image"]
+    assert url.startswith(f"/media/{code}/") and url.endswith(".jpg")
+    served = client.get(url)
+    assert served.status_code == 200
+    assert served.headers["content-type"] == "image/jpeg"
+    assert "immutable" in served.headers["cache-control"]
+    assert served.headers["x-content-type-options"] == "nosniff"
+    image = Image.open(io.BytesIO(served.content))
+    assert max(image.size) == limits.IMAGE_EDGE_MAX
+    assert b"secret location" not in served.content and not image.getexif()
+    assert client.get(url.replace(code, "999999")).status_code == 404
+
+
+def test_webp_and_gif_become_png(client: TestClient) -> None:
+    body = deck()
+    body["questions"][0]["image"] = data_url(png(fmt="WEBP"), "image/webp")
+    body["questions"][1]["image"] = data_url(png(fmt="GIF"), "image/gif")
+    _, question = _host_first_question(client, body)
+    assert question["image"].endswith(".png")
+    assert client.get(question["image"]).headers["content-type"] == "image/png"
+
+
+BAD_IMAGES = {
+    "svg": ("image/svg+xml", b'<svg xmlns="http://www.w3.org/2000/svg"><script>alert(1)</script></svg>', "SVG"),
+    "svg as png": ("image/png", b'<?xml version="1.0"?><svg xmlns="http://www.w3.org/2000/svg"/>', "SVG"),
+    "truncated": ("image/png", png((200, 200))[:-60], "damaged"),
+    "polyglot": ("image/png", png() + b"<html><script>alert(1)</script></html>", "web page"),
+    "glued zip": ("image/png", png() + b"PK\x03\x04" + b"\x01" * 40, "after the image ends"),
+    "not an image": ("image/png", b"hello, world", "not an image"),
+    "text type": ("text/html", b"<b>x</b>", "not accepted"),
+    "oversized": ("image/png", b"\x89PNG" + b"\x00" * (limits.IMAGE_MAX_BYTES + 1), "MiB"),
+}
+
+
+@pytest.mark.parametrize("case", sorted(BAD_IMAGES))
+def test_a_bad_image_is_a_problem_on_its_question_and_nothing_is_kept(client: TestClient, case: str) -> None:
+    mime, raw, words = BAD_IMAGES[case]
+    body = deck()
+    body["questions"][2]["image"] = data_url(raw, mime)
+    for route, payload in (("/api/decks/check", body), ("/api/rooms", {"deck_data": body})):
+        response = client.post(route, json=payload)
+        assert response.status_code == 422, response.text
+        [found] = response.json()["problems"]
+        assert (found["question"], found["field"]) == (2, "image")
+        assert words in found["message"]
+    assert rooms_in(client) == 0
+
+
+def test_too_many_images_is_413(client: TestClient) -> None:
+    image = data_url(png())
+    body = deck(questions=[{"kind": "truefalse", "prompt": f"Q{i}", "correct": True, "image": image}
+                           for i in range(limits.IMAGES_MAX + 1)])
+    response = client.post("/api/rooms", json={"deck_data": body})
+    assert response.status_code == 413
+    assert rooms_in(client) == 0
+
+
+def test_media_names_are_checked_before_the_store(client: TestClient) -> None:
+    for path in ("/media/123456/../../etc.png", "/media/123456/x.svg", "/media/12/abc.png",
+                 "/media/123456/" + "a" * 32 + ".html"):
+        assert client.get(path).status_code == 404
