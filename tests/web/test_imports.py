@@ -162,3 +162,15 @@ def test_thaw_import_names_each_refused_line(tmp_path: Path, capsys: pytest.Capt
     err = capsys.readouterr().err
     assert f"{source}:line 11:" in err and f"{source}:line 13:" in err
     assert not (tmp_path / "quiz.yaml").exists()
+
+
+def test_the_gift_sample_in_the_guide_imports_as_described() -> None:
+    import re
+
+    guide = (Path(__file__).resolve().parents[2] / "docs" / "authoring.md").read_text(encoding="utf-8")
+    [sample] = re.findall(r"```gift\n(.*?)```", guide, re.DOTALL)
+    imported = import_bytes("gift", sample.encode(), "rivers.gift")
+    assert [q["kind"] for q in imported.deck["questions"]] == ["choice", "truefalse", "text", "number", "number",
+                                                              "choice"]
+    assert [p.line for p in imported.problems] == [14] and imported.skipped == 1
+    assert "matching" in imported.problems[0].message
