@@ -69,8 +69,8 @@ def _check_ends(raw: bytes, fmt: str) -> None:
     elif fmt == "JPEG":
         end = raw.rfind(b"\xff\xd9")
         tail = raw[end + 2 :] if end >= 0 else b""
-    elif fmt == "GIF":
-        tail = b"" if raw.rstrip(b"\x00").endswith(b";") else b"?"
+    elif fmt == "GIF" and not raw.rstrip(b"\x00").endswith(b";"):
+        raise ImageRefused("the image is damaged or cut short (a GIF ends with its trailer byte)")
     elif fmt == "WEBP":
         declared = int.from_bytes(raw[4:8], "little") + 8
         tail = raw[declared + (declared % 2) :] if len(raw) > declared + 1 else b""
