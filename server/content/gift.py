@@ -78,8 +78,10 @@ def _question(block: str) -> dict[str, Any]:
     block = _FORMAT.sub("", block).strip()
     opening = block.find("{")
     closing = block.rfind("}")
-    if opening < 0 or closing < opening:
+    if opening < 0:
         raise ValueError("a description, not a question (no {answers}): skipped")
+    if closing < opening:
+        raise ValueError("the answers' { is never closed with }")
     before, body, after = block[:opening], block[opening + 1 : closing], block[closing + 1 :]
     prompt = _restore(before + (" _____ " + after if after.strip() else ""))
     if not prompt:

@@ -23,6 +23,7 @@ from .spreadsheet import SheetError, SheetRow, decode, read_sheet, read_table
 
 FORMATS = ("kahoot-xlsx", "csv", "gift", "yaml")
 IMPORT_MAX_BYTES = limits.FILE_MAX_BYTES * 4  # a workbook is zipped XML: allow for it
+XLSX_UNPACKED_MAX_BYTES = 40 * limits.MIB  # what a workbook may unpack to (a zip bomb stops here)
 
 
 class UnknownFormat(Exception):
@@ -106,10 +107,18 @@ def _xlsx_rows(data: bytes) -> list[SheetRow]:
     from openpyxl import load_workbook
     from openpyxl.utils.exceptions import InvalidFileException
 
+    not_a_workbook = SheetError("not an .xlsx workbook: save the spreadsheet as Excel (.xlsx)")
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            unpacked = sum(entry.file_size for entry in archive.infolist())
+    except (zipfile.BadZipFile, OSError, ValueError):
+        raise not_a_workbook from None
+    if unpacked > XLSX_UNPACKED_MAX_BYTES:
+        raise SheetError(f"the workbook unpacks to {unpacked // limits.MIB} MiB: keep only the quiz sheet")
     try:
         book = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
     except (InvalidFileException, zipfile.BadZipFile, KeyError, OSError, ValueError):
-        raise SheetError("not an .xlsx workbook: save the spreadsheet as Excel (.xlsx)") from None
+        raise not_a_workbook from None
     try:
         last_error: SheetError | None = None
         for sheet in book.worksheets:
@@ -150,9 +159,9 @@ def _validated(
             break
         kept = [item for index, item in enumerate(kept) if index not in refused]
     deck["questions"] = [q for _, q in kept]
+    problems.sort(key=lambda p: (p.row or p.line or 0))
     if not kept:
         problems.append(ImportProblem(None, None, "no question could be taken from the file"))
-    problems.sort(key=lambda p: (p.row or p.line or 0))
     return Imported(deck, problems, skipped_before + (len(tagged) - len(kept)))
 
 

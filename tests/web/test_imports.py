@@ -174,3 +174,18 @@ def test_the_gift_sample_in_the_guide_imports_as_described() -> None:
                                                               "choice"]
     assert [p.line for p in imported.problems] == [14] and imported.skipped == 1
     assert "matching" in imported.problems[0].message
+
+
+def test_a_workbook_that_unpacks_too_large_is_refused_before_reading() -> None:
+    import zipfile
+
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("xl/sharedStrings.xml", b"<a>" + b"x" * (41 * 1024 * 1024) + b"</a>")
+    imported = import_bytes("kahoot-xlsx", out.getvalue(), "bomb.xlsx")
+    assert imported.deck["questions"] == [] and "unpacks to" in imported.problems[0].message
+
+
+def test_unclosed_gift_braces_are_named() -> None:
+    imported = import_bytes("gift", b"Capital? {=Paris ~Lyon\n", "x.gift")
+    assert imported.problems[0].line == 1 and "never closed" in imported.problems[0].message
