@@ -75,7 +75,7 @@ def _limited(request: Request, counter_name: str) -> Response | None:
     counter = getattr(rt.address_limits, counter_name)
     if counter.hit(address):
         return None
-    what = "games created" if counter_name == "rooms" else "decks sent"
+    what = {"rooms": "games created", "checks": "decks checked"}.get(counter_name, "decks sent")
     return problem("rate_limited", f"too many {what} from your network; wait a minute",
                    headers={"Retry-After": str(counter.retry_after(address))})
 
@@ -133,7 +133,7 @@ async def create_room(request: Request) -> Response:
 
 async def check_deck(request: Request) -> Response:
     """The one validator for the editor: problems (422) or the authoring lints (200)."""
-    refused = _limited(request, "uploads")
+    refused = _limited(request, "checks")
     if refused is not None:
         return refused
     content_type = _content_type(request)
