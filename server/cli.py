@@ -105,7 +105,7 @@ def raise_open_files() -> int | None:
 def _check(args: argparse.Namespace) -> int:
     from .content.check import main
 
-    return main(args.paths)
+    return main(args.paths, lint=args.lint)
 
 
 def _import(args: argparse.Namespace) -> int:
@@ -147,6 +147,8 @@ def parser() -> argparse.ArgumentParser:
 
     check = sub.add_parser("check", help="validate decks; print problems as file:line: message")
     check.add_argument("paths", nargs="*")
+    check.add_argument("--lint", action="store_true",
+                       help="also print authoring warnings (long options, give-aways, lucky guesses...)")
     check.set_defaults(run=_check)
 
     for name, run, text in (

@@ -54,6 +54,10 @@ class Limits:
     # One address into one room: a class behind one NAT, not a script filling the seats.
     room_joins_per_minute: int = 600
     rooms_per_minute: int = 30
+    # Decks imported or hosted from a teacher's browser (each up to several MiB parsed), and the
+    # editor's checks as the teacher types (debounced; a workshop of teachers shares one address).
+    uploads_per_minute: int = 60
+    checks_per_minute: int = 600
     # Room-code guessing: `room_not_found` answers per address before slowing, then refusing.
     misses_before_slowdown: int = 20
     misses_per_minute: int = 60
@@ -142,6 +146,8 @@ def from_env(env: Mapping[str, str] | None = None) -> Settings:
         joins_per_minute=_int(env, "THAW_JOINS_PER_MINUTE", 3000, 1, 1_000_000),
         room_joins_per_minute=_int(env, "THAW_ROOM_JOINS_PER_MINUTE", 600, 1, 1_000_000),
         rooms_per_minute=_int(env, "THAW_ROOMS_PER_MINUTE", 30, 1, 100_000),
+        uploads_per_minute=_int(env, "THAW_UPLOADS_PER_MINUTE", 60, 1, 100_000),
+        checks_per_minute=_int(env, "THAW_CHECKS_PER_MINUTE", 600, 1, 1_000_000),
         misses_before_slowdown=_int(env, "THAW_MISSES_BEFORE_SLOWDOWN", 20, 1, 100_000),
         misses_per_minute=_int(env, "THAW_MISSES_PER_MINUTE", 60, 1, 100_000),
         outbox_bytes=_int(env, "THAW_OUTBOX_BYTES", 1 << 20, 64 * 1024, 1 << 30),

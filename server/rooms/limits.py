@@ -93,10 +93,13 @@ class AddressLimits:
     """The per-address limits of one process."""
 
     def __init__(self, joins_per_minute: int, rooms_per_minute: int, misses_before_slowdown: int,
-                 misses_per_minute: int, clock: Clock = time.monotonic, room_joins_per_minute: int = 600) -> None:
+                 misses_per_minute: int, clock: Clock = time.monotonic, room_joins_per_minute: int = 600,
+                 uploads_per_minute: int = 60, checks_per_minute: int = 600) -> None:
         self.joins = WindowCounter(joins_per_minute, clock)
         self.room_joins = WindowCounter(room_joins_per_minute, clock)  # keyed by "address code"
         self.rooms = WindowCounter(rooms_per_minute, clock)
+        self.uploads = WindowCounter(uploads_per_minute, clock)
+        self.checks = WindowCounter(checks_per_minute, clock)
         self.misses = WindowCounter(misses_per_minute, clock)
         self.misses_before_slowdown = misses_before_slowdown
 
