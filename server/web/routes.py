@@ -26,6 +26,7 @@ from ..runtime import Runtime
 from ..store.base import StoreUnavailable
 from ..transport import ws
 from ..transport.netaddr import client_address, public_base
+from .editorform import form_json
 
 TEMPLATES = Jinja2Templates(directory=str(TEMPLATES_DIR))
 
@@ -101,6 +102,11 @@ async def play_page(request: Request) -> Response:
 
 async def host_page(request: Request) -> Response:
     return TEMPLATES.TemplateResponse(request, "host.html", {})
+
+
+async def create_page(request: Request) -> Response:
+    """The quiz editor and the teacher's library (kept in their browser)."""
+    return TEMPLATES.TemplateResponse(request, "create.html", {"form": form_json()})
 
 
 async def results_page(request: Request) -> Response:
@@ -278,6 +284,7 @@ routes = [
     Route("/", play_page),
     Route("/join/{code}", play_page),
     Route("/host", host_page),
+    Route("/create", create_page),
     Route("/results/{code}", results_page),
     Route("/healthz", healthz),
     Route("/api/decks", list_decks),
