@@ -60,6 +60,7 @@ def build_question(
             "explanation", required=False, max_len=limits.EXPLANATION_MAX
         ),
         sources=tuple(text for text, _ in sources or ()),
+        image=f.text("image", required=False, max_len=limits.IMAGE_NAME_MAX),
         line=node.line,
     )
     question = _BUILDERS[kind](f, base)
