@@ -32,6 +32,7 @@ def form_settings() -> dict[str, Any]:
             "accept": limits.ACCEPT_MAX,
         },
         "truefalse": list(limits.TRUEFALSE_OPTIONS),
+        "image_max_bytes": limits.IMAGE_MAX_BYTES,
     }
 
 

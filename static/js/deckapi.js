@@ -31,6 +31,10 @@ export async function checkDeck(deck, signal) {
     const body = await response.json();
     return { ok: response.ok, problems: body.problems || [], warnings: body.warnings || [], message: body.message || "" };
   }
+  if (response.status === 429) {
+    const wait = Number(response.headers.get("Retry-After")) || 10;
+    return { ok: false, retryAfter: wait, problems: [], warnings: [] };
+  }
   if (response.status === 413) {
     const err = await apiError(response);
     return { ok: false, problems: [{ question: null, field: null, message: err.message || "The quiz is too large." }], warnings: [] };

@@ -6,7 +6,7 @@
 import { $, announce, confirmDialog, h, mount, plural, saveBlob, toast } from "./dom.js";
 import { checkDeck, fieldName, problemPlace } from "./deckapi.js";
 import { getQuiz, newUid, putQuiz } from "./deckstore.js";
-import { deckToYaml, yamlFileName } from "./deckyaml.js";
+import { deckFile } from "./deckfiles.js";
 import { KIND_LABELS, blankQuestion, questionCard } from "./quizform.js";
 import { showLibrary } from "./library.js";
 
@@ -16,7 +16,7 @@ const topbar = $("#topbar");
 const live = $("#live");
 
 const SAVE_DELAY_MS = 300;
-const CHECK_DELAY_MS = 500;
+const CHECK_DELAY_MS = 700;
 
 const ed = {
   uid: "",
@@ -36,7 +36,7 @@ export function slug(text) {
 }
 
 export function newDeck() {
-  return { id: "my-quiz", title: "", description: "", questions: [blankQuestion("choice", FORM)] };
+  return { id: "my-quiz", title: "", questions: [blankQuestion("choice", FORM)] };
 }
 
 function show(screen, ...children) {
@@ -98,6 +98,13 @@ async function runCheck() {
   try {
     const result = await checkDeck(ed.deck, ed.checkAbort.signal);
     if (seq !== ed.checkSeq) return;
+    if (result.retryAfter) {
+      // Too many checks from this network for now: say so, and check again later.
+      if (summary) mount(summary, h("p", { class: "hint", text: `Checking again in ${result.retryAfter} s…` }));
+      window.clearTimeout(ed.checkTimer);
+      ed.checkTimer = window.setTimeout(runCheck, result.retryAfter * 1000);
+      return;
+    }
     ed.result = result;
     showCheck();
   } catch (err) {
@@ -129,7 +136,9 @@ function showCheck() {
     slot.append(h("p", { class: ["field-msg", `field-msg-${kind}`] },
       h("span", { class: "visually-hidden", text: kind === "problem" ? "Problem: " : "Advice: " }), item.message));
     if (kind === "problem") {
-      for (const el of slot.closest(".ed-field")?.querySelectorAll("input, textarea, select") || []) el.setAttribute("aria-invalid", "true");
+      const row = Number.isInteger(item.item) ? document.getElementById(`q${item.question}-${fieldName(item.field)}-${item.item}`) : null;
+      const inputs = row ? [row] : slot.closest(".ed-field")?.querySelectorAll("input, textarea, select") || [];
+      for (const el of inputs) el.setAttribute("aria-invalid", "true");
     }
   };
   problems.forEach((p) => place(p, "problem"));
@@ -229,8 +238,10 @@ function deckField(name, label, control, hint) {
     h("div", { class: "field-msgs", id: `${id}-msg`, "aria-live": "polite" }));
 }
 
-function exportYaml() {
-  saveBlob(new Blob([deckToYaml(ed.deck)], { type: "application/yaml" }), yamlFileName(ed.deck));
+/** Download a quiz: its YAML deck, or a zip of the deck and its images. */
+function exportDeck(deck) {
+  const { blob, name } = deckFile(deck);
+  saveBlob(blob, name);
 }
 
 async function showEditor(uid) {
@@ -281,8 +292,8 @@ async function showEditor(uid) {
         h("h1", { class: "setup-title", text: "Edit quiz" }),
         h("p", { class: "hint", id: "ed-saved", role: "status", text: "Saved in this browser" })),
       h("div", { class: "ed-head-actions" },
-        h("button", { type: "button", class: "btn btn-ghost", id: "ed-save", text: "Save", onclick: async () => { await saveNow(); toast("Saved in this browser."); } }),
-        h("button", { type: "button", class: "btn btn-ghost", id: "ed-export", text: "Export YAML", onclick: exportYaml }),
+        h("button", { type: "button", class: "btn btn-ghost", id: "ed-save", text: "Save", onclick: saveNow }),
+        h("button", { type: "button", class: "btn btn-ghost", id: "ed-export", text: "Export", onclick: () => exportDeck(ed.deck) }),
         h("a", { class: "btn btn-primary", id: "ed-host", href: `/host?quiz=${encodeURIComponent(uid)}`, text: "Host this quiz" }))),
     h("div", { class: "ed-layout" },
       h("div", { class: "ed-body" },
@@ -353,7 +364,7 @@ async function route() {
   ed.uid = "";
   document.title = "Your quizzes · Thaw";
   renderTopbar();
-  await showLibrary({ show, createQuiz, openQuiz, exportDeck: (deck) => saveBlob(new Blob([deckToYaml(deck)], { type: "application/yaml" }), yamlFileName(deck)) });
+  await showLibrary({ show, createQuiz, openQuiz, exportDeck });
 }
 
 window.addEventListener("hashchange", route);

@@ -5,6 +5,7 @@
 
 import { $, confirmDialog, h, mount, plural, toast } from "./dom.js";
 import { IMPORT_FORMATS, importFile, importFormat, importPlace } from "./deckapi.js";
+import { importZip } from "./deckfiles.js";
 import { deleteQuiz, listQuizzes, matches, newUid, putQuiz } from "./deckstore.js";
 import { KIND_LABELS } from "./quizform.js";
 
@@ -29,7 +30,7 @@ function quizCard(record) {
     h("div", { class: "lib-actions" },
       h("a", { class: "btn btn-small btn-primary", href: `/host?quiz=${encodeURIComponent(record.uid)}`, "aria-label": `Host: ${title}`, text: "Host" }),
       action("Duplicate", () => duplicate(record)),
-      action("Export YAML", () => page.exportDeck(deck)),
+      action("Export", () => page.exportDeck(deck)),
       action("Delete", () => remove(record), { class: "btn btn-small btn-ghost ed-danger" })));
 }
 
@@ -81,15 +82,16 @@ async function refresh() {
 
 async function importChosen(file) {
   const format = importFormat(file.name);
+  const zip = file.name.toLowerCase().endsWith(".zip");
   const status = $("#lib-import-status");
-  if (!format) {
-    status.textContent = `“${file.name}” is not a file Thaw can import. Use ${IMPORT_FORMATS.map((f) => f.ext.join(" or ")).join(", ")}.`;
+  if (!format && !zip) {
+    status.textContent = `“${file.name}” is not a file Thaw can import. Use ${IMPORT_FORMATS.map((f) => f.ext.join(" or ")).join(", ")}, or a .zip exported from here.`;
     return;
   }
   status.textContent = `Reading ${file.name}…`;
   let result;
   try {
-    result = await importFile(file, format);
+    result = zip ? await importZip(file) : await importFile(file, format);
   } catch (err) {
     status.textContent = `Could not import ${file.name}: ${err.message || "network error"}`;
     return;
@@ -135,7 +137,7 @@ export async function showLibrary(ctx) {
   page = ctx;
   const picker = h("input", {
     type: "file", id: "lib-file", class: "visually-hidden", tabindex: "-1", "aria-hidden": "true",
-    accept: IMPORT_FORMATS.flatMap((f) => f.ext).join(","),
+    accept: [...IMPORT_FORMATS.flatMap((f) => f.ext), ".zip"].join(","),
     onchange: () => {
       const file = picker.files?.[0];
       picker.value = "";
@@ -146,12 +148,12 @@ export async function showLibrary(ctx) {
     h("div", { class: "ed-head" },
       h("div", { class: "ed-head-text" },
         h("h1", { class: "setup-title", text: "Your quizzes" }),
-        h("p", { class: "lead lib-lead", text: "Kept in this browser only. Export a quiz as YAML to keep a copy or share it." })),
+        h("p", { class: "lead lib-lead", text: "Kept in this browser only. Export a quiz (a YAML deck, zipped with its images if it has any) to keep a copy or share it." })),
       h("div", { class: "ed-head-actions" },
         h("button", { type: "button", class: "btn btn-primary", id: "lib-new", text: "New quiz", onclick: () => ctx.createQuiz() }),
         h("button", { type: "button", class: "btn btn-ghost", id: "lib-import", text: "Import a file", onclick: () => picker.click() }),
         picker)),
-    h("p", { class: "hint", text: `Import: ${IMPORT_FORMATS.map((f) => `${f.label} (${f.ext.join(", ")})`).join(" · ")}.` }),
+    h("p", { class: "hint", text: `Import: ${IMPORT_FORMATS.map((f) => `${f.label} (${f.ext.join(", ")})`).join(" · ")} · a quiz with images exported from here (.zip).` }),
     h("p", { class: "form-error", id: "lib-import-status", role: "alert" }),
     h("div", { class: "lib-search" },
       h("label", { for: "lib-search", class: "ed-label", text: "Search your quizzes" }),

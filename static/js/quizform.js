@@ -159,7 +159,7 @@ export function questionCard(q, qi, form, ops) {
           if (e.target.value) q.explanation = e.target.value; else delete q.explanation;
           changed();
         }, { placeholder: "Optional: why the answer is right" })),
-      imageField(q, qi, changed),
+      imageField(q, qi, form.image_max_bytes, changed),
     ),
   );
   return card;
@@ -354,10 +354,10 @@ function acceptField(q, qi, form, changed) {
     list, add, h("div", { class: "field-msgs", "aria-live": "polite" }));
 }
 
-function imageField(q, qi, changed) {
+function imageField(q, qi, maxBytes, changed) {
   const id = `q${qi}-image`;
   const picker = h("input", {
-    type: "file", id, class: "ed-file", accept: "image/png,image/jpeg,image/webp,image/gif",
+    type: "file", id, class: "ed-file", accept: "image/png,image/jpeg,image/webp,image/gif", "aria-describedby": `${id}-hint`,
     onchange: () => {
       const file = picker.files?.[0];
       if (!file) return;
@@ -369,7 +369,8 @@ function imageField(q, qi, changed) {
   const current = typeof q.image === "string" && q.image ? q.image : "";
   const inline = current.startsWith("data:");
   return h("div", { class: "ed-field ed-image", dataset: { q: String(qi), field: "image" } },
-    h("label", { for: id, class: "ed-label", text: "Image (optional: PNG, JPEG, WebP or GIF)" }),
+    h("label", { for: id, class: "ed-label", text: "Image (optional)" }),
+    h("p", { class: "hint", id: `${id}-hint`, text: `PNG, JPEG, WebP or GIF, at most ${bytesText(maxBytes)}.` }),
     current ? h("div", { class: "ed-image-now" },
       inline ? h("img", { src: current, alt: "", class: "ed-image-preview" }) : null,
       h("p", { class: "hint", id: `${id}-size`, text: inline ? `Image, ${bytesText(dataUrlBytes(current))}` : `Image file: ${current}` }),
