@@ -19,7 +19,6 @@ from typing import Any
 import yaml
 from PIL import Image
 from playwright.sync_api import Page, expect
-
 from thaw.content.loader import load_deck, parse_deck
 from thaw.resources import decks_dir
 
