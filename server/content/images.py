@@ -15,6 +15,7 @@ import hashlib
 import io
 import re
 import warnings
+from collections import OrderedDict
 from pathlib import Path
 from typing import Any
 
@@ -69,8 +70,8 @@ def _check_ends(raw: bytes, fmt: str) -> None:
     elif fmt == "JPEG":
         end = raw.rfind(b"\xff\xd9")
         tail = raw[end + 2 :] if end >= 0 else b""
-    elif fmt == "GIF":
-        tail = b"" if raw.rstrip(b"\x00").endswith(b";") else b"?"
+    elif fmt == "GIF" and not raw.rstrip(b"\x00").endswith(b";"):
+        raise ImageRefused("the image is damaged or cut short (a GIF ends with its trailer byte)")
     elif fmt == "WEBP":
         declared = int.from_bytes(raw[4:8], "little") + 8
         tail = raw[declared + (declared % 2) :] if len(raw) > declared + 1 else b""
@@ -133,7 +134,7 @@ def take_images(data: Any) -> tuple[list[Finding], dict[str, bytes], Any]:
         try:
             if not isinstance(value, str):
                 raise ImageRefused(f"image must be a data: URL of a {_ACCEPTED} picture")
-            name, encoded = reencode(from_data_url(value))
+            name, encoded = _reencode_url(value)
         except ImageRefused as exc:
             problems.append(Finding(index, "image", str(exc)))
             questions.append({**item, "image": None})
@@ -144,6 +145,50 @@ def take_images(data: Any) -> tuple[list[Finding], dict[str, bytes], Any]:
     if total > limits.IMAGES_TOTAL_MAX_BYTES:
         problems.append(Finding(None, None, "the deck's images are too large together: use fewer or smaller ones"))
     return problems, media, {**data, "questions": questions}
+
+
+class _Recent:
+    """The last few images re-encoded, by the hash of their data: URL.
+
+    The editor checks a deck as the teacher types, sending its images each time;
+    decoding them again for every keystroke would cost a core. Bounded in bytes."""
+
+    def __init__(self, max_bytes: int = 16 * limits.MIB) -> None:
+        self.max_bytes = max_bytes
+        self.entries: OrderedDict[bytes, tuple[str, bytes] | str] = OrderedDict()
+        self.size = 0
+
+    def get(self, key: bytes) -> tuple[str, bytes] | str | None:
+        found = self.entries.get(key)
+        if found is not None:
+            self.entries.move_to_end(key)
+        return found
+
+    def put(self, key: bytes, value: tuple[str, bytes] | str) -> None:
+        self.entries[key] = value
+        self.size += len(value[1]) if isinstance(value, tuple) else 0
+        while self.size > self.max_bytes and self.entries:
+            _, old = self.entries.popitem(last=False)
+            self.size -= len(old[1]) if isinstance(old, tuple) else 0
+
+
+_RECENT = _Recent()
+
+
+def _reencode_url(value: str) -> tuple[str, bytes]:
+    key = hashlib.sha256(value.encode("utf-8", "surrogatepass")).digest()
+    known = _RECENT.get(key)
+    if isinstance(known, str):
+        raise ImageRefused(known)
+    if known is not None:
+        return known
+    try:
+        result = reencode(from_data_url(value))
+    except ImageRefused as exc:
+        _RECENT.put(key, str(exc))
+        raise
+    _RECENT.put(key, result)
+    return result
 
 
 def from_file(folder: Path, name: str) -> tuple[str, bytes]:

@@ -14,6 +14,7 @@ from pathlib import Path
 from ..domain.model import Deck, Question
 from ..resources import decks_dir
 from . import limits
+from .allow import read_allow
 from .fields import Fields
 from .kept import keep
 from .problems import DeckError, Problem, ProblemLog
@@ -186,6 +187,7 @@ def build_deck(root: YNode | None, path: str, log: ProblemLog) -> Deck | None:
     title = f.text("title", required=True, max_len=limits.TITLE_MAX)
     description = f.text("description", required=False, max_len=limits.DESCRIPTION_MAX)
     notes = _notes(f)
+    read_allow(f)
     defaults = _defaults(f.get("defaults"), log)
     questions = _questions(f, defaults, log)
     if deck_id is None or title is None or questions is None:

@@ -206,3 +206,26 @@ async def media(request: Request) -> Response:
 
 def _is_media_name(name: str) -> bool:
     return MEDIA_NAME.fullmatch(name) is not None
+
+
+# -- POST /api/import --------------------------------------------------------------------
+
+
+async def import_quiz(request: Request) -> Response:
+    """A quiz file read into a deck for the editor: every row or line not taken is a problem."""
+    from ..content.imports import FORMATS, IMPORT_MAX_BYTES, UnknownFormat, import_bytes
+
+    refused = _limited(request, "uploads")
+    if refused is not None:
+        return refused
+    fmt = request.query_params.get("format", "")
+    if fmt not in FORMATS:
+        return problem("unsupported_format", f"format must be one of {', '.join(FORMATS)}", status=415)
+    try:
+        raw = await read_body(request, IMPORT_MAX_BYTES)
+        imported = import_bytes(fmt, raw, request.query_params.get("name", "imported")[:120])
+    except BodyTooLarge:
+        return too_large([Finding(None, None, f"the file is larger than {IMPORT_MAX_BYTES // 1000} kB")])
+    except UnknownFormat:
+        return problem("unsupported_format", f"format must be one of {', '.join(FORMATS)}", status=415)
+    return JSONResponse(imported.to_dict())

@@ -307,6 +307,7 @@ routes = [
     Route("/api/decks", list_decks),
     Route("/api/rooms", decks.create_room, methods=["POST"]),
     Route("/api/decks/check", decks.check_deck, methods=["POST"]),
+    Route("/api/import", decks.import_quiz, methods=["POST"]),
     Route("/media/{code}/{name}", decks.media),
     Route("/api/rooms/{code}", room_info),
     Route("/api/rooms/{code}/qr.svg", qr_code),

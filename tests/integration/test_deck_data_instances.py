@@ -61,3 +61,41 @@ async def test_a_room_made_on_one_instance_is_played_and_served_by_another() -> 
     finally:
         one.kill()
         two.kill()
+
+
+def test_a_refused_upload_leaves_nothing_in_redis() -> None:
+    import secrets
+    import urllib.error
+
+    from redis import Redis
+
+    url = _shared_redis_url()
+    prefix = f"t{secrets.token_hex(4)}"
+    [server] = start_cluster(1, url, THAW_REDIS_PREFIX=prefix)
+    svg = "data:image/svg+xml;base64," + base64.b64encode(b"<svg xmlns='http://www.w3.org/2000/svg'/>").decode()
+    polyglot = io.BytesIO()
+    Image.new("RGB", (8, 8)).save(polyglot, "PNG")
+    glued = "data:image/png;base64," + base64.b64encode(polyglot.getvalue() + b"PK\x03\x04zip").decode()
+    deck = {"id": "x", "title": "X", "questions": [
+        {"kind": "truefalse", "prompt": "A", "correct": True, "image": svg},
+        {"kind": "truefalse", "prompt": "B", "correct": True, "image": glued},
+        {"kind": "essay", "prompt": "C"},
+    ]}
+    try:
+        request = urllib.request.Request(f"{server.url}/api/rooms", data=json.dumps({"deck_data": deck}).encode(),
+                                         headers={"Content-Type": "application/json"})
+        with pytest.raises(urllib.error.HTTPError) as refused:
+            urllib.request.urlopen(request, timeout=10)
+        assert refused.value.code == 422
+        problems = json.loads(refused.value.read())["problems"]
+        assert [(p["question"], p["field"]) for p in problems] == [(0, "image"), (1, "image"), (2, "kind")]
+        client = Redis.from_url(url)
+        try:
+            assert [key for key in client.scan_iter(f"{prefix}:*") if b"deadlines" not in key] == []
+            good = {**deck, "questions": [{"kind": "truefalse", "prompt": "A", "correct": True}]}
+            code = _post(f"{server.url}/api/rooms", {"deck_data": good})["code"]
+            assert any(code.encode() in key for key in client.scan_iter(f"{prefix}:*"))  # the scan does see rooms
+        finally:
+            client.close()
+    finally:
+        server.kill()
