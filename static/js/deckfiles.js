@@ -45,19 +45,10 @@ export function deckFile(deck) {
   return { blob: makeZip(files), name: `${stem}.zip` };
 }
 
-/** A YAML scalar on an `image:` line, as the text it stands for. */
-function scalarText(raw) {
-  const text = raw.trim();
-  if (text.startsWith('"')) {
-    try { return JSON.parse(text); } catch { return null; }
-  }
-  if (text.startsWith("'")) return text.endsWith("'") ? text.slice(1, -1).replace(/''/g, "'") : null;
-  return text.replace(/\s+#.*$/, "");
-}
-
 /**
  * Import a zip of a deck and its images: the deck goes through the server's YAML
- * importer with every image it names (and the zip holds) put back in as a data URL.
+ * importer, then each image it names (and the zip holds) is put back into its
+ * question as a data URL, as the editor keeps it.
  */
 export async function importZip(file) {
   const files = await readZip(await file.arrayBuffer());
@@ -66,19 +57,17 @@ export async function importZip(file) {
     throw new Error(decks.length ? "the zip file holds more than one deck (.yaml)" : "the zip file holds no deck (.yaml)");
   }
   const folder = decks[0].includes("/") ? decks[0].slice(0, decks[0].lastIndexOf("/") + 1) : "";
-  const problems = [];
-  const lines = new TextDecoder().decode(files.get(decks[0])).split("\n").map((line, i) => {
-    const match = /^(\s*(?:- )?image:)(.*)$/.exec(line);
-    if (!match) return line;
-    const name = scalarText(match[2]);
-    const bytes = name ? files.get(folder + name) : null;
-    const type = name ? TYPE_OF[name.split(".").pop().toLowerCase()] : null;
+  const result = await importFile(new Blob([files.get(decks[0])], { type: "application/yaml" }), "yaml");
+  const problems = [...result.problems];
+  for (const q of result.deck?.questions || []) {
+    if (typeof q?.image !== "string" || DATA_URL.test(q.image)) continue;
+    const bytes = files.get(folder + q.image);
+    const type = TYPE_OF[q.image.split(".").pop().toLowerCase()];
     if (!bytes || !type) {
-      problems.push({ row: null, line: i + 1, message: `image "${name}" is not in the zip file` });
-      return line;
+      problems.push({ row: null, line: null, message: `the image "${q.image}" of "${q.prompt}" is not in the zip file` });
+      continue;
     }
-    return `${match[1]} "data:${type};base64,${toBase64(bytes)}"`;
-  });
-  const result = await importFile(new Blob([lines.join("\n")], { type: "application/yaml" }), "yaml");
-  return { ...result, problems: [...problems, ...result.problems] };
+    q.image = `data:${type};base64,${toBase64(bytes)}`;
+  }
+  return { ...result, problems };
 }

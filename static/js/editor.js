@@ -77,9 +77,45 @@ async function saveNow() {
   }
 }
 
-// A tab closed or reloaded mid-pause still keeps what was typed.
-window.addEventListener("pagehide", () => { if (ed.saveTimer) saveNow(); });
+const DRAFT_KEY = "thaw.draft.";
+
+// A tab closed or reloaded mid-pause still keeps what was typed: IndexedDB may
+// not finish while the page goes, so the draft is also written synchronously to
+// sessionStorage, and taken back (then dropped) when the quiz is opened again.
+window.addEventListener("pagehide", () => {
+  if (!ed.saveTimer || !ed.deck) return;
+  try {
+    sessionStorage.setItem(DRAFT_KEY + ed.uid, JSON.stringify({ at: Date.now(), deck: ed.deck }));
+  } catch {
+    // Over the storage quota (large images): the IndexedDB save below is all there is.
+  }
+  saveNow();
+});
 document.addEventListener("visibilitychange", () => { if (document.hidden && ed.saveTimer) saveNow(); });
+
+/** The newer of the kept quiz and a draft left by a page that went mid-save. */
+async function takeDraft(record) {
+  let draft = null;
+  try {
+    draft = JSON.parse(sessionStorage.getItem(DRAFT_KEY + record.uid) || "null");
+  } catch {
+    draft = null;
+  }
+  if (!draft || !(draft.at > record.updated) || !draft.deck) return record;
+  const saved = await putQuiz(record.uid, draft.deck);
+  sessionStorage.removeItem(DRAFT_KEY + record.uid);
+  return saved;
+}
+
+// Leaving the page by a link waits for the last keystrokes to be kept.
+document.addEventListener("click", async (event) => {
+  const link = event.target instanceof Element ? event.target.closest("a[href]") : null;
+  if (!link || !ed.saveTimer || link.getAttribute("href").startsWith("#") || event.defaultPrevented) return;
+  if (event.button !== 0 || event.metaKey || event.ctrlKey || event.shiftKey || link.target) return;
+  event.preventDefault();
+  await saveNow();
+  window.location.assign(link.href);
+});
 
 // -- checking ------------------------------------------------------------------
 
@@ -245,7 +281,8 @@ function exportDeck(deck) {
 }
 
 async function showEditor(uid) {
-  const record = await getQuiz(uid).catch(() => null);
+  let record = await getQuiz(uid).catch(() => null);
+  if (record) record = await takeDraft(record);
   if (!record) {
     toast("That quiz is not in this browser's library.");
     window.location.hash = "";

@@ -247,6 +247,7 @@ def test_build_keep_host_and_play_every_kind(ui, tmp_path: Path) -> None:  # typ
     anna, boris = ui.phone(), ui.phone()
     ui.join(anna, code, "Anna")
     ui.join(boris, code, "Boris")
+    expect(page.locator("#lobby-count")).to_have_text("2 players")
     page.keyboard.press("Space")
     for q, kind in enumerate(kinds):
         ui.screen(page, "question")
