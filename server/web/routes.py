@@ -31,6 +31,7 @@ from ..store.base import StoreUnavailable
 from ..transport import ws
 from ..transport.logthrottle import LogThrottle
 from ..transport.netaddr import GUESSING, client_address, public_base
+from .editorform import form_json
 
 log = logging.getLogger("thaw.web")
 _failures = LogThrottle(log)
@@ -126,6 +127,11 @@ async def play_page(request: Request) -> Response:
 
 async def host_page(request: Request) -> Response:
     return TEMPLATES.TemplateResponse(request, "host.html", {})
+
+
+async def create_page(request: Request) -> Response:
+    """The quiz editor and the teacher's library (kept in their browser)."""
+    return TEMPLATES.TemplateResponse(request, "create.html", {"form": form_json()})
 
 
 async def results_page(request: Request) -> Response:
@@ -351,6 +357,7 @@ routes = [
     Route("/", play_page),
     Route("/join/{code}", play_page),
     Route("/host", host_page),
+    Route("/create", create_page),
     Route("/results/{code}", results_page),
     Route("/healthz", healthz),
     Route("/api/decks", list_decks),

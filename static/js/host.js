@@ -8,6 +8,7 @@ import { Connection } from "./socket.js";
 import { Countdown } from "./countdown.js";
 import { optionClass, optionLook, shapeIcon } from "./shapes.js";
 import { downloadCsv, dropHostToken, loadHostToken, saveHostToken } from "./hostkey.js";
+import { roomError, roomRequest, showOwnDecks, showRoomError } from "./owndecks.js";
 
 const main = $("#main");
 const topbar = $("#topbar");
@@ -115,7 +116,7 @@ async function showSetup(notice = "") {
   state.code = "";
   state.phase = "";
   if (window.location.hash) window.history.replaceState(null, "", window.location.pathname);
-  const errorEl = h("p", { class: "form-error", role: "alert", text: notice });
+  const errorEl = h("div", { class: "form-error", role: "alert", text: notice });
   const deckList = h("div", { class: "deck-list", role: "radiogroup", "aria-labelledby": "deck-legend" },
     h("p", { class: "hint", text: "Loading decks…" }));
   const maxPlayers = h("input", {
@@ -175,22 +176,23 @@ async function showSetup(notice = "") {
       const response = await fetch("/api/rooms", {
         method: "POST",
         headers: { "Content-Type": "application/json", Accept: "application/json" },
-        body: JSON.stringify({ deck, options }),
+        body: JSON.stringify(roomRequest(deck, options)),
       });
-      if (!response.ok) throw await apiError(response);
+      if (!response.ok) throw await roomError(response);
       const room = await response.json();
       saveHostToken(room.code, room.host_token);
       state.joinUrl = room.join_url;
       window.history.replaceState(null, "", `#${room.code}`);
       connect(room.code);
     } catch (err) {
-      errorEl.textContent = err.message || "Could not create the game.";
+      showRoomError(errorEl, err);
       create.disabled = false;
       create.textContent = "Create game";
     }
   });
   show("setup", form);
-  loadDecks(deckList);
+  await loadDecks(deckList);
+  showOwnDecks(deckList);
 }
 
 async function loadDecks(deckList) {

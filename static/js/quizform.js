@@ -1,0 +1,383 @@
+// One question of the editor: its card, with the fields of its kind. The card
+// edits the question object in place (the deck's own structure, as in a YAML
+// deck file) and calls `changed(structural)`; a structural change (a row added
+// or removed, a kind changed) makes the editor draw the list again.
+// Every field wrapper carries data-q and data-field, where the server's
+// problems for that field are shown.
+
+import { h } from "./dom.js";
+import { optionClass, optionLook, shapeIcon } from "./shapes.js";
+
+export const KIND_LABELS = {
+  choice: "Quiz (pick one)",
+  truefalse: "True or false",
+  multi: "Multi-select",
+  order: "Put in order",
+  number: "Number",
+  text: "Type answer",
+  poll: "Poll",
+};
+
+const POINT_LABELS = { 0: "No points", 1000: "Standard", 2000: "Double points" };
+
+const OPTION_KINDS = ["choice", "multi", "poll"];
+const COMMON = ["kind", "prompt", "time_limit", "points", "explanation", "image", "source"];
+
+/** A new question of a kind, with empty rows to fill in. */
+export function blankQuestion(kind, form) {
+  const q = { kind, prompt: "" };
+  return Object.assign(q, kindFields(kind, {}, form));
+}
+
+function blanks(n) {
+  return Array.from({ length: n }, () => "");
+}
+
+function asList(value) {
+  if (value === undefined || value === null) return [];
+  return Array.isArray(value) ? value : [value];
+}
+
+/** The fields of `kind`, keeping what the old question had that still makes sense. */
+function kindFields(kind, old, form) {
+  const texts = Array.isArray(old.options) ? old.options : Array.isArray(old.items) ? old.items : null;
+  const fourOrSo = () => (texts && texts.length ? [...texts] : blanks(Math.max(form.options[0], 4)));
+  switch (kind) {
+    case "choice":
+    case "multi": {
+      if (old.kind === "truefalse") {
+        return { options: [...form.truefalse], correct: old.correct === false ? form.truefalse[1] : form.truefalse[0] };
+      }
+      const options = fourOrSo().slice(0, form.options[1]);
+      const correct = asList(old.correct).filter((c) => options.includes(c));
+      if (kind === "multi") return { options, correct };
+      return correct.length ? { options, correct: correct.length === 1 ? correct[0] : correct } : { options };
+    }
+    case "poll":
+      return { options: fourOrSo().slice(0, form.options[1]) };
+    case "order": {
+      const items = texts && texts.length ? [...texts] : blanks(form.items[0]);
+      while (items.length < form.items[0]) items.push("");
+      return { items: items.slice(0, form.items[1]) };
+    }
+    case "truefalse":
+      return { correct: old.kind === "truefalse" ? old.correct : true };
+    case "number":
+      return { min: 0, max: 100, step: 1 };
+    case "text":
+      return { accept: [""] };
+    default:
+      return {};
+  }
+}
+
+/** Change a question's kind in place, keeping the prompt, timing, points, explanation and image. */
+export function convertKind(q, kind, form) {
+  const old = { ...q };
+  for (const key of Object.keys(q)) if (!COMMON.includes(key)) delete q[key];
+  q.kind = kind;
+  if (kind === "poll") delete q.points;
+  Object.assign(q, kindFields(kind, old, form));
+}
+
+/** A field wrapper: label, control(s), and the slot for the server's messages. */
+function field(qi, name, label, control, { hint, cls } = {}) {
+  const id = `q${qi}-${name}`;
+  const msgId = `${id}-msg`;
+  const wrap = h("div", { class: ["ed-field", cls], dataset: { q: String(qi), field: name } },
+    label ? h("label", { for: id, class: "ed-label", text: label }) : null,
+    hint ? h("p", { class: "hint", id: `${id}-hint`, text: hint }) : null,
+    control,
+    h("div", { class: "field-msgs", id: msgId, "aria-live": "polite" }));
+  const input = wrap.querySelector("input, textarea, select");
+  if (input && label) {
+    input.id = id;
+    input.setAttribute("aria-describedby", [hint ? `${id}-hint` : "", msgId].filter(Boolean).join(" "));
+  }
+  return wrap;
+}
+
+function textArea(value, max, oninput, props = {}) {
+  return h("textarea", { class: "input ed-text", rows: 2, maxlength: max, value: value ?? "", oninput, ...props });
+}
+
+function bytesText(n) {
+  if (n < 1024) return `${n} bytes`;
+  if (n < 1024 * 1024) return `${(n / 1024).toFixed(0)} KB`;
+  return `${(n / (1024 * 1024)).toFixed(1)} MB`;
+}
+
+/** How many bytes a data URL holds once decoded. */
+export function dataUrlBytes(url) {
+  const comma = url.indexOf(",");
+  if (comma < 0) return 0;
+  const b64 = url.slice(comma + 1);
+  return Math.floor((b64.length * 3) / 4) - (b64.endsWith("==") ? 2 : b64.endsWith("=") ? 1 : 0);
+}
+
+/**
+ * The card of question `qi`. `ops` holds the editor's list operations
+ * ({move, duplicate, remove, count}) and `changed(structural)`.
+ */
+export function questionCard(q, qi, form, ops) {
+  const { changed } = ops;
+  const kinds = form.kinds.filter((k) => KIND_LABELS[k]);
+  const kindSelect = h("select", {
+    class: "input input-select",
+    onchange: (e) => { convertKind(q, e.target.value, form); changed(true, `q${qi}-kind`); },
+  }, kinds.map((k) => h("option", { value: k, selected: q.kind === k, text: KIND_LABELS[k] })));
+  if (!kinds.includes(q.kind)) {
+    kindSelect.prepend(h("option", { value: q.kind, selected: true, disabled: true, text: String(q.kind) }));
+  }
+  const headingId = `q${qi}-title`;
+  const tool = (label, key, onclick, props = {}) => h("button", {
+    type: "button", class: "btn btn-small btn-ghost ed-tool", onclick, id: `q${qi}-${key}`, ...props,
+  }, label);
+  const card = h("li", { class: "ed-card", id: `q${qi}`, dataset: { index: String(qi) } },
+    h("section", { class: "ed-card-inner", "aria-labelledby": headingId },
+      h("div", { class: "ed-card-head" },
+        h("h2", { class: "ed-card-title", id: headingId, tabindex: "-1", text: `Question ${qi + 1}` }),
+        field(qi, "kind", "Kind", kindSelect, { cls: "ed-field-kind" }),
+        h("div", { class: "ed-tools", role: "group", "aria-label": `Question ${qi + 1} actions` },
+          tool("↑ Up", "up", () => ops.move(qi, -1), {
+            disabled: qi === 0, "aria-label": `Move question ${qi + 1} up`, "aria-keyshortcuts": "Alt+ArrowUp",
+          }),
+          tool("↓ Down", "down", () => ops.move(qi, 1), {
+            disabled: qi === ops.count - 1, "aria-label": `Move question ${qi + 1} down`, "aria-keyshortcuts": "Alt+ArrowDown",
+          }),
+          tool("Duplicate", "dup", () => ops.duplicate(qi), { "aria-label": `Duplicate question ${qi + 1}` }),
+          tool("Delete", "del", () => ops.remove(qi), { "aria-label": `Delete question ${qi + 1}`, class: "btn btn-small btn-ghost ed-tool ed-danger" }),
+        ),
+      ),
+      h("div", { class: "field-msgs ed-card-msgs", dataset: { q: String(qi), field: "" }, "aria-live": "polite" }),
+      field(qi, "prompt", "Question", textArea(q.prompt, form.max.prompt, (e) => { q.prompt = e.target.value; changed(); },
+        { rows: 2, class: "input ed-text ed-prompt", placeholder: "Type the question" })),
+      kindBody(q, qi, form, changed),
+      settingsRow(q, qi, form, changed),
+      field(qi, "explanation", "Explanation (shown with the answer)",
+        textArea(q.explanation, form.max.explanation, (e) => {
+          if (e.target.value) q.explanation = e.target.value; else delete q.explanation;
+          changed();
+        }, { placeholder: "Optional: why the answer is right" })),
+      imageField(q, qi, form.image_max_bytes, changed),
+    ),
+  );
+  return card;
+}
+
+function settingsRow(q, qi, form, changed) {
+  const fallback = form.defaults?.time_limit ?? form.default_time;
+  const time = h("input", {
+    type: "number", class: "input input-small", min: form.time[0], max: form.time[1], step: 1, inputmode: "numeric",
+    value: q.time_limit ?? "", placeholder: String(fallback),
+    oninput: (e) => {
+      const raw = e.target.value.trim();
+      if (raw === "") delete q.time_limit;
+      else q.time_limit = Number.isFinite(Number(raw)) ? Number(raw) : raw;
+      changed();
+    },
+  });
+  const row = h("div", { class: "ed-row" },
+    field(qi, "time_limit", "Time (seconds)", time, { cls: "ed-field-small" }));
+  if (q.kind !== "poll") {
+    const defaultPoints = form.defaults?.points ?? form.default_points;
+    const points = h("select", {
+      class: "input input-select",
+      onchange: (e) => { q.points = Number(e.target.value); changed(); },
+    }, form.points.map((p) => h("option", {
+      value: String(p), selected: (q.points ?? defaultPoints) === p, text: `${POINT_LABELS[p] || p} (${p})`,
+    })));
+    row.append(field(qi, "points", "Points", points, { cls: "ed-field-small" }));
+  }
+  return row;
+}
+
+function kindBody(q, qi, form, changed) {
+  if (OPTION_KINDS.includes(q.kind)) return optionsField(q, qi, form, changed);
+  if (q.kind === "order") return itemsField(q, qi, form, changed);
+  if (q.kind === "truefalse") return trueFalseField(q, qi, changed);
+  if (q.kind === "number") return numberFields(q, qi, changed);
+  if (q.kind === "text") return acceptField(q, qi, form, changed);
+  return h("p", { class: "hint", text: `This editor cannot change ${q.kind} questions; they are kept as they are.` });
+}
+
+/** Rows of text inputs (options, items, accepted answers) with add and remove. */
+function rowList(qi, name, values, { min, max, maxLength, label, addLabel, decorate, changed, onEdit, onRemove, onAdd }) {
+  const list = h("ol", { class: ["ed-rows", `ed-rows-${name}`] });
+  values.forEach((value, i) => {
+    const input = h("input", {
+      type: "text", class: "input ed-row-input", id: `q${qi}-${name}-${i}`, maxlength: maxLength, value,
+      "aria-label": label(i),
+      oninput: (e) => { onEdit(i, e.target.value); changed(); },
+      onkeydown: (e) => {
+        if (e.key !== "Enter" || e.isComposing) return;
+        e.preventDefault();
+        const next = document.getElementById(`q${qi}-${name}-${i + 1}`);
+        if (next) next.focus();
+        else if (values.length < max) { onAdd(); changed(true, `q${qi}-${name}-${i + 1}`); }
+      },
+    });
+    const remove = h("button", {
+      type: "button", class: "btn btn-small btn-ghost ed-row-remove", disabled: values.length <= min,
+      "aria-label": `Remove ${label(i)}`, text: "✕",
+      onclick: () => { onRemove(i); changed(true, `q${qi}-${name}-${Math.max(0, i - 1)}`); },
+    });
+    list.append(h("li", { class: "ed-row-item" }, ...(decorate ? decorate(i, input) : [input]), remove));
+  });
+  const add = h("button", {
+    type: "button", class: "btn btn-small ed-add-row", id: `q${qi}-${name}-add`, disabled: values.length >= max,
+    text: `+ ${addLabel}`,
+    onclick: () => { onAdd(); changed(true, `q${qi}-${name}-${values.length}`); },
+  });
+  return [list, add];
+}
+
+function optionsField(q, qi, form, changed) {
+  const scored = q.kind !== "poll";
+  const options = Array.isArray(q.options) ? q.options : (q.options = blanks(form.options[0]));
+  const flags = options.map((o) => asList(q.correct).includes(o));
+  const store = () => {
+    if (!scored) return;
+    const correct = options.filter((_, i) => flags[i]);
+    if (q.kind === "multi") q.correct = correct;
+    else if (correct.length === 0) delete q.correct;
+    else q.correct = correct.length === 1 ? correct[0] : correct;
+  };
+  const letter = (i) => optionLook(i).letter;
+  const [list, add] = rowList(qi, "options", options, {
+    min: form.options[0], max: form.options[1], maxLength: form.max.option,
+    label: (i) => `Option ${letter(i)}`, addLabel: "Add option", changed,
+    decorate: (i, input) => [
+      h("span", { class: ["ed-opt-key", optionClass(i)], "aria-hidden": "true" }, shapeIcon(i),
+        h("span", { class: "opt-letter", text: letter(i) })),
+      input,
+      scored ? h("label", { class: "ed-correct" },
+        h("input", {
+          type: "checkbox", checked: flags[i], id: `q${qi}-correct-${i}`,
+          onchange: (e) => { flags[i] = e.target.checked; store(); changed(); },
+        }),
+        h("span", { text: "Right" }), h("span", { class: "visually-hidden", text: ` answer: option ${letter(i)}` })) : null,
+    ],
+    onEdit: (i, text) => { options[i] = text; store(); },
+    onRemove: (i) => { options.splice(i, 1); flags.splice(i, 1); store(); },
+    onAdd: () => { options.push(""); flags.push(false); },
+  });
+  const hint = {
+    choice: "Tick the right answer. Tick several if any one of them should score.",
+    multi: "Tick every right answer: players must pick all of them (and only them) for full marks.",
+    poll: "A poll has no right answer and scores no points.",
+  }[q.kind];
+  const wrap = h("fieldset", { class: "ed-field ed-group", dataset: { q: String(qi), field: "options" } },
+    h("legend", { class: "ed-label", text: "Answers" }),
+    h("p", { class: "hint", text: hint }),
+    list, add,
+    h("div", { class: "field-msgs", "aria-live": "polite" }));
+  if (!scored) return wrap;
+  // The server names `correct` for a missing or wrong right answer: show it here too.
+  return h("div", { class: "ed-group-wrap" }, wrap,
+    h("div", { class: "ed-field ed-field-bare", dataset: { q: String(qi), field: "correct" } },
+      h("div", { class: "field-msgs", "aria-live": "polite" })));
+}
+
+function itemsField(q, qi, form, changed) {
+  const items = Array.isArray(q.items) ? q.items : (q.items = blanks(form.items[0]));
+  const [list, add] = rowList(qi, "items", items, {
+    min: form.items[0], max: form.items[1], maxLength: form.max.option,
+    label: (i) => `Item ${i + 1}`, addLabel: "Add item", changed,
+    decorate: (i, input) => [
+      h("span", { class: "ed-item-num", "aria-hidden": "true", text: String(i + 1) }),
+      input,
+      h("button", {
+        type: "button", class: "btn btn-small btn-ghost", disabled: i === 0, "aria-label": `Move item ${i + 1} up`, text: "↑",
+        onclick: () => { [items[i - 1], items[i]] = [items[i], items[i - 1]]; changed(true, `q${qi}-items-${i - 1}`); },
+      }),
+      h("button", {
+        type: "button", class: "btn btn-small btn-ghost", disabled: i === items.length - 1, "aria-label": `Move item ${i + 1} down`, text: "↓",
+        onclick: () => { [items[i + 1], items[i]] = [items[i], items[i + 1]]; changed(true, `q${qi}-items-${i + 1}`); },
+      }),
+    ],
+    onEdit: (i, text) => { items[i] = text; },
+    onRemove: (i) => { items.splice(i, 1); },
+    onAdd: () => { items.push(""); },
+  });
+  return h("fieldset", { class: "ed-field ed-group", dataset: { q: String(qi), field: "items" } },
+    h("legend", { class: "ed-label", text: "Items, in the right order" }),
+    h("p", { class: "hint", text: "Write them in their true order; players see them shuffled." }),
+    list, add, h("div", { class: "field-msgs", "aria-live": "polite" }));
+}
+
+function trueFalseField(q, qi, changed) {
+  const radio = (value, label) => h("label", { class: "ed-radio" },
+    h("input", {
+      type: "radio", name: `q${qi}-tf`, id: `q${qi}-tf-${value}`, checked: q.correct === value,
+      onchange: () => { q.correct = value; changed(); },
+    }), h("span", { text: label }));
+  return h("fieldset", { class: "ed-field ed-group", dataset: { q: String(qi), field: "correct" } },
+    h("legend", { class: "ed-label", text: "The statement is" }),
+    h("div", { class: "ed-radios" }, radio(true, "True"), radio(false, "False")),
+    h("div", { class: "field-msgs", "aria-live": "polite" }));
+}
+
+function numberFields(q, qi, changed) {
+  const input = (name, label, optional) => field(qi, name, label, h("input", {
+    type: "number", class: "input input-small", step: "any", inputmode: "decimal", value: q[name] ?? "",
+    placeholder: optional ? "optional" : "",
+    oninput: (e) => {
+      const raw = e.target.value.trim();
+      if (raw === "") delete q[name];
+      else q[name] = Number(raw);
+      changed();
+    },
+  }), { cls: "ed-field-small" });
+  return h("div", { class: "ed-group" },
+    h("p", { class: "hint", text: "Players pick a number between the lowest and highest, in steps. An answer within the margin counts as right." }),
+    h("div", { class: "ed-row ed-row-wrap" },
+      input("answer", "Right answer"),
+      input("min", "Lowest"),
+      input("max", "Highest"),
+      input("step", "Step", true),
+      input("tolerance", "Margin (±)", true)));
+}
+
+function acceptField(q, qi, form, changed) {
+  const accept = Array.isArray(q.accept) ? q.accept : (q.accept = q.accept == null ? [""] : [String(q.accept)]);
+  const [list, add] = rowList(qi, "accept", accept, {
+    min: 1, max: 20, maxLength: form.max.accept,
+    label: (i) => `Accepted answer ${i + 1}`, addLabel: "Add another spelling", changed,
+    onEdit: (i, text) => { accept[i] = text; },
+    onRemove: (i) => { accept.splice(i, 1); },
+    onAdd: () => { accept.push(""); },
+  });
+  return h("fieldset", { class: "ed-field ed-group", dataset: { q: String(qi), field: "accept" } },
+    h("legend", { class: "ed-label", text: "Accepted answers" }),
+    h("p", { class: "hint", text: "Case, accents and punctuation are ignored. Add other spellings a student might type." }),
+    list, add, h("div", { class: "field-msgs", "aria-live": "polite" }));
+}
+
+function imageField(q, qi, maxBytes, changed) {
+  const id = `q${qi}-image`;
+  const picker = h("input", {
+    type: "file", id, class: "ed-file", accept: "image/png,image/jpeg,image/webp,image/gif", "aria-describedby": `${id}-hint`,
+    onchange: () => {
+      const file = picker.files?.[0];
+      if (!file) return;
+      const reader = new FileReader();
+      reader.onload = () => { q.image = String(reader.result); changed(true, `${id}-remove`); };
+      reader.readAsDataURL(file);
+    },
+  });
+  const current = typeof q.image === "string" && q.image ? q.image : "";
+  const inline = current.startsWith("data:");
+  return h("div", { class: "ed-field ed-image", dataset: { q: String(qi), field: "image" } },
+    h("label", { for: id, class: "ed-label", text: "Image (optional)" }),
+    h("p", { class: "hint", id: `${id}-hint`, text: `PNG, JPEG, WebP or GIF, at most ${bytesText(maxBytes)}.` }),
+    current ? h("div", { class: "ed-image-now" },
+      inline ? h("img", { src: current, alt: "", class: "ed-image-preview" }) : null,
+      h("p", { class: "hint", id: `${id}-size`, text: inline ? `Image, ${bytesText(dataUrlBytes(current))}` : `Image file: ${current}` }),
+      h("button", {
+        type: "button", class: "btn btn-small btn-ghost", id: `${id}-remove`, text: "Remove image",
+        onclick: () => { delete q.image; changed(true, id); },
+      })) : null,
+    picker,
+    h("div", { class: "field-msgs", "aria-live": "polite" }));
+}
