@@ -103,6 +103,7 @@ class _Static:
     options: RoomOptions
     host_token_hash: str
     created_at: int
+    report_key_hash: str = ""
 
     @property
     def count(self) -> int:
@@ -168,6 +169,7 @@ def _static_to_json(s: _Static) -> str:
             "layouts": [None if lay is None else list(lay) for lay in s.layouts],
             "options": s.options.to_dict(),
             "host_token_hash": s.host_token_hash,
+            "report_key_hash": s.report_key_hash,
             "created_at": s.created_at,
         }
     )
@@ -190,6 +192,7 @@ def _static_from_json(text: str) -> _Static:
         layouts=tuple(None if lay is None else tuple(lay) for lay in d["layouts"]),
         options=RoomOptions(**d["options"]),
         host_token_hash=d["host_token_hash"],
+        report_key_hash=d.get("report_key_hash", ""),
         created_at=int(d["created_at"]),
     )
 
@@ -399,6 +402,7 @@ class RedisStore:
             layouts=room.layouts,
             options=room.options,
             host_token_hash=room.host_token_hash,
+            report_key_hash=room.report_key_hash,
             created_at=room.created_at,
         )
         meta = {
@@ -557,6 +561,7 @@ class RedisStore:
             code=static.code,
             deck=static.deck,
             host_token_hash=static.host_token_hash,
+            report_key_hash=static.report_key_hash,
             options=static.options,
             layouts=static.layouts,
             created_at=static.created_at,

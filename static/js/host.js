@@ -8,6 +8,7 @@ import { Connection } from "./socket.js";
 import { Countdown } from "./countdown.js";
 import { optionClass, optionLook, shapeIcon } from "./shapes.js";
 import { downloadCsv, dropHostToken, loadHostToken, saveHostToken } from "./hostkey.js";
+import { recentGamesPanel, rememberGame } from "./recent.js";
 
 const main = $("#main");
 const topbar = $("#topbar");
@@ -179,6 +180,7 @@ async function showSetup(notice = "") {
       if (!response.ok) throw await apiError(response);
       const room = await response.json();
       saveHostToken(room.code, room.host_token);
+      rememberGame({ code: room.code, key: room.report_key });
       state.joinUrl = room.join_url;
       window.history.replaceState(null, "", `#${room.code}`);
       connect(room.code);
@@ -188,7 +190,7 @@ async function showSetup(notice = "") {
       create.textContent = "Create game";
     }
   });
-  show("setup", form);
+  show("setup", form, recentGamesPanel());
   loadDecks(deckList);
 }
 
