@@ -183,6 +183,8 @@ def build(room: Room) -> dict[str, Any]:
             "wrong": count[Mark.WRONG],
             "no_answer": count[Mark.NO_ANSWER],
             "absent": count[Mark.ABSENT],
+            "scored": sum(1 for q, m in zip(room.deck.questions, row, strict=True) if q.kind is not Kind.POLL
+                          and m in (Mark.CORRECT, Mark.WRONG, Mark.NO_ANSWER)),
             "marks": [None if m is None else m.value for m in row],
         })
     hardest = sorted(

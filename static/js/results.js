@@ -175,7 +175,7 @@ function render(report, found) {
               h("span", { class: "name-text", text: p.nickname }),
               h("span", { class: "name-meta", text: [p.wrong ? `${p.wrong} wrong` : "", p.no_answer ? `${p.no_answer} no answer` : "", p.absent ? `away for ${p.absent}` : ""].filter(Boolean).join(" · ") }),
               marksStrip(p.marks || [])),
-            h("td", { class: "num", text: fmt(p.correct) }),
+            h("td", { class: "num", text: `${fmt(p.correct)} / ${fmt(p.scored ?? p.correct)}` }),
             h("td", { class: "num strong", text: fmt(p.score) }),
           )),
           "table-players",
@@ -241,7 +241,7 @@ async function boot() {
   }
   const found = findKey();
   if (!found) {
-    fail("Results are for the teacher", "Open them from the host page of the browser that ran the game, or with the game's results link.");
+    fail("Results are for the host", "Open them from the host page of the browser that ran the game, or with the game's results link.");
     return;
   }
   try {
