@@ -21,7 +21,7 @@ import pytest_asyncio
 from openpyxl import load_workbook
 from redis.asyncio import Redis
 
-from .helpers import LiveServer, Peer, make_settings, serve
+from .helpers import LiveServer, Peer, freeze_store_clock, make_settings, serve
 
 pytestmark = pytest.mark.asyncio(loop_scope="module")
 
@@ -239,3 +239,26 @@ async def test_the_live_count_and_the_reveal_count_the_same_players(server: Live
     # a host attaching now is shown the same reveal
     again = await server.host(code, created["host_token"], "host again")
     assert (await again.until("reveal"))["total"] == 3
+
+
+async def test_the_memory_store_keeps_results_for_the_results_ttl(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A finished room outlives the room TTL and is forgotten after THAW_RESULTS_TTL
+    (the Redis key TTLs are checked in tests/contract/test_store.py)."""
+    clock = freeze_store_clock(monkeypatch)
+    settings = replace(make_settings(**ROOMY), room_ttl_s=60, results_ttl_s=600)
+    async with serve(settings) as live:
+        created = await _create(live)
+        code, key = created["code"], created["report_key"]
+        host = await live.host(code, created["host_token"])
+        await live.join(code, "Ada")
+        await host.send({"type": "start"})
+        await host.until("question")
+        await host.send({"type": "end"})
+        await host.until("finished")
+        url = f"/api/rooms/{code}/results.xlsx"
+        clock.advance(599_000)  # long past the room TTL, within the results TTL
+        assert (await live.http.get(url, params={"key": key})).status_code == 200
+        clock.advance(601_000)  # the results TTL since the last activity
+        response = await live.http.get(url, params={"key": key})
+        assert response.status_code == 404
+        assert (await live.http.get(f"/results/{code}", params={"key": key})).status_code == 404
