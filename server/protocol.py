@@ -13,7 +13,7 @@ from typing import Any
 
 from .domain import grading
 from .domain.errors import GameError
-from .domain.game import count_players, ranking
+from .domain.game import answer_count, count_players, ranking
 from .domain.model import KINDS_WITH_OPTIONS, Kind, Phase, Player, Question, Result, Room
 from .transport.internals import json_encoder
 
@@ -234,7 +234,7 @@ def distribution(room: Room, index: int) -> dict[str, int]:
 def reveal_payload(room: Room) -> dict[str, Any]:
     index = room.index
     q = room.deck.questions[index]
-    answers = room.answers.get(index, {})
+    answered, total = answer_count(room, index)
     return {
         "type": "reveal",
         "index": index,
@@ -244,8 +244,8 @@ def reveal_payload(room: Room) -> dict[str, Any]:
         "options": _options(q, room.layouts[index]),
         "correct": correct_of(room, index),
         "distribution": distribution(room, index),
-        "answered": sum(1 for pid in answers if pid in room.players and not room.players[pid].kicked),
-        "total": sum(1 for p in room.active_players() if p.first_index <= index),
+        "answered": answered,
+        "total": total,
         "explanation": q.explanation,
     }
 

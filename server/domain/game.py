@@ -285,7 +285,30 @@ def answer(room: Room, player_id: str, index: Any, value: Any, now: int) -> list
     waiting = _waiting_if_cached(room)
     if waiting is not None:
         waiting.discard(player_id)
-    return [AnswerRecorded(room.index, player_id, len(answers), count_connected(room))]
+    return [AnswerRecorded(room.index, player_id, *answer_count(room, room.index))]
+
+
+def answer_count(room: Room, index: int) -> tuple[int, int]:
+    """The projector's "N of M answered" for question `index`, one definition from the
+    question's opening to its reveal.
+
+    N counts the answers of players not kicked; M the players in the game for it: those
+    who may answer it and are connected, or answered before they left. A player who
+    left without answering, was kicked, or joined during the question is in neither.
+    While the question is open this costs no scan of the room (see `waiting_for`).
+    """
+    answers = room.answers.get(index, {})
+    if count_players(room) == len(room.players):
+        answered = len(answers)
+    else:
+        answered = sum(1 for pid in answers if pid in room.players and not room.players[pid].kicked)
+    if room.phase is Phase.QUESTION and room.index == index:
+        return answered, answered + len(waiting_for(room))
+    here = sum(
+        1 for p in room.players.values()
+        if p.connected and not p.kicked and p.first_index <= index and p.id not in answers
+    )
+    return answered, answered + here
 
 
 def count_connected(room: Room) -> int:
@@ -393,6 +416,7 @@ def _reveal(room: Room) -> list[Event]:
                 rank=rank,
                 players=total,
                 answered=answered,
+                present=answered or player.connected,
             )
         )
     room.phase = Phase.REVEAL

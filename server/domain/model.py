@@ -125,6 +125,7 @@ class Result:
     rank: int
     players: int
     answered: bool
+    present: bool = True  # in the game at this question: answered, or connected at the reveal
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -137,6 +138,7 @@ class Result:
             "rank": self.rank,
             "players": self.players,
             "answered": self.answered,
+            "present": self.present,
         }
 
     @classmethod
@@ -215,6 +217,7 @@ class Room:
     options: RoomOptions
     layouts: tuple[tuple[int, ...] | None, ...]
     created_at: int = 0
+    report_key_hash: str = ""  # the read-only report key's hash; "" opens nothing
     phase: Phase = Phase.LOBBY
     index: int = -1
     opened_at: int = 0

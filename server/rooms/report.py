@@ -1,7 +1,8 @@
-"""The teacher's report after (or during) a game: one model, two renderings.
+"""The teacher's report after (or during) a game: one model, three renderings.
 
-`build` computes the figures once from a room; `to_json` feeds the results page
-and `to_csv` the download, so the page and the spreadsheet never disagree.
+`build` feeds the results page, `to_csv` and `to_xlsx` the downloads; all read a
+player's standing on a question from `mark`, so the page and the spreadsheets
+never disagree on who was right, wrong, silent or away.
 """
 
 from __future__ import annotations
@@ -10,13 +11,38 @@ import csv
 import io
 from collections import Counter
 from dataclasses import dataclass
+from enum import StrEnum
 from typing import Any
 
+from openpyxl import Workbook
+from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+from openpyxl.styles import Font
+from openpyxl.utils import get_column_letter
+
 from ..domain import game, grading
-from ..domain.model import Answer, Kind, Phase, Question, Room
+from ..domain.model import Answer, Kind, Phase, Player, Question, Result, Room
 from ..protocol import is_text
 
 _FORMULA_START = ("=", "+", "-", "@", "\uff1d", "\uff0b", "\uff0d", "\uff20")  # and their full-width forms
+
+
+class Mark(StrEnum):
+    """A player's standing on one question that was scored."""
+
+    CORRECT = "correct"
+    WRONG = "wrong"  # answered, not right
+    NO_ANSWER = "no_answer"  # in the game, gave no answer
+    ANSWERED = "answered"  # a poll, answered
+    ABSENT = "absent"  # not in the game then: joined later, or had left without answering
+
+
+_MARK_WORDS = {
+    Mark.CORRECT: "yes",
+    Mark.WRONG: "no",
+    Mark.NO_ANSWER: "no answer",
+    Mark.ANSWERED: "",
+    Mark.ABSENT: "absent",
+}
 
 
 def answer_text(question: Question, layout: tuple[int, ...] | None, value: Any) -> str:
@@ -53,6 +79,9 @@ class QuestionStats:
     asked: bool
     answered: int
     correct: int
+    wrong: int
+    no_answer: int
+    absent: int
     percent_correct: float | None
     avg_ms: float | None
     correct_text: str
@@ -72,6 +101,30 @@ def revealed(room: Room) -> set[int]:
     return {r.index for p in room.players.values() for r in p.results}
 
 
+def mark(question: Question, player: Player, index: int, result: Result | None) -> Mark:
+    """How `player` stood on revealed question `index`; `result` is theirs for it, if any.
+
+    Someone who was not in the game (joined later, or had left and did not answer)
+    is `ABSENT`, never wrong: they had no chance to answer.
+    """
+    if result is None or player.first_index > index or not (result.answered or result.present):
+        return Mark.ABSENT
+    if not result.answered:
+        return Mark.NO_ANSWER
+    if question.kind is Kind.POLL:
+        return Mark.ANSWERED
+    return Mark.CORRECT if result.correct else Mark.WRONG
+
+
+def marks(room: Room, player: Player, done: set[int]) -> list[Mark | None]:
+    """`player`'s mark on every question of the deck, None where none was revealed."""
+    results = {r.index: r for r in player.results}
+    return [
+        mark(q, player, i, results.get(i)) if i in done else None
+        for i, q in enumerate(room.deck.questions)
+    ]
+
+
 def question_stats(room: Room, index: int, asked: bool) -> QuestionStats:
     question = room.deck.questions[index]
     layout = room.layouts[index]
@@ -79,9 +132,14 @@ def question_stats(room: Room, index: int, asked: bool) -> QuestionStats:
         pid: a for pid, a in room.answers.get(index, {}).items() if pid in room.players and not room.players[pid].kicked
     }
     scored = question.kind is not Kind.POLL
-    right = sum(1 for a in answers.values() if a.correct)
-    eligible = sum(1 for p in room.active_players() if p.first_index <= index)
-    percent = (100.0 * right / eligible) if scored and asked and eligible else None
+    tally: Counter[Mark] = Counter()
+    if asked:
+        for player in room.active_players():
+            result = next((r for r in player.results if r.index == index), None)
+            tally[mark(question, player, index, result)] += 1
+    right = tally[Mark.CORRECT]
+    present = sum(n for m, n in tally.items() if m is not Mark.ABSENT)
+    percent = (100.0 * right / present) if scored and asked and present else None
     times = [a.t for a in answers.values()]
     wrong: Counter[Any] = Counter()
     sample: dict[Any, str] = {}
@@ -98,6 +156,9 @@ def question_stats(room: Room, index: int, asked: bool) -> QuestionStats:
         asked=asked,
         answered=len(answers),
         correct=right,
+        wrong=tally[Mark.WRONG],
+        no_answer=tally[Mark.NO_ANSWER],
+        absent=tally[Mark.ABSENT],
         percent_correct=percent,
         avg_ms=(sum(times) / len(times)) if times else None,
         correct_text=correct_text(question),
@@ -111,6 +172,8 @@ def build(room: Room) -> dict[str, Any]:
     stats = [question_stats(room, i, i in done) for i in range(len(room.deck.questions))]
     players = []
     for player, rank in game.ranking(room):
+        row = marks(room, player, done)
+        count = Counter(row)
         players.append({
             "rank": rank,
             "player_id": player.id,
@@ -118,6 +181,12 @@ def build(room: Room) -> dict[str, Any]:
             "score": player.score,
             "correct": player.correct_count,
             "answered": sum(1 for r in player.results if r.answered),
+            "wrong": count[Mark.WRONG],
+            "no_answer": count[Mark.NO_ANSWER],
+            "absent": count[Mark.ABSENT],
+            "scored": sum(1 for q, m in zip(room.deck.questions, row, strict=True) if q.kind is not Kind.POLL
+                          and m in (Mark.CORRECT, Mark.WRONG, Mark.NO_ANSWER)),
+            "marks": [None if m is None else m.value for m in row],
         })
     hardest = sorted(
         (s for s in stats if s.percent_correct is not None),
@@ -138,6 +207,9 @@ def build(room: Room) -> dict[str, Any]:
                 "asked": s.asked,
                 "answered": s.answered,
                 "correct": s.correct,
+                "wrong": s.wrong,
+                "no_answer": s.no_answer,
+                "absent": s.absent,
                 "percent_correct": None if s.percent_correct is None else round(s.percent_correct, 1),
                 "avg_ms": None if s.avg_ms is None else round(s.avg_ms),
                 "correct_text": s.correct_text,
@@ -167,27 +239,83 @@ def neutralise(value: Any) -> str:
 _cell = neutralise
 
 
-def to_csv(room: Room) -> str:
-    """One row per player not kicked; one column group per question."""
-    out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\r\n")
+def player_rows(room: Room) -> tuple[list[str], list[list[Any]]]:
+    """The players' sheet: a header and one row per player not kicked, best first.
+
+    Text cells pass through `_cell`; numbers stay numbers.
+    """
     questions = room.deck.questions
+    done = revealed(room)
     head = ["rank", "nickname", "score", "correct"]
     for i in range(len(questions)):
         n = i + 1
         head += [f"q{n}_answer", f"q{n}_correct", f"q{n}_points", f"q{n}_time_ms"]
-    writer.writerow(head)
+    rows: list[list[Any]] = []
     for player, rank in game.ranking(room):
         results = {r.index: r for r in player.results}
         row: list[Any] = [rank, _cell(player.nickname), player.score, player.correct_count]
-        for i, question in enumerate(questions):
+        for i, (question, m) in enumerate(zip(questions, marks(room, player, done), strict=True)):
             given = room.answers.get(i, {}).get(player.id)
             result = results.get(i)
             row += [
                 "" if given is None else _cell(answer_text(question, room.layouts[i], given.value)),
-                "" if result is None or result.correct is None else ("yes" if result.correct else "no"),
+                "" if m is None else _MARK_WORDS[m],
                 "" if result is None else result.points + result.bonus,
                 "" if given is None else given.t,
             ]
-        writer.writerow(row)
+        rows.append(row)
+    return head, rows
+
+
+def to_csv(room: Room) -> str:
+    """One row per player not kicked; one column group per question."""
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\r\n")
+    head, rows = player_rows(room)
+    writer.writerow(head)
+    writer.writerows(rows)
+    return out.getvalue()
+
+
+def _xlsx_value(value: Any) -> Any:
+    """A cell for openpyxl: numbers as numbers; text without the control characters XML
+    cannot hold, then neutralised again (removing them may uncover a leading `=`)."""
+    if isinstance(value, str):
+        return _cell(ILLEGAL_CHARACTERS_RE.sub("", value))
+    return value
+
+
+def _sheet(book: Workbook, title: str, head: list[str], rows: list[list[Any]], first: bool) -> None:
+    sheet = book.active if first else book.create_sheet()
+    assert sheet is not None
+    sheet.title = title
+    sheet.append(head)
+    for cell in sheet[1]:
+        cell.font = Font(bold=True)
+    for row in rows:
+        sheet.append([_xlsx_value(v) for v in row])
+    sheet.freeze_panes = "C2" if first else "B2"
+    for column, name in enumerate(head, start=1):
+        longest = max([len(name)] + [len(str(r[column - 1])) for r in rows[:200]])
+        sheet.column_dimensions[get_column_letter(column)].width = min(60, max(8, longest + 2))
+
+
+def to_xlsx(room: Room) -> bytes:
+    """The spreadsheet: the players' sheet (the CSV's rows) and a sheet of questions."""
+    head, rows = player_rows(room)
+    data = build(room)
+    questions = [
+        [q["index"] + 1, _cell(q["prompt"]), q["kind"], _cell(q["correct_text"]), q["correct"], q["wrong"],
+         q["no_answer"], q["absent"], "" if q["percent_correct"] is None else q["percent_correct"],
+         "" if q["avg_ms"] is None else q["avg_ms"],
+         "" if q["most_common_wrong"] is None else _cell(q["most_common_wrong"]["text"])]
+        for q in data["questions"]
+    ]
+    book = Workbook()
+    _sheet(book, "Players", head, rows, first=True)
+    _sheet(book, "Questions", ["question", "prompt", "kind", "answer", "correct", "wrong", "no_answer", "absent",
+                               "percent_correct", "avg_ms", "most_common_wrong"], questions, first=False)
+    book.properties.title = _xlsx_value(f"{room.deck.title} · {room.code}")[:200]
+    out = io.BytesIO()
+    book.save(out)
     return out.getvalue()

@@ -12,7 +12,7 @@ import logging
 import random
 import secrets
 from collections.abc import Callable
-from typing import Any
+from typing import Any, NamedTuple
 
 from ..domain import game, nicknames
 from ..domain.errors import GameError
@@ -58,7 +58,15 @@ def new_code() -> str:
 
 
 def token_matches(token: str, token_hash: str) -> bool:
-    return hmac.compare_digest(hash_token(token), token_hash)
+    return bool(token_hash) and hmac.compare_digest(hash_token(token), token_hash)
+
+
+class Created(NamedTuple):
+    """A new room's code and its two secrets, shown once: the store keeps only their hashes."""
+
+    code: str
+    host_token: str  # runs the game
+    report_key: str  # reads its results, nothing else
 
 
 class Service:
@@ -100,7 +108,7 @@ class Service:
                 raise GameError("bad_option", f"unknown option `{str(key)[:40]}`")
         return opts
 
-    async def create_room(self, deck_id: str, options: RoomOptions) -> tuple[str, str]:
+    async def create_room(self, deck_id: str, options: RoomOptions) -> Created:
         deck = self.decks.get(deck_id)
         if deck is None:
             raise GameError("deck_not_found", f"no deck {deck_id!r}")
@@ -108,17 +116,19 @@ class Service:
 
     async def host_deck(
         self, deck: Deck, options: RoomOptions, media: dict[str, bytes] | None = None
-    ) -> tuple[str, str]:
+    ) -> Created:
         """A room playing `deck` (a shipped one or one sent with the request), its images kept with it."""
         host_token = new_token()
+        report_key = new_token()
         now = await self.store.now()
         for _ in range(CODE_ATTEMPTS):
             room = game.new_room(new_code(), deck, hash_token(host_token), options, now, self._rng)
+            room.report_key_hash = hash_token(report_key)
             if await self.store.create(room):
                 if media:
                     await self.store.put_media(room.code, media)
                 log.info("room %s created with deck %s", room.code, deck.id)
-                return room.code, host_token
+                return Created(room.code, host_token, report_key)
         raise StoreUnavailable("could not find a free room code")
 
     async def info(self, code: str) -> dict[str, Any] | None:
@@ -202,7 +212,7 @@ class Service:
                 frame = dumps(question_payload(room))
                 env.frames.append(frame)
                 screen = [frame]
-                env.progress = (room.index, 0, game.count_connected(room))
+                env.progress = (room.index, *game.answer_count(room, room.index))
             elif isinstance(event, Revealed):
                 frame = dumps(reveal_payload(room))
                 env.frames.append(frame)
@@ -333,8 +343,7 @@ class Service:
         frames.append(dumps(lobby_payload(room)))
         frames += self._screen(view)
         if room.phase is Phase.QUESTION:
-            answered = sum(1 for pid in room.current_answers() if not room.players[pid].kicked)
-            frames.append(dumps(answers_payload(room.index, answered, game.count_connected(room))))
+            frames.append(dumps(answers_payload(room.index, *game.answer_count(room, room.index))))
         return frames, view.seq
 
     async def lobby_frame(self, code: str) -> str | None:
@@ -352,15 +361,20 @@ class Service:
 
     # -- after the game -------------------------------------------------------------
 
-    async def room_for_host(self, code: str, token: str | None) -> Room:
-        """The room for its host's reports: 404 first, then 401/403 on the token."""
+    async def room_for_report(self, code: str, key: str | None) -> Room:
+        """The room for its results: 404 first, then 401 without a key, 403 with a wrong one.
+
+        Either secret of the room opens its results: the host token or the
+        read-only report key.
+        """
         loaded = await self.store.load(code)
         if loaded is None:
             raise GameError("room_not_found", f"no room {code}")
         room = loaded[0]
-        if not token:
-            raise GameError("unauthorized", "send the host token as `Authorization: Bearer TOKEN`")
-        if not token_matches(token, room.host_token_hash):
-            raise GameError("forbidden", "that is not this room's host token")
+        if not key:
+            raise GameError("unauthorized", "send the host token or the report key as `Authorization: Bearer KEY`"
+                                            " or `?key=KEY`")
+        if not (token_matches(key, room.host_token_hash) or token_matches(key, room.report_key_hash)):
+            raise GameError("forbidden", "that is neither this room's host token nor its report key")
         return room
 

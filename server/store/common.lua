@@ -62,9 +62,43 @@ end
 
 -- The hosts' answer count for question `idx`, remembered so that a held-back
 -- count is published once (answer.lua, progress.lua).
-local function publish_progress(idx, answered, now)
+-- game.answer_count's M: the answers plus the connected players who may still answer
+-- (late joiners of this question are not among them; player JSON is decoded only
+-- when there are some).
+local function answer_total(idx, answered)
+  local akey = KEYS[7 + idx]
+  local late = redis.call('HGET', KEYS[1], 'late_index') == tostring(idx)
+    and tonumber(redis.call('HGET', KEYS[1], 'late_count') or '0') > 0
+  local here = 0
+  for _, pid in ipairs(redis.call('HKEYS', KEYS[5])) do
+    if redis.call('HEXISTS', akey, pid) == 0 then
+      if not late then
+        here = here + 1
+      else
+        local raw = redis.call('HGET', KEYS[2], pid)
+        if raw and tonumber(cjson.decode(raw).first_index) <= idx then here = here + 1 end
+      end
+    end
+  end
+  return answered + here
+end
+
+-- The hosts' "N of M" for question `idx`, remembered so that a held-back count is
+-- published once (answer.lua, progress.lua). `extra` joins other parts of the same
+-- event (presence.lua: the lobby changed too), so that it is still one PUBLISH.
+local function publish_progress(idx, answered, now, extra)
   redis.call('HSET', KEYS[1], 'progress_at', now, 'progress', idx .. ':' .. answered)
-  publish('{"g":[' .. idx .. ',' .. answered .. ',' .. redis.call('HLEN', KEYS[5]) .. ']}')
+  publish('{' .. (extra or '') .. '"g":[' .. idx .. ',' .. answered .. ',' .. answer_total(idx, answered) .. ']}')
+end
+
+-- Who is here changed: the lobby, and the "of M" of an open question.
+local function publish_presence()
+  if redis.call('HGET', KEYS[1], 'phase') == 'question' then
+    local idx = tonumber(redis.call('HGET', KEYS[1], 'index'))
+    publish_progress(idx, redis.call('HLEN', KEYS[7 + idx]), now_ms(), '"l":1,')
+  else
+    publish('{"l":1}')
+  end
 end
 
 -- game.all_answered: an open question, some answer, someone connected, and no

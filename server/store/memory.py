@@ -139,9 +139,9 @@ class MemoryStore:
         record = self._need(code)
         room = record.room
         game.answer(room, player_id, index, value, self._now())
-        answered = len(room.current_answers())
-        self._publish(record, Envelope(progress=(index, answered, game.count_connected(room))))
-        return AnswerOutcome(answered=answered, all_answered=game.all_answered(room))
+        answered, total = game.answer_count(room, index)
+        self._publish(record, Envelope(progress=(index, answered, total)))
+        return AnswerOutcome(answered=len(room.current_answers()), all_answered=game.all_answered(room))
 
     async def player_by_token(self, code: str, token_hash: str) -> Player | None:
         record = self._get(code)
@@ -165,7 +165,9 @@ class MemoryStore:
         else:
             return False
         if game.set_connected(room, player_id, connected):
-            self._publish(record, Envelope(lobby=True))
+            # Who is here changed: so did the "of M" of an open question.
+            progress = (room.index, *game.answer_count(room, room.index)) if room.phase is Phase.QUESTION else None
+            self._publish(record, Envelope(lobby=True, progress=progress))
         return game.all_answered(room)
 
     async def view(self, code: str, player_id: str | None) -> View | None:

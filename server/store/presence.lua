@@ -10,7 +10,7 @@ if ARGV[7] == '1' then
   redis.call('HSET', KEYS[5], ARGV[5], ARGV[6])
   if not before then
     conns_changed()
-    publish('{"l":1}')
+    publish_presence()
   end
   touch()
   -- A player who had answered may come back to find everyone else has too.
@@ -19,6 +19,6 @@ end
 if redis.call('HGET', KEYS[5], ARGV[5]) ~= ARGV[6] then return {1, '', 0} end
 redis.call('HDEL', KEYS[5], ARGV[5])
 conns_changed()
-publish('{"l":1}')
+publish_presence()
 touch()
 return {1, '', all_answered()}

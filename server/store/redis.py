@@ -104,6 +104,7 @@ class _Static:
     options: RoomOptions
     host_token_hash: str
     created_at: int
+    report_key_hash: str = ""
 
     @property
     def count(self) -> int:
@@ -169,6 +170,7 @@ def _static_to_json(s: _Static) -> str:
             "layouts": [None if lay is None else list(lay) for lay in s.layouts],
             "options": s.options.to_dict(),
             "host_token_hash": s.host_token_hash,
+            "report_key_hash": s.report_key_hash,
             "created_at": s.created_at,
         }
     )
@@ -191,6 +193,7 @@ def _static_from_json(text: str) -> _Static:
         layouts=tuple(None if lay is None else tuple(lay) for lay in d["layouts"]),
         options=RoomOptions(**d["options"]),
         host_token_hash=d["host_token_hash"],
+        report_key_hash=d.get("report_key_hash", ""),
         created_at=int(d["created_at"]),
     )
 
@@ -400,6 +403,7 @@ class RedisStore:
             layouts=room.layouts,
             options=room.options,
             host_token_hash=room.host_token_hash,
+            report_key_hash=room.report_key_hash,
             created_at=room.created_at,
         )
         meta = {
@@ -589,6 +593,7 @@ class RedisStore:
             code=static.code,
             deck=static.deck,
             host_token_hash=static.host_token_hash,
+            report_key_hash=static.report_key_hash,
             options=static.options,
             layouts=static.layouts,
             created_at=static.created_at,

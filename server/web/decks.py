@@ -126,7 +126,7 @@ async def create_room(request: Request) -> Response:
         prepared = prepare(body["deck_data"])
         if prepared.deck is None:
             return invalid_deck(prepared.problems)
-        code, host_token = await rt.service.host_deck(prepared.deck, options, prepared.media)
+        created = await rt.service.host_deck(prepared.deck, options, prepared.media)
     except BodyTooLarge:
         return too_large()
     except TooLarge as exc:
@@ -135,7 +135,7 @@ async def create_room(request: Request) -> Response:
         return problem(exc.code, exc.message)
     except StoreUnavailable as exc:
         return problem("unavailable", f"could not create the game: {exc}")
-    return room_created(request, code, host_token)
+    return room_created(request, created)
 
 
 # -- POST /api/decks/check -------------------------------------------------------------

@@ -26,6 +26,7 @@ from ..domain.model import Room
 from ..protocol import check_text
 from ..resources import TEMPLATES_DIR, static_dir
 from ..rooms import report
+from ..rooms.service import Created
 from ..runtime import Runtime
 from ..store.base import StoreUnavailable
 from ..transport import ws
@@ -40,6 +41,8 @@ TEMPLATES = Jinja2Templates(directory=str(TEMPLATES_DIR))
 
 MAX_BODY_BYTES = 16 * 1024
 BODY_TIMEOUT_S = 10.0
+
+XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 CSP = (
     "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
@@ -135,10 +138,23 @@ async def create_page(request: Request) -> Response:
 
 
 async def results_page(request: Request) -> Response:
+    """The report page. A key it is given is checked here (404, then 403); without one
+    the page looks for a key this browser keeps, and the report API decides."""
     code = request.path_params["code"]
     if not ws._is_code(code):
         return RedirectResponse("/host", status_code=303)
-    return TEMPLATES.TemplateResponse(request, "results.html", {"code": code})
+    status, problem_code = 200, ""
+    try:
+        if _report_key(request) is not None:
+            await _rt(request).service.room_for_report(code, _report_key(request))
+        elif not await _rt(request).service.exists(code):
+            raise GameError("room_not_found", f"there is no game with code {code}")
+    except GameError as exc:
+        status, problem_code = STATUS_OF.get(exc.code, 400), exc.code
+    except StoreUnavailable:
+        status, problem_code = 503, "unavailable"
+    return TEMPLATES.TemplateResponse(request, "results.html", {"code": code, "problem": problem_code},
+                                      status_code=status, headers={"Cache-Control": "no-store"})
 
 
 # -- API ---------------------------------------------------------------------------
@@ -213,18 +229,19 @@ async def create_room_from(request: Request, body: Any) -> Response:
         options = rt.service.parse_options(body.get("options"))
         if deck not in rt.decks:
             raise GameError("deck_not_found", f"there is no deck {deck[:60]!r}")
-        code, host_token = await rt.service.host_deck(rt.decks[deck], options, shipped_media(rt.decks[deck]))
+        created = await rt.service.host_deck(rt.decks[deck], options, shipped_media(rt.decks[deck]))
     except GameError as exc:
         return problem(exc.code, exc.message)
     except StoreUnavailable as exc:
         return problem("unavailable", f"could not create the game: {exc}")
-    return room_created(request, code, host_token)
+    return room_created(request, created)
 
 
-def room_created(request: Request, code: str, host_token: str) -> Response:
+def room_created(request: Request, created: Created) -> Response:
     """The `201` of `POST /api/rooms`, whichever way the deck came."""
-    join_url = f"{public_base(request.scope, _rt(request).settings)}/join/{code}"
-    return JSONResponse({"code": code, "host_token": host_token, "join_url": join_url}, status_code=201)
+    join_url = f"{public_base(request.scope, _rt(request).settings)}/join/{created.code}"
+    return JSONResponse({"code": created.code, "host_token": created.host_token, "report_key": created.report_key,
+                         "join_url": join_url}, status_code=201)
 
 
 def _guessing(request: Request) -> Response | None:
@@ -292,16 +309,18 @@ async def qr_code(request: Request) -> Response:
     return Response(out.getvalue(), media_type="image/svg+xml", headers={"Cache-Control": "no-store"})
 
 
-def _bearer(request: Request) -> str | None:
+def _report_key(request: Request) -> str | None:
+    """The secret sent for a report: `Authorization: Bearer …`, else `?key=…`."""
     header = request.headers.get("authorization", "")
     scheme, _, token = header.partition(" ")
-    if scheme.lower() != "bearer" or not token.strip():
-        return None
-    return token.strip()
+    if scheme.lower() == "bearer" and token.strip():
+        return token.strip()
+    key = request.query_params.get("key", "").strip()
+    return key or None
 
 
-async def _host_room(request: Request) -> Room | Response:
-    """The room for its host's reports, or the error response (404, then 401/403)."""
+async def _report_room(request: Request) -> Room | Response:
+    """The room whose results are asked for, or the error response (404, then 401/403)."""
     rt = _rt(request)
     code = request.path_params["code"]
     refused = _guessing(request)
@@ -310,7 +329,7 @@ async def _host_room(request: Request) -> Room | Response:
     try:
         if not ws._is_code(code):
             raise GameError("room_not_found", f"there is no game with code {code[:6]!r}")
-        return await rt.service.room_for_host(code, _bearer(request))
+        return await rt.service.room_for_report(code, _report_key(request))
     except GameError as exc:
         if exc.code == "room_not_found":
             return await _not_found(request, code)
@@ -319,20 +338,29 @@ async def _host_room(request: Request) -> Room | Response:
         return problem("unavailable", "the game's storage is unreachable right now")
 
 
+def _download(room: Room, body: str | bytes, media_type: str, extension: str) -> Response:
+    return Response(body, media_type=media_type, headers={
+        "Content-Disposition": f'attachment; filename="thaw-{room.code}-results.{extension}"',
+        "Cache-Control": "no-store",
+    })
+
+
 async def results_csv(request: Request) -> Response:
-    room = await _host_room(request)
+    room = await _report_room(request)
     if isinstance(room, Response):
         return room
-    return PlainTextResponse(
-        report.to_csv(room),
-        media_type="text/csv; charset=utf-8",
-        headers={"Content-Disposition": f'attachment; filename="thaw-{room.code}-results.csv"',
-                 "Cache-Control": "no-store"},
-    )
+    return _download(room, report.to_csv(room), "text/csv; charset=utf-8", "csv")
+
+
+async def results_xlsx(request: Request) -> Response:
+    room = await _report_room(request)
+    if isinstance(room, Response):
+        return room
+    return _download(room, report.to_xlsx(room), XLSX_TYPE, "xlsx")
 
 
 async def results_json(request: Request) -> Response:
-    room = await _host_room(request)
+    room = await _report_room(request)
     if isinstance(room, Response):
         return room
     return JSONResponse(report.build(room), headers={"Cache-Control": "no-store"})
@@ -368,6 +396,7 @@ routes = [
     Route("/api/rooms/{code}", room_info),
     Route("/api/rooms/{code}/qr.svg", qr_code),
     Route("/api/rooms/{code}/results.csv", results_csv),
+    Route("/api/rooms/{code}/results.xlsx", results_xlsx),
     Route("/api/rooms/{code}/results", results_json),
     Mount("/static", app=StaticFiles(directory=str(static_dir())), name="static"),
 ]

@@ -9,6 +9,7 @@ import { Countdown } from "./countdown.js";
 import { optionClass, optionLook, shapeIcon } from "./shapes.js";
 import { downloadCsv, dropHostToken, loadHostToken, saveHostToken } from "./hostkey.js";
 import { roomError, roomRequest, showOwnDecks, showRoomError } from "./owndecks.js";
+import { recentGamesPanel, rememberGame } from "./recent.js";
 
 const main = $("#main");
 const topbar = $("#topbar");
@@ -181,6 +182,7 @@ async function showSetup(notice = "") {
       if (!response.ok) throw await roomError(response);
       const room = await response.json();
       saveHostToken(room.code, room.host_token);
+      rememberGame({ code: room.code, key: room.report_key });
       state.joinUrl = room.join_url;
       window.history.replaceState(null, "", `#${room.code}`);
       connect(room.code);
@@ -190,7 +192,7 @@ async function showSetup(notice = "") {
       create.textContent = "Create game";
     }
   });
-  show("setup", form);
+  show("setup", form, recentGamesPanel());
   await loadDecks(deckList);
   showOwnDecks(deckList);
 }

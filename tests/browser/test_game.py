@@ -345,7 +345,7 @@ def test_whole_game(ui) -> None:  # type: ignore[no-untyped-def]
         host.get_by_role("link", name="Full results").click()
     results = ui.watch(opened.value)
     expect(results).to_have_url(f"{server_url}/results/{code}")
-    expect(results.locator(".table-players .name")).to_have_text(["Anna", "Boris", XSS])
+    expect(results.locator(".table-players .name-text")).to_have_text(["Anna", "Boris", XSS])
     # correct counts out of the six scored questions (the poll is not scored)
     expect(results.locator(".table-players tbody tr td:nth-child(3)")).to_have_text(["6 / 6", "6 / 6", "1 / 6"])
     expect(results.locator(".table-players tbody tr").first).to_contain_text("8,")
@@ -353,10 +353,12 @@ def test_whole_game(ui) -> None:  # type: ignore[no-untyped-def]
     expect(rows).to_have_count(7)
     # Q1: 2 of 3 right, Lyon the wrong answer chosen most, an average time
     expect(rows.nth(0).locator("td").nth(2)).to_have_text(re.compile(r"67%$"))
-    expect(rows.nth(0).locator("td").nth(3)).to_have_text(re.compile(r"^\d+\.\d s$"))
-    expect(rows.nth(0).locator("td").nth(4)).to_have_text("Lyon (1)")
+    expect(rows.nth(0).locator("td").nth(3)).to_have_text("1")  # wrong
+    expect(rows.nth(0).locator("td").nth(4)).to_have_text("0")  # no answer
+    expect(rows.nth(0).locator("td").nth(5)).to_have_text(re.compile(r"^\d+\.\d s$"))
+    expect(rows.nth(0).locator("td").nth(6)).to_have_text("Lyon (1)")
     expect(rows.nth(2).locator("td").nth(2)).to_have_text(re.compile(r"100%$"))
-    expect(rows.nth(6).locator("td").nth(4)).to_have_text("—")  # a poll has no wrong answer
+    expect(rows.nth(6).locator("td").nth(6)).to_have_text("—")  # a poll has no wrong answer
     expect(results.locator(".hardest li")).to_have_count(3)
     expect(results.locator(".hardest li").first).to_contain_text("Which city is the capital of France?")
     expect(results.locator(".hardest li").first).to_contain_text("most said “Lyon”")

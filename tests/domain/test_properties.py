@@ -154,8 +154,14 @@ class RoomMachine(RuleBasedStateMachine):
             if isinstance(e, AnswerRecorded):
                 self.answers += 1
                 assert e.index == room.index
-                assert e.answered == len(room.current_answers())
-                assert e.total == game.count_connected(room)
+                assert (e.answered, e.total) == game.answer_count(room, room.index)
+        if room.phase is Phase.QUESTION:
+            # the cached count of an open question agrees with the definition, rescanned
+            answers = room.current_answers()
+            here = [p for p in room.players.values() if not p.kicked and p.first_index <= room.index]
+            answered = sum(1 for p in here if p.id in answers)
+            expected = answered + sum(1 for p in here if p.connected and p.id not in answers)
+            assert game.answer_count(room, room.index) == (answered, expected)
 
     def close_if_all_answered(self) -> None:
         """What the service does after an answer or a disconnect."""
