@@ -110,7 +110,7 @@ def create_app(settings: Settings | None = None, decks: dict[str, Deck] | None =
             timers=timers,
             address_limits=AddressLimits(
                 limits.joins_per_minute, limits.rooms_per_minute, limits.misses_before_slowdown,
-                limits.misses_per_minute,
+                limits.misses_per_minute, uploads_per_minute=limits.uploads_per_minute,
             ),
         )
         app.state.runtime = runtime

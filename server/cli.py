@@ -78,7 +78,7 @@ def _serve(args: argparse.Namespace) -> int:
 def _check(args: argparse.Namespace) -> int:
     from .content.check import main
 
-    return main(args.paths)
+    return main(args.paths, lint=args.lint)
 
 
 def _import(args: argparse.Namespace) -> int:
@@ -120,6 +120,8 @@ def parser() -> argparse.ArgumentParser:
 
     check = sub.add_parser("check", help="validate decks; print problems as file:line: message")
     check.add_argument("paths", nargs="*")
+    check.add_argument("--lint", action="store_true",
+                       help="also print authoring warnings (long options, give-aways, lucky guesses...)")
     check.set_defaults(run=_check)
 
     for name, run, text in (

@@ -51,6 +51,8 @@ class Limits:
     # sized for hundreds of students joining within a minute from one address.
     joins_per_minute: int = 3000
     rooms_per_minute: int = 30
+    # Decks checked, imported or hosted from a teacher's browser (each up to several MiB parsed).
+    uploads_per_minute: int = 60
     # Room-code guessing: `room_not_found` answers per address before slowing, then refusing.
     misses_before_slowdown: int = 20
     misses_per_minute: int = 60
@@ -113,6 +115,7 @@ def from_env(env: Mapping[str, str] | None = None) -> Settings:
         message_burst=_int(env, "THAW_MESSAGE_BURST", 40, 1, 10_000),
         joins_per_minute=_int(env, "THAW_JOINS_PER_MINUTE", 3000, 1, 1_000_000),
         rooms_per_minute=_int(env, "THAW_ROOMS_PER_MINUTE", 30, 1, 100_000),
+        uploads_per_minute=_int(env, "THAW_UPLOADS_PER_MINUTE", 60, 1, 100_000),
         misses_before_slowdown=_int(env, "THAW_MISSES_BEFORE_SLOWDOWN", 20, 1, 100_000),
         misses_per_minute=_int(env, "THAW_MISSES_PER_MINUTE", 60, 1, 100_000),
     )

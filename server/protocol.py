@@ -148,7 +148,14 @@ def question_payload(room: Room) -> dict[str, Any]:
         payload["multiple_correct"] = len(q.correct) > 1
     if q.kind is Kind.TEXT:
         payload["max_length"] = 100
+    if q.image:
+        payload["image"] = media_url(room.code, q.image)
     return payload
+
+
+def media_url(code: str, name: str) -> str:
+    """Where a room's image is served: same origin, under the room (server/web/decks.py)."""
+    return f"/media/{code}/{name}"
 
 
 def with_time_left(payload: dict[str, Any], time_left_ms: int) -> dict[str, Any]:

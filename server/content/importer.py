@@ -33,9 +33,14 @@ _QUESTION_REF = re.compile(r"\bquestion (\d+)\b")
 def main(argv: list[str]) -> int:
     """Convert; print problems to stderr; 0 on success, 1 on any problem (nothing written)."""
     parser = argparse.ArgumentParser(
-        prog="thaw import", description="Convert a quiz spreadsheet (CSV) into a deck."
+        prog="thaw import",
+        description="Convert a quiz (CSV, Kahoot! .xlsx, Moodle GIFT or YAML) into a deck.",
     )
-    parser.add_argument("file", help="the spreadsheet, saved as CSV")
+    parser.add_argument("file", help="the quiz file")
+    parser.add_argument(
+        "--format", choices=("kahoot-xlsx", "csv", "gift", "yaml"),
+        help="the file's format (default: from its suffix: .xlsx, .csv, .gift/.txt, .yaml)",
+    )
     parser.add_argument("-o", "--output", help="write the deck here (default: stdout)")
     parser.add_argument("--id", help="deck id (default: the output or CSV file name)")
     parser.add_argument("--title", help="deck title (default: from the CSV file name)")
@@ -49,6 +54,9 @@ def main(argv: list[str]) -> int:
     bad_id = _id_problem(deck_id, output)
     if bad_id:
         return _fail([bad_id])
+    fmt = args.format or _SUFFIX_FORMATS.get(source.suffix.lower(), "csv")
+    if fmt != "csv":
+        return _import_other(fmt, source, output, deck_id, args.title)
     try:
         text = decode(source.read_bytes())
     except OSError as exc:
@@ -63,6 +71,35 @@ def main(argv: list[str]) -> int:
         sys.stdout.write(deck_yaml)
     else:
         output.write_text(deck_yaml, encoding="utf-8")
+        print(f"wrote {output}", file=sys.stderr)
+    return 0
+
+
+_SUFFIX_FORMATS = {".xlsx": "kahoot-xlsx", ".gift": "gift", ".txt": "gift", ".yaml": "yaml", ".yml": "yaml"}
+
+
+def _import_other(fmt: str, source: Path, output: Path | None, deck_id: str, title: str | None) -> int:
+    """Kahoot! workbooks, GIFT and YAML: read by `imports`, written as a deck when nothing was refused."""
+    from .imports import import_bytes
+
+    try:
+        data = source.read_bytes()
+    except OSError as exc:
+        return _fail([f"{source}: cannot read: {exc.strerror or exc}"])
+    imported = import_bytes(fmt, data, source.name)
+    if imported.problems:
+        return _fail([f"{source}:{problem}" if problem.row or problem.line else f"{source}: {problem}"
+                      for problem in imported.problems])
+    deck = imported.deck
+    if fmt != "yaml":
+        deck = {"id": deck_id, "title": title or deck["title"],
+                "description": f"Imported from {source.name}.", "questions": deck["questions"]}
+    body = yaml.dump(deck, Dumper=_DeckDumper, sort_keys=False, allow_unicode=True, width=100)
+    text = f"# Imported from {source.name} by `thaw import`.\n{body}"
+    if output is None:
+        sys.stdout.write(text)
+    else:
+        output.write_text(text, encoding="utf-8")
         print(f"wrote {output}", file=sys.stderr)
     return 0
 

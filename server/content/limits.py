@@ -28,11 +28,23 @@ DEFAULT_TIME_S = 20
 DEFAULT_POINTS = 1000
 POINTS = POINTS_ALLOWED
 FILE_MAX_BYTES = 1_000_000
+QUESTIONS_MAX = 100
+
+# A deck sent from a browser: the text of the deck (images left out) is held to
+# FILE_MAX_BYTES like a file; the images to these. Above them the answer is 413.
+MIB = 1024 * 1024
+IMAGE_MAX_BYTES = 2 * MIB  # one image, decoded from its data: URL
+IMAGES_MAX = 40  # images in one deck
+IMAGES_TOTAL_MAX_BYTES = 8 * MIB  # all images of one deck, decoded
+UPLOAD_BODY_MAX_BYTES = 12 * MIB  # one request: the deck as JSON, images base64-encoded
+IMAGE_EDGE_MAX = 1600  # pixels: a re-encoded image is scaled down to fit this square
+IMAGE_PIXELS_MAX = 40_000_000  # refuse to decode more (a "decompression bomb")
+IMAGE_NAME_MAX = 120  # an image file name beside a deck
 DECK_SUFFIXES = (".yaml", ".yml")
 
-DECK_KEYS = ("id", "title", "description", "notes", "defaults", "questions")
+DECK_KEYS = ("id", "title", "description", "notes", "defaults", "questions", "allow")
 DEFAULTS_KEYS = ("time_limit", "points")
-COMMON_KEYS = ("kind", "prompt", "time_limit", "points", "explanation", "source")
+COMMON_KEYS = ("kind", "prompt", "time_limit", "points", "explanation", "source", "image", "allow")
 KIND_KEYS: dict[str, tuple[str, ...]] = {
     "choice": ("options", "correct"),
     "truefalse": ("correct",),

@@ -8,12 +8,15 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterable
+from dataclasses import replace
 from pathlib import Path
 
 from ..domain.model import Deck, Question
 from ..resources import decks_dir
 from . import limits
+from .allow import read_allow
 from .fields import Fields
+from .kept import keep
 from .problems import DeckError, Problem, ProblemLog
 from .questions import Defaults, build_question, read_points, read_time_limit
 from .yamltree import YList, YMap, YNode, YScalar, describe, parse
@@ -33,7 +36,7 @@ def parse_deck(text: str, path: str) -> tuple[Deck | None, list[Problem]]:
     root = parse(text, log)
     if len(log):
         return None, log.problems
-    deck = _build_deck(root, path, log)
+    deck = build_deck(root, path, log)
     problems = sorted(log.problems, key=lambda p: p.line)
     return (deck if not problems else None), problems
 
@@ -123,6 +126,9 @@ def _load_file(path: Path) -> tuple[Deck | None, list[Problem]]:
         line = data[: exc.start].count(b"\n") + 1
         return None, [Problem(shown, line, "not UTF-8 text: save the file as UTF-8")]
     deck, problems = parse_deck(text, shown)
+    if deck is not None and any(q.image for q in deck.questions):
+        deck, found = _with_images(deck, path.parent, shown)
+        problems = [*problems, *found]
     if deck is not None and deck.id != path.stem:
         line = _id_line(text)
         problem = Problem(
@@ -130,6 +136,28 @@ def _load_file(path: Path) -> tuple[Deck | None, list[Problem]]:
         )
         return None, [*problems, problem]
     return deck, problems
+
+
+def _with_images(deck: Deck, folder: Path, shown: str) -> tuple[Deck | None, list[Problem]]:
+    """Each `image:` file beside the deck decoded and re-encoded now; questions then name the result."""
+    from .images import ImageRefused, from_file
+
+    problems: list[Problem] = []
+    questions: list[Question] = []
+    for number, question in enumerate(deck.questions, 1):
+        if not question.image:
+            questions.append(question)
+            continue
+        try:
+            name, data = from_file(folder, question.image)
+        except ImageRefused as exc:
+            problems.append(Problem(shown, question.line, f"question {number}: {exc}"))
+            continue
+        keep(name, data)
+        questions.append(replace(question, image=name))
+    if problems:
+        return None, problems
+    return replace(deck, questions=tuple(questions)), []
 
 
 def _id_line(text: str) -> int:
@@ -142,7 +170,8 @@ def _id_line(text: str) -> int:
     return 1
 
 
-def _build_deck(root: YNode | None, path: str, log: ProblemLog) -> Deck | None:
+def build_deck(root: YNode | None, path: str, log: ProblemLog) -> Deck | None:
+    """The deck of a parsed tree, or None; every problem goes to `log` (files and uploads alike)."""
     if root is None:
         log.add(1, "the file is empty: a deck needs id, title and questions")
         return None
@@ -158,6 +187,7 @@ def _build_deck(root: YNode | None, path: str, log: ProblemLog) -> Deck | None:
     title = f.text("title", required=True, max_len=limits.TITLE_MAX)
     description = f.text("description", required=False, max_len=limits.DESCRIPTION_MAX)
     notes = _notes(f)
+    read_allow(f)
     defaults = _defaults(f.get("defaults"), log)
     questions = _questions(f, defaults, log)
     if deck_id is None or title is None or questions is None:
@@ -226,6 +256,9 @@ def _questions(
         return None
     if not node.items:
         f.say(node.line, "questions is empty: a deck needs at least one question")
+        return None
+    if len(node.items) > limits.QUESTIONS_MAX:
+        f.say(node.line, f"a deck has at most {limits.QUESTIONS_MAX} questions, not {len(node.items)}")
         return None
     before = len(log)
     questions: list[Question] = []

@@ -9,6 +9,7 @@ from dataclasses import dataclass, replace
 from ..domain.grading import normalise_text
 from ..domain.model import Kind, Question
 from . import limits
+from .allow import read_allow
 from .fields import Fields, Number
 from .problems import ProblemLog
 from .yamltree import YList, YMap, YNode, YScalar, describe
@@ -60,8 +61,10 @@ def build_question(
             "explanation", required=False, max_len=limits.EXPLANATION_MAX
         ),
         sources=tuple(text for text, _ in sources or ()),
+        image=f.text("image", required=False, max_len=limits.IMAGE_NAME_MAX),
         line=node.line,
     )
+    read_allow(f)
     question = _BUILDERS[kind](f, base)
     return question if len(log) == before else None
 

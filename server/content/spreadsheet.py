@@ -74,7 +74,19 @@ def read_sheet(text: str) -> tuple[Header, list[SheetRow]]:
             best = (header, table)
     if best is None:
         raise SheetError(f"no header row found: expected columns {_EXPECTED}")
-    header, table = best
+    return best[0], rows_below(*best)
+
+
+def read_table(table: list[list[str]]) -> tuple[Header, list[SheetRow]]:
+    """The same from cells already split (a workbook's sheet)."""
+    header = _find_header(table)
+    if header is None:
+        raise SheetError(f"no header row found: expected columns {_EXPECTED}")
+    return header, rows_below(header, table)
+
+
+def rows_below(header: Header, table: list[list[str]]) -> list[SheetRow]:
+    """Every non-blank row under the header, by its spreadsheet row number."""
     rows: list[SheetRow] = []
     for index in range(header.row, len(table)):
         cells = table[index]
@@ -89,7 +101,7 @@ def read_sheet(text: str) -> tuple[Header, list[SheetRow]]:
                 correct=_cell(cells, header.correct),
             )
         )
-    return header, rows
+    return rows
 
 
 def _cell(cells: list[str], column: int | None) -> str:

@@ -89,9 +89,10 @@ class AddressLimits:
     """The per-address limits of one process."""
 
     def __init__(self, joins_per_minute: int, rooms_per_minute: int, misses_before_slowdown: int,
-                 misses_per_minute: int, clock: Clock = time.monotonic) -> None:
+                 misses_per_minute: int, clock: Clock = time.monotonic, uploads_per_minute: int = 60) -> None:
         self.joins = WindowCounter(joins_per_minute, clock)
         self.rooms = WindowCounter(rooms_per_minute, clock)
+        self.uploads = WindowCounter(uploads_per_minute, clock)
         self.misses = WindowCounter(misses_per_minute, clock)
         self.misses_before_slowdown = misses_before_slowdown
 

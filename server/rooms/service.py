@@ -104,11 +104,19 @@ class Service:
         deck = self.decks.get(deck_id)
         if deck is None:
             raise GameError("deck_not_found", f"no deck {deck_id!r}")
+        return await self.host_deck(deck, options)
+
+    async def host_deck(
+        self, deck: Deck, options: RoomOptions, media: dict[str, bytes] | None = None
+    ) -> tuple[str, str]:
+        """A room playing `deck` (a shipped one or one sent with the request), its images kept with it."""
         host_token = new_token()
         now = await self.store.now()
         for _ in range(CODE_ATTEMPTS):
             room = game.new_room(new_code(), deck, hash_token(host_token), options, now, self._rng)
             if await self.store.create(room):
+                if media:
+                    await self.store.put_media(room.code, media)
                 log.info("room %s created with deck %s", room.code, deck.id)
                 return room.code, host_token
         raise StoreUnavailable("could not find a free room code")

@@ -74,6 +74,14 @@ class RoomStore(Protocol):
 
     async def exists(self, code: str) -> bool: ...
 
+    async def put_media(self, code: str, media: dict[str, bytes]) -> None:
+        """Keep a room's images (re-encoded, named by their hash) for the room's lifetime."""
+        ...
+
+    async def get_media(self, code: str, name: str) -> bytes | None:
+        """One image of a live room, or None."""
+        ...
+
     async def load(self, code: str, history: bool = True) -> tuple[Room, int] | None:
         """The room and the clock's `now`, or None.
 

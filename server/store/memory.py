@@ -30,6 +30,7 @@ class _Record:
     tokens: dict[str, str] = field(default_factory=dict)  # token hash -> player id (a resume storm is O(1) each)
     timer_owner: str | None = None
     timer_until: int = 0
+    media: dict[str, bytes] = field(default_factory=dict)
 
 
 class MemoryStore:
@@ -50,6 +51,15 @@ class MemoryStore:
 
     async def ping(self) -> bool:
         return True
+
+    async def put_media(self, code: str, media: dict[str, bytes]) -> None:
+        record = self._get(code)
+        if record is not None:
+            record.media.update(media)
+
+    async def get_media(self, code: str, name: str) -> bytes | None:
+        record = self._get(code)
+        return None if record is None else record.media.get(name)
 
     async def now(self) -> int:
         return self._now()

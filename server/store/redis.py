@@ -17,6 +17,7 @@ so a code reused by a later room cannot be graded with a stale deck).
 from __future__ import annotations
 
 import asyncio
+import base64
 import json
 import logging
 import secrets
@@ -432,6 +433,37 @@ class RedisStore:
     async def exists(self, code: str) -> bool:
         with unavailable():
             return bool(await self.r.exists(f"{self._base(code)}:meta"))
+
+    async def put_media(self, code: str, media: dict[str, bytes]) -> None:
+        """Images in `quiz:{code}:media` (base64: the client decodes replies as text).
+
+        The key outlives the room's TTL at creation (room TTL + results TTL) and
+        each read stretches it to the room's remaining life, so a room keeps its
+        images while it lives without every script having to touch them."""
+        if not media:
+            return
+        key = f"{self._base(code)}:media"
+        encoded = {name: base64.b64encode(data).decode("ascii") for name, data in media.items()}
+        with unavailable():
+            async with self.r.pipeline(transaction=True) as pipe:
+                pipe.delete(key)
+                pipe.hset(key, mapping=cast(Any, encoded))
+                pipe.pexpire(key, self.room_ttl_ms + self.results_ttl_ms)
+                await pipe.execute()
+
+    async def get_media(self, code: str, name: str) -> bytes | None:
+        base = self._base(code)
+        with unavailable():
+            async with self.r.pipeline(transaction=False) as pipe:
+                pipe.hget(f"{base}:media", name)
+                pipe.pttl(f"{base}:meta")
+                pipe.pttl(f"{base}:media")
+                value, room_ttl, media_ttl = await pipe.execute()
+            if value is None or int(room_ttl) <= 0:
+                return None
+            if int(media_ttl) < int(room_ttl):
+                await self.r.pexpire(f"{base}:media", int(room_ttl))
+        return base64.b64decode(value)
 
     async def load(self, code: str, history: bool = True) -> tuple[Room, int] | None:
         if not history:

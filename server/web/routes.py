@@ -18,6 +18,7 @@ from starlette.staticfiles import StaticFiles
 from starlette.templating import Jinja2Templates
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from ..content.kept import shipped_media
 from ..domain.errors import GameError
 from ..domain.model import Room
 from ..resources import TEMPLATES_DIR, static_dir
@@ -168,6 +169,15 @@ async def create_room(request: Request) -> Response:
                        headers={"Retry-After": str(retry)})
     try:
         body = await _json_body(request)
+    except GameError as exc:
+        return problem(exc.code, exc.message)
+    return await create_room_from(request, body)
+
+
+async def create_room_from(request: Request, body: Any) -> Response:
+    """A room from a parsed body naming a shipped deck (rate limit and size already checked)."""
+    rt = _rt(request)
+    try:
         if not isinstance(body, dict):
             raise GameError("bad_body", "the body must be a JSON object")
         unknown = sorted(set(body) - {"deck", "options"})
@@ -179,12 +189,17 @@ async def create_room(request: Request) -> Response:
         options = rt.service.parse_options(body.get("options"))
         if deck not in rt.decks:
             raise GameError("deck_not_found", f"there is no deck {deck[:60]!r}")
-        code, host_token = await rt.service.create_room(deck, options)
+        code, host_token = await rt.service.host_deck(rt.decks[deck], options, shipped_media(rt.decks[deck]))
     except GameError as exc:
         return problem(exc.code, exc.message)
     except StoreUnavailable as exc:
         return problem("unavailable", f"could not create the game: {exc}")
-    join_url = f"{public_base(request.scope, rt.settings)}/join/{code}"
+    return room_created(request, code, host_token)
+
+
+def room_created(request: Request, code: str, host_token: str) -> Response:
+    """The `201` of `POST /api/rooms`, whichever way the deck came."""
+    join_url = f"{public_base(request.scope, _rt(request).settings)}/join/{code}"
     return JSONResponse({"code": code, "host_token": host_token, "join_url": join_url}, status_code=201)
 
 
@@ -271,6 +286,8 @@ async def method_not_allowed(request: Request, exc: Exception) -> Response:
     return problem("method_not_allowed", f"{request.method} is not allowed on {request.url.path[:80]}", status=405)
 
 
+from . import decks  # noqa: E402  (its handlers build on the helpers above)
+
 socket_route = WebSocketRoute("/ws/{code}", ws.endpoint)
 """The game's socket. `ThawApp` (`server/app.py`) routes to it ahead of the HTTP stack."""
 
@@ -281,7 +298,10 @@ routes = [
     Route("/results/{code}", results_page),
     Route("/healthz", healthz),
     Route("/api/decks", list_decks),
-    Route("/api/rooms", create_room, methods=["POST"]),
+    Route("/api/rooms", decks.create_room, methods=["POST"]),
+    Route("/api/decks/check", decks.check_deck, methods=["POST"]),
+    Route("/api/import", decks.import_quiz, methods=["POST"]),
+    Route("/media/{code}/{name}", decks.media),
     Route("/api/rooms/{code}", room_info),
     Route("/api/rooms/{code}/qr.svg", qr_code),
     Route("/api/rooms/{code}/results.csv", results_csv),

@@ -97,6 +97,16 @@ async def test_create_refuses_a_code_in_use(backend: Backend) -> None:
     assert await backend.store.create(room) is False
 
 
+async def test_a_rooms_images_are_kept_with_it(backend: Backend) -> None:
+    room = await make_room(backend.store)
+    image = bytes(range(256)) * 40  # binary, not text
+    await backend.store.put_media(room.code, {"a" * 32 + ".png": image})
+    other = backend.other_store()
+    assert await other.get_media(room.code, "a" * 32 + ".png") == image
+    assert await other.get_media(room.code, "b" * 32 + ".png") is None
+    assert await other.get_media("999999" if room.code != "999999" else "888888", "a" * 32 + ".png") is None
+
+
 async def test_commit_is_compare_and_set_and_one_of_two_racers_wins(backend: Backend) -> None:
     store = backend.store
     other = backend.other_store()

@@ -1,0 +1,231 @@
+"""A teacher's own deck over HTTP: check it, import it, host it, serve its images.
+
+The routes are the contract's (docs/protocol.md, "A teacher's own deck"). Each
+upload is limited in size before it is parsed, counted per client address, and
+checked by the one validator (server/content/); nothing of a refused upload is kept.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+
+from ..content import limits
+from ..content.document import Checked, Finding, check_data, check_yaml
+from ..content.kept import MEDIA_NAME
+from ..content.upload import TooLarge, prepare
+from ..domain.errors import GameError
+from ..store.base import StoreUnavailable
+from ..transport import ws
+from ..transport.netaddr import client_address
+from .routes import MAX_BODY_BYTES, _rt, create_room_from, problem, room_created
+
+YAML_TYPES = ("application/yaml", "application/x-yaml", "text/yaml", "text/x-yaml")
+MEDIA_TYPES = {"png": "image/png", "jpg": "image/jpeg"}
+
+
+class BodyTooLarge(Exception):
+    """The request body is over `UPLOAD_BODY_MAX_BYTES`."""
+
+
+def too_large(problems: list[Finding] | None = None) -> Response:
+    limit = limits.UPLOAD_BODY_MAX_BYTES // limits.MIB
+    found = problems or [Finding(None, None, f"the upload is larger than {limit} MiB")]
+    return JSONResponse(
+        {"error": "too_large", "message": found[0].message, "problems": [p.to_dict() for p in found]},
+        status_code=413,
+    )
+
+
+def invalid_deck(problems: list[Finding]) -> Response:
+    count = len(problems)
+    message = f"the deck has {count} problem{'s' if count != 1 else ''}: {problems[0].message}"
+    return JSONResponse(
+        {"error": "invalid_deck", "message": message, "problems": [p.to_dict() for p in problems]},
+        status_code=422,
+    )
+
+
+async def read_body(request: Request, limit: int = limits.UPLOAD_BODY_MAX_BYTES) -> bytes:
+    """The whole body, refused (BodyTooLarge) as soon as it passes `limit`."""
+    declared = request.headers.get("content-length")
+    if declared is not None and declared.isdigit() and int(declared) > limit:
+        raise BodyTooLarge
+    chunks: list[bytes] = []
+    size = 0
+    async for chunk in request.stream():
+        size += len(chunk)
+        if size > limit:
+            raise BodyTooLarge
+        chunks.append(chunk)
+    return b"".join(chunks)
+
+
+def _content_type(request: Request) -> str:
+    return request.headers.get("content-type", "").split(";")[0].strip().lower()
+
+
+def _limited(request: Request, counter_name: str) -> Response | None:
+    """429 when this address is over the limit of `counter_name` (rooms or uploads)."""
+    rt = _rt(request)
+    address = client_address(request.scope, rt.settings.trust_proxy)
+    counter = getattr(rt.address_limits, counter_name)
+    if counter.hit(address):
+        return None
+    what = "games created" if counter_name == "rooms" else "decks sent"
+    return problem("rate_limited", f"too many {what} from your network; wait a minute",
+                   headers={"Retry-After": str(counter.retry_after(address))})
+
+
+def _parse_json(raw: bytes) -> Any:
+    try:
+        return json.loads(raw)
+    except (ValueError, UnicodeDecodeError):
+        raise GameError("bad_body", "the body is not valid JSON") from None
+
+
+# -- POST /api/rooms -----------------------------------------------------------------
+
+
+async def create_room(request: Request) -> Response:
+    """A room for a shipped deck (`deck`) or for a deck sent along (`deck_data`)."""
+    refused = _limited(request, "rooms")
+    if refused is not None:
+        return refused
+    try:
+        if _content_type(request) != "application/json":
+            raise GameError("bad_body", "send the body as JSON (Content-Type: application/json)")
+        raw = await read_body(request)
+        body = _parse_json(raw)
+        if not isinstance(body, dict) or "deck_data" not in body:
+            if len(raw) > MAX_BODY_BYTES:
+                raise GameError("bad_body", f"the body is larger than {MAX_BODY_BYTES} bytes")
+            return await create_room_from(request, body)
+        refused = _limited(request, "uploads")
+        if refused is not None:
+            return refused
+        unknown = sorted(set(body) - {"deck_data", "options"})
+        if unknown:
+            hint = " (send either `deck` or `deck_data`)" if unknown == ["deck"] else ""
+            raise GameError("bad_body", f"unknown field `{str(unknown[0])[:40]}`{hint}")
+        rt = _rt(request)
+        options = rt.service.parse_options(body.get("options"))
+        prepared = prepare(body["deck_data"])
+        if prepared.deck is None:
+            return invalid_deck(prepared.problems)
+        code, host_token = await rt.service.host_deck(prepared.deck, options, prepared.media)
+    except BodyTooLarge:
+        return too_large()
+    except TooLarge as exc:
+        return too_large(exc.problems)
+    except GameError as exc:
+        return problem(exc.code, exc.message)
+    except StoreUnavailable as exc:
+        return problem("unavailable", f"could not create the game: {exc}")
+    return room_created(request, code, host_token)
+
+
+# -- POST /api/decks/check -------------------------------------------------------------
+
+
+async def check_deck(request: Request) -> Response:
+    """The one validator for the editor: problems (422) or the authoring lints (200)."""
+    refused = _limited(request, "uploads")
+    if refused is not None:
+        return refused
+    content_type = _content_type(request)
+    try:
+        raw = await read_body(request)
+        if content_type in YAML_TYPES:
+            checked = _check_yaml_bytes(raw)
+        elif content_type == "application/json":
+            data = _parse_json(raw)
+            prepared = prepare(data)
+            checked = prepared.checked or check_data(data)
+            if prepared.problems:
+                return invalid_deck(prepared.problems)
+        else:
+            return problem("unsupported_type", "send the deck as application/json or application/yaml", status=415)
+    except BodyTooLarge:
+        return too_large()
+    except TooLarge as exc:
+        return too_large(exc.problems)
+    except GameError as exc:
+        return problem(exc.code, exc.message)
+    if checked.deck is None:
+        return invalid_deck(checked.problems)
+    return JSONResponse({"ok": True, "warnings": [w.to_dict() for w in lint_warnings(checked)]})
+
+
+def _check_yaml_bytes(raw: bytes) -> Checked:
+    if len(raw) > limits.FILE_MAX_BYTES:
+        raise TooLarge([Finding(None, None, f"the deck is larger than {limits.FILE_MAX_BYTES} bytes")])
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        return Checked(None, [Finding(None, None, "not UTF-8 text: save the file as UTF-8")])
+    return check_yaml(text)
+
+
+def lint_warnings(checked: Checked) -> list[Finding]:
+    """The authoring lints of a valid deck (server/content/lints.py)."""
+    from ..content.lints import lint_checked
+
+    return lint_checked(checked)
+
+
+# -- GET /media/{code}/{name} -----------------------------------------------------------
+
+
+async def media(request: Request) -> Response:
+    """A room's re-encoded image: fixed type, cached for good (its name is its hash), never sniffed."""
+    code = request.path_params["code"]
+    name = request.path_params["name"]
+    ext = name.rsplit(".", 1)[-1]
+    if not ws._is_code(code) or ext not in MEDIA_TYPES or not _is_media_name(name):
+        return problem("not_found", "no such image", status=404)
+    try:
+        data = await _rt(request).store.get_media(code, name)
+    except StoreUnavailable:
+        return problem("unavailable", "the game's storage is unreachable right now")
+    if data is None:
+        return problem("not_found", "no such image", status=404)
+    return Response(
+        data,
+        media_type=MEDIA_TYPES[ext],
+        headers={
+            "Cache-Control": "private, max-age=86400, immutable",
+            "Content-Disposition": f'inline; filename="{name}"',
+            "Cross-Origin-Resource-Policy": "same-origin",
+        },
+    )
+
+
+def _is_media_name(name: str) -> bool:
+    return MEDIA_NAME.fullmatch(name) is not None
+
+
+# -- POST /api/import --------------------------------------------------------------------
+
+
+async def import_quiz(request: Request) -> Response:
+    """A quiz file read into a deck for the editor: every row or line not taken is a problem."""
+    from ..content.imports import FORMATS, IMPORT_MAX_BYTES, UnknownFormat, import_bytes
+
+    refused = _limited(request, "uploads")
+    if refused is not None:
+        return refused
+    fmt = request.query_params.get("format", "")
+    if fmt not in FORMATS:
+        return problem("unsupported_format", f"format must be one of {', '.join(FORMATS)}", status=415)
+    try:
+        raw = await read_body(request, IMPORT_MAX_BYTES)
+        imported = import_bytes(fmt, raw, request.query_params.get("name", "imported")[:120])
+    except BodyTooLarge:
+        return too_large([Finding(None, None, f"the file is larger than {IMPORT_MAX_BYTES // 1000} kB")])
+    except UnknownFormat:
+        return problem("unsupported_format", f"format must be one of {', '.join(FORMATS)}", status=415)
+    return JSONResponse(imported.to_dict())
