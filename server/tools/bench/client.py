@@ -171,7 +171,11 @@ async def open_ws(url: str, handler: Callable[[str, float], None], compression: 
     t0 = time.time()
     _transport, client = await asyncio.wait_for(
         loop.create_connection(lambda: WsClient(url, handler, compression), uri.host, uri.port), timeout)
-    t_open = await asyncio.wait_for(client.opened, timeout)
+    try:
+        t_open = await asyncio.wait_for(client.opened, timeout)
+    except BaseException:
+        client.close()  # a handshake that completes later must not leave a socket the run forgot
+        raise
     return client, t_open - t0
 
 

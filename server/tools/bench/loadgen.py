@@ -35,6 +35,8 @@ class Player:
         self.rng = rng
         self.client: WsClient | None = None
         self.joined: asyncio.Future[float] = asyncio.get_running_loop().create_future()
+        # A refusal after the join was given up on is counted in `errors`, not raised again.
+        self.joined.add_done_callback(lambda f: f.cancelled() or f.exception())
         self.t_join_sent = 0.0
         self.q_mask = 0
         self.r_mask = 0
