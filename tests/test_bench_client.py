@@ -6,7 +6,7 @@ import asyncio
 import struct
 
 import pytest
-from thaw.tools.bench import WsClient
+from thaw.tools.bench.client import WsClient
 from thaw.transport.wire import text_frame
 from websockets.utils import accept_key
 

@@ -162,3 +162,23 @@ def test_bench_join_storm_smoke(tmp_path: Path) -> None:
     speed = result["machine"]["yardstick"]  # how fast this machine was, to compare runs across machines
     assert speed["python_ms"] > 0 and speed["loopback_us"] > 0
     assert f"Python {speed['python_ms']:g} ms" in run.stdout
+
+
+def test_bench_game_reports_its_ratio_to_the_floor(tmp_path: Path) -> None:
+    """A small room-2000 plays, then the floor server runs at the same number of sockets;
+    the fan-out ratios and the projector's traffic are in the result."""
+    out = tmp_path / "room.json"
+    env = {**os.environ, "PYTHONUNBUFFERED": "1"}
+    env.pop("REDIS_URL", None)
+    run = subprocess.run(
+        [sys.executable, "-m", "thaw.cli", "bench", "room-2000", "--players", "40", "--questions", "2",
+         "--json", str(out)],
+        cwd=ROOT, capture_output=True, text=True, timeout=120, env=env,
+    )
+    assert run.returncode == 0, run.stdout + run.stderr
+    m = json.loads(out.read_text())["metrics"]
+    assert m["joined"] == 40 and m["lost"] == 0
+    assert m["floor_fanout_ms"]["n"] == 40 * 2  # every floor socket got every broadcast
+    assert m["fanout_p99_floor_ratio"] is not None and m["fanout_p99_floor_ratio"] > 0
+    assert m["host_frames_per_question"] >= 3  # question, reveal, scoreboard at least
+    assert "fan-out p99 / floor p99" in run.stdout
