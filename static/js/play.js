@@ -13,7 +13,9 @@ const live = $("#live");
 const timerLive = $("#timer-live");
 
 const CODE_RE = /^[1-9][0-9]{5}$/;
-const NICK_MAX = 20;
+// The server's nickname limit (code points after NFKC and trimming), written
+// into the page by the template from the server's own constant.
+const NICK_MAX = Number(document.body.dataset.nickMax) || 20;
 const TEXT_MAX = 100;
 
 const ERRORS = {
@@ -28,6 +30,7 @@ const ERRORS = {
   replaced: "This game is now open in another tab or window.",
   bad_message: "Something went wrong sending that. Try again.",
 };
+const OFFLINE = "You're offline. Answers can't reach the game until your connection is back.";
 const IN_GAME_ERRORS = {
   too_late: "Time's up — your answer arrived too late.",
   already_answered: "You already answered this question.",
@@ -61,17 +64,26 @@ const state = {
   countdown: null,
 };
 
-// -- storage: one token per room code, per tab ---------------------------------
+// -- storage: one token per room code, kept by the browser ---------------------
+// localStorage, not sessionStorage: a closed tab, a restarted browser or a
+// discarded background tab opens the join link again as the same player.
 
 const tokenKey = (code) => `thaw.player.${code}`;
 function loadToken(code) {
-  try { return window.sessionStorage.getItem(tokenKey(code)); } catch { return null; }
+  try { return window.localStorage.getItem(tokenKey(code)); } catch { return null; }
 }
 function saveToken(code, token) {
-  try { window.sessionStorage.setItem(tokenKey(code), token); } catch { /* private mode */ }
+  try { window.localStorage.setItem(tokenKey(code), token); } catch { /* private mode */ }
 }
 function dropToken(code) {
-  try { window.sessionStorage.removeItem(tokenKey(code)); } catch { /* private mode */ }
+  try { window.localStorage.removeItem(tokenKey(code)); } catch { /* private mode */ }
+}
+
+/** The longest prefix of `value` whose nickname form fits the server's limit. */
+function clipNickname(value) {
+  let chars = [...value];
+  while (chars.length && [...chars.join("").normalize("NFKC").trim()].length > NICK_MAX) chars = chars.slice(0, -1);
+  return chars.join("");
 }
 
 // -- shell ---------------------------------------------------------------------
@@ -175,7 +187,11 @@ function showJoin({ code = state.code, nickname = "", error = "", focus = "", lo
   });
   const nickInput = h("input", {
     id: "nickname", name: "nickname", class: "input", autocomplete: "off", autocapitalize: "words",
-    spellcheck: "false", maxlength: 40, value: nickname, enterkeyhint: "go", "aria-describedby": "nick-hint",
+    spellcheck: "false", value: clipNickname(nickname), enterkeyhint: "go", "aria-describedby": "nick-hint",
+  });
+  nickInput.addEventListener("input", () => {
+    const clipped = clipNickname(nickInput.value);
+    if (clipped !== nickInput.value) nickInput.value = clipped;
   });
   const info = h("p", { id: "room-info", class: "room-info", "aria-live": "polite" });
   const nickField = h("div", { class: "field" },
@@ -248,7 +264,8 @@ function connect(code, nickname) {
     },
     onMessage: handle,
     onState: (s) => {
-      if (s === "reconnecting") setStatus("Connection lost — reconnecting…");
+      if (s === "offline") setStatus(OFFLINE);
+      else if (s === "reconnecting") setStatus("Connection lost — reconnecting…");
       else if (s === "open") setStatus("");
     },
     onFatal: (failure) => fatal(failure, nickname),
@@ -268,7 +285,7 @@ function fatal({ code, message }, nickname) {
   setStatus("");
   if (["kicked", "bad_token", "room_not_found"].includes(code)) dropToken(state.code);
   if (code === "kicked") {
-    showEnded("You were removed", ERRORS.kicked);
+    showEnded(ERRORS.kicked);
   } else if (code === "replaced") {
     showEnded("Playing in another tab", ERRORS.replaced, {
       label: "Play here instead",
@@ -376,6 +393,9 @@ function onResult(msg) {
   state.score = msg.score;
   if (msg.nickname) state.nickname = msg.nickname;
   renderTopbar();
+  // Joined while this question was open: it was never theirs to answer, so no
+  // "No answer, 6th place" — the reveal screen stays, saying they play next.
+  if (state.spectating === msg.index && msg.answered === false) return;
   showResult();
 }
 
@@ -398,6 +418,7 @@ function onStanding(msg) {
 
 function onError(msg) {
   if (!state.welcomed) return; // a rejection: the close that follows shows it
+  if (msg.code === "kicked") return; // the close that follows shows the one screen
   const text = IN_GAME_ERRORS[msg.code] || msg.message || "Something went wrong.";
   if (state.pending && ["too_late", "wrong_question", "wrong_phase"].includes(msg.code)) {
     state.pending = null;
@@ -463,7 +484,9 @@ function submit(answer) {
   state.pending = { index: q.index, answer };
   if (!state.conn.send({ type: "answer", index: q.index, answer })) {
     state.pending = null;
-    toast("Not connected — wait a moment and try again.");
+    toast(Connection.offline
+      ? "You're offline: that answer was not sent. Answer again when you're back online."
+      : "Not connected — wait a moment and try again.");
     return;
   }
   showLocked(true);
@@ -653,8 +676,8 @@ function showSpectating() {
     q ? questionHeader(q) : null,
     h("div", { class: "center-stack" },
       h("p", { class: "eyebrow", text: "Welcome!" }),
-      h("h1", { class: "big-title", text: "Watch this one" }),
-      h("p", { class: "lead", text: "You joined while this question was open. Follow it on the big screen — you'll play from the next question." }),
+      h("h1", { class: "big-title", text: "Wait for the next question" }),
+      h("p", { class: "lead", text: "You joined while this question was open. Follow it on the big screen — you play from the next one." }),
     ),
   );
 }
@@ -690,6 +713,7 @@ function showReveal() {
       h("p", { class: "eyebrow", text: `Question ${r.index + 1} of ${r.count ?? "?"}` }),
       h("h1", { class: "big-title", text: state.spectating === r.index ? "Here's the answer" : "Time's up!" }),
       correctBlock(r),
+      state.spectating === r.index ? h("p", { class: "lead", text: "You play from the next question." }) : null,
       r.kind === "poll" ? h("p", { class: "lead", text: "See how everyone voted on the big screen." }) : null,
     ),
   );
@@ -780,11 +804,11 @@ function showFinished() {
   if (s) announce(live, `${headline}. ${s.score} points.`);
 }
 
-function showEnded(title, text, action) {
+function showEnded(title, text = "", action = null) {
   show("ended",
     h("div", { class: "card center-stack" },
       h("h1", { class: "big-title", text: title }),
-      h("p", { class: "lead", text }),
+      text ? h("p", { class: "lead", text }) : null,
       action ? h("button", { type: "button", class: "btn btn-primary", text: action.label, onclick: action.run }) : null,
       h("a", { class: "btn btn-ghost", href: "/", text: "Join a game" }),
     ),
