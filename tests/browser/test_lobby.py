@@ -104,7 +104,7 @@ def test_join_errors_kick_and_lock(ui) -> None:  # type: ignore[no-untyped-def]
     expect(stale.locator("h1")).to_have_text("Results are for the host")
 
     # Full-screen control is there for the projector (F key or the button).
-    expect(host.get_by_role("button", name="Full screen (F)")).to_have_attribute("aria-keyshortcuts", "F")
+    expect(host.get_by_role("button", name="Full screen F")).to_have_attribute("aria-keyshortcuts", "F")
 
 
 def test_generated_nicknames_and_full_room(ui) -> None:  # type: ignore[no-untyped-def]
