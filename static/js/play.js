@@ -5,6 +5,7 @@ import { $, announce, fmt, fmtValue, focusFirst, h, mount, ordinal, plural, show
 import { Connection } from "./socket.js";
 import { Countdown } from "./countdown.js";
 import { optionClass, optionLook, shapeIcon } from "./shapes.js";
+import { Sound } from "./sound.js";
 
 const main = $("#main");
 const topbar = $("#topbar");
@@ -38,7 +39,11 @@ const IN_GAME_ERRORS = {
   wrong_phase: "No question is open right now.",
   invalid_answer: "That answer isn't valid for this question. Try again.",
   rate_limited: "Slow down a little, then try again.",
+  paused: "The teacher paused the game. Answer again when it goes on.",
 };
+
+// Phones stay silent unless the player turns sound on (remembered).
+const sound = new Sound({ key: "thaw.sound.player", defaultOn: false });
 
 const state = {
   code: document.body.dataset.code || "",
@@ -52,6 +57,7 @@ const state = {
   rerollsLeft: 0,
   question: null,
   deadline: 0,
+  paused: false,
   ack: null,
   pending: null,
   spectating: null,
@@ -105,6 +111,15 @@ function renderTopbar() {
   mount(topbar,
     h("span", { class: "me-nick", text: state.nickname }),
     h("span", { class: "me-score", "aria-label": `Score ${fmt(state.score)} points` }, fmt(state.score)),
+    h("button", {
+      type: "button",
+      id: "sound",
+      class: "btn btn-small btn-ghost btn-icon",
+      "aria-pressed": String(sound.on),
+      "aria-label": "Sound",
+      title: sound.on ? "Sound on" : "Sound off",
+      onclick: () => { sound.toggle(); renderTopbar(); },
+    }, speakerIcon(sound.on)),
   );
 }
 
@@ -130,7 +145,23 @@ function syncTimer(quiet) {
     bar: el.querySelector(".timer-bar"),
     live: timerLive,
   });
-  state.countdown.start(state.deadline - performance.now(), state.question.time_limit_ms, { quiet });
+  el.dataset.paused = String(state.paused);
+  state.countdown.start(state.deadline - performance.now(), state.question.time_limit_ms, { quiet, paused: state.paused });
+}
+
+/** `paused` / `resumed` / `time`: the server's clock stopped, runs again, or got more time. */
+function onClock(msg) {
+  if (!state.question || msg.index !== state.question.index) return;
+  if (msg.type === "paused") state.paused = true;
+  if (msg.type === "resumed") state.paused = false;
+  if (msg.time_limit_ms) state.question = { ...state.question, time_limit_ms: msg.time_limit_ms };
+  state.deadline = performance.now() + msg.time_left_ms;
+  syncTimer(true);
+  const pausedNote = main.querySelector(".paused-note");
+  if (pausedNote) pausedNote.hidden = !state.paused;
+  if (msg.type === "paused") announce(live, "The teacher paused the game.");
+  else if (msg.type === "resumed") announce(live, "The game goes on.");
+  else announce(live, `More time: ${Math.ceil(msg.time_left_ms / 1000)} seconds left.`);
 }
 
 function questionHeader(q) {
@@ -138,11 +169,14 @@ function questionHeader(q) {
   if (q.points === 2000) badges.push(h("span", { class: "badge badge-double", text: "Double points" }));
   if (q.points === 0) badges.push(h("span", { class: "badge", text: "No points" }));
   if (q.kind === "poll") badges.push(h("span", { class: "badge", text: "Poll" }));
-  return h("div", { class: "q-head" },
-    h("span", { class: "q-count", text: `${q.index + 1} / ${q.count}` }),
-    ...badges,
-    timerChip(),
-  );
+  return [
+    h("div", { class: "q-head" },
+      h("span", { class: "q-count", text: `${q.index + 1} / ${q.count}` }),
+      ...badges,
+      timerChip(),
+    ),
+    h("p", { class: "paused-note", role: "status", hidden: !state.paused, text: "Paused by the teacher" }),
+  ];
 }
 
 // -- join ----------------------------------------------------------------------
@@ -307,6 +341,7 @@ function handle(msg) {
     case "nickname": return onNickname(msg);
     case "question": return onQuestion(msg);
     case "answer_ack": return onAck(msg);
+    case "paused": case "resumed": case "time": return onClock(msg);
     case "spectating": return onSpectating(msg);
     case "reveal": return onReveal(msg);
     case "result": return onResult(msg);
@@ -349,6 +384,7 @@ function onQuestion(q) {
   const prev = state.question;
   const same = prev && prev.index === q.index && ["question", "locked", "spectating"].includes(state.screen);
   state.question = q;
+  state.paused = Boolean(q.paused);
   state.deadline = performance.now() + (q.time_left_ms ?? q.time_limit_ms);
   state.reveal = null;
   if (!prev || prev.index !== q.index) {
@@ -384,6 +420,7 @@ function onSpectating(msg) {
 
 function onReveal(msg) {
   state.reveal = msg;
+  state.paused = false;
   state.countdown?.stop();
   showReveal();
 }
@@ -735,6 +772,8 @@ function showResult() {
   else if (res.answered === false) { tone = "none"; title = "No answer"; icon = clockIcon(); }
   else { tone = "wrong"; title = "Not quite"; icon = crossIcon(); }
   const gained = res.points + res.bonus;
+  if (tone === "correct") sound.good();
+  else if (tone === "wrong" || tone === "none") sound.bad();
   show("result",
     h("div", { class: ["result", `result-${tone}`] },
       h("div", { class: "result-icon", "aria-hidden": "true" }, icon),
@@ -835,6 +874,9 @@ const crossIcon = () => icon("M6 6l12 12M18 6L6 18");
 const clockIcon = () => icon("M12 3a9 9 0 1 0 0 18a9 9 0 1 0 0-18z", "M12 7v5l3.5 2");
 const pollIcon = () => icon("M5 20V11M12 20V5M19 20v-6");
 const lockIcon = () => icon("M6 11h12v9H6z", "M8.5 11V8a3.5 3.5 0 0 1 7 0v3");
+const speakerIcon = (on) => (on
+  ? icon("M4 9h4l5-4v14l-5-4H4z", "M16.5 8.5a5 5 0 0 1 0 7", "M19 6a8.5 8.5 0 0 1 0 12")
+  : icon("M4 9h4l5-4v14l-5-4H4z", "M17 9.5l5 5M22 9.5l-5 5"));
 const flameIcon = () => icon("M12 3c1 3.5 5 5.5 5 10a5 5 0 0 1-10 0c0-2.5 1.5-4 2.5-5c0 2 1 3 2 3c0-3-1-5.5.5-8z");
 
 // -- start ---------------------------------------------------------------------
