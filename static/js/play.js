@@ -498,6 +498,7 @@ function showLobby() {
 function kindHint(q) {
   if (q.kind === "choice" && q.multiple_correct) return "More than one answer is right — pick any one.";
   if (q.kind === "poll") return "No wrong answers: pick the one you agree with.";
+  if (q.kind === "multi") return "Select all that apply, then submit.";
   if (q.kind === "order") return "Tap the items in the right order, first to last.";
   if (q.kind === "number") return `Pick a number between ${fmtValue(q.min)} and ${fmtValue(q.max)}.`;
   if (q.kind === "text") return "Type your answer.";
@@ -505,7 +506,9 @@ function kindHint(q) {
 }
 
 function showQuestion(q) {
-  const body = { choice: choiceBody, poll: choiceBody, order: orderBody, number: numberBody, text: textBody }[q.kind];
+  const body = {
+    choice: choiceBody, multi: multiBody, poll: choiceBody, order: orderBody, number: numberBody, text: textBody,
+  }[q.kind];
   const hint = kindHint(q);
   show("question",
     questionHeader(q),
@@ -547,6 +550,38 @@ function optionButton(q, opt, position, onclick) {
 function choiceBody(q) {
   return h("div", { class: ["answer-grid", `n${q.options.length}`], role: "group", "aria-labelledby": "q-prompt" },
     q.options.map((opt, i) => optionButton(q, opt, i, () => submit(opt.id))));
+}
+
+/** Select all that apply: each option toggles (aria-pressed), then one submit. */
+function multiBody(q) {
+  const chosen = new Set();
+  const send = h("button", { type: "button", class: "btn btn-primary btn-block btn-big", disabled: true });
+  const buttons = q.options.map((opt, i) => {
+    const button = optionButton(q, opt, i, () => {
+      if (chosen.has(opt.id)) chosen.delete(opt.id);
+      else chosen.add(opt.id);
+      render();
+    });
+    button.classList.add("is-toggle");
+    button.append(h("span", { class: "tick", "aria-hidden": "true" }, checkIcon()));
+    return button;
+  });
+  function render() {
+    buttons.forEach((button, i) => {
+      const on = chosen.has(q.options[i].id);
+      button.setAttribute("aria-pressed", String(on));
+      button.classList.toggle("is-selected", on);
+    });
+    send.disabled = chosen.size === 0;
+    send.textContent = chosen.size === 0 ? "Select at least one" : `Submit ${plural(chosen.size, "answer")}`;
+  }
+  // Send in the order shown, so "your answer" reads the way the options do.
+  send.addEventListener("click", () => submit(q.options.map((opt) => opt.id).filter((id) => chosen.has(id))));
+  render();
+  return h("div", { class: "multi" },
+    h("div", { class: ["answer-grid", `n${q.options.length}`], role: "group", "aria-labelledby": "q-prompt" }, buttons),
+    send,
+  );
 }
 
 function orderBody(q) {
@@ -674,6 +709,9 @@ function describeAnswer(q, answer) {
       h("span", { class: "opt-text", text: q.options[i].text }));
   };
   if (q.kind === "choice" || q.kind === "poll") return chip(answer);
+  if (q.kind === "multi" && Array.isArray(answer)) {
+    return h("div", { class: "answer-list" }, answer.map((id) => chip(id)));
+  }
   if (q.kind === "order" && Array.isArray(answer)) {
     return h("ol", { class: "answer-order" }, answer.map((id) => h("li", {}, chip(id))));
   }
@@ -725,6 +763,7 @@ function describeCorrect(r) {
   if (r.kind === "choice") {
     return h("div", { class: "answer-list" }, (r.correct || []).map((id) => describeAnswer(q, id)));
   }
+  if (r.kind === "multi") return describeAnswer(q, r.correct || []);
   if (r.kind === "order") return describeAnswer(q, r.correct);
   if (r.kind === "number" && r.correct) {
     const tol = r.correct.tolerance ? ` (± ${fmtValue(r.correct.tolerance)})` : "";
@@ -739,7 +778,7 @@ function describeCorrect(r) {
 function correctBlock(r) {
   const node = r ? describeCorrect(r) : null;
   if (!node) return null;
-  const label = r.kind === "choice" && (r.correct || []).length > 1 ? "Right answers" : "Right answer";
+  const label = ["choice", "multi"].includes(r.kind) && (r.correct || []).length > 1 ? "Right answers" : "Right answer";
   return h("div", { class: "correct-block" }, h("p", { class: "eyebrow", text: label }), node);
 }
 
@@ -769,6 +808,7 @@ function showResult() {
   let tone; let title; let icon;
   if (res.correct === null) { tone = "poll"; title = res.answered === false ? "No vote" : "Thanks for voting!"; icon = pollIcon(); }
   else if (res.correct) { tone = "correct"; title = "Correct!"; icon = checkIcon(); }
+  else if (res.answered !== false && res.points > 0) { tone = "partial"; title = "Partly right"; icon = checkIcon(); }
   else if (res.answered === false) { tone = "none"; title = "No answer"; icon = clockIcon(); }
   else { tone = "wrong"; title = "Not quite"; icon = crossIcon(); }
   const gained = res.points + res.bonus;
@@ -782,7 +822,7 @@ function showResult() {
         ? h("p", { class: "result-points", text: `+${fmt(gained)}` }) : null,
       res.bonus > 0 ? h("p", { class: "result-bonus", text: `including +${fmt(res.bonus)} streak bonus` }) : null,
       res.streak > 1 ? h("p", { class: "streak" }, flameIcon(), ` ${res.streak} in a row`) : null,
-      tone === "wrong" || tone === "none" ? correctBlock(r) : null,
+      tone === "wrong" || tone === "none" || tone === "partial" ? correctBlock(r) : null,
     ),
     h("div", { class: "result-foot" },
       h("p", { class: "result-rank", text: rankLine(res) }),
