@@ -23,6 +23,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from ..content.kept import shipped_media
 from ..domain.errors import GameError
 from ..domain.model import Room
+from ..domain.nicknames import MAX_LENGTH as NICKNAME_MAX
 from ..protocol import check_text
 from ..resources import TEMPLATES_DIR, static_dir
 from ..rooms import report
@@ -125,7 +126,7 @@ async def play_page(request: Request) -> Response:
     code = request.path_params.get("code", "")
     if code and not ws._is_code(code):
         return RedirectResponse("/", status_code=303)
-    return TEMPLATES.TemplateResponse(request, "play.html", {"code": code})
+    return TEMPLATES.TemplateResponse(request, "play.html", {"code": code, "nick_max": NICKNAME_MAX})
 
 
 async def host_page(request: Request) -> Response:

@@ -1,6 +1,8 @@
-// A countdown that follows the server's clock: every `question` frame carries
-// `time_left_ms`, and each one resets the local deadline. The visible number
-// updates every tick; the screen reader hears it only at a few moments.
+// A countdown that follows the server's clock: every `question`, `paused`,
+// `resumed` and `time` frame carries `time_left_ms`, and each one resets the
+// local deadline (or, paused, freezes it). The visible number updates every
+// tick; the screen reader hears it only at a few moments; `onSecond` hears
+// every new whole second (the projector's last-seconds ticks).
 
 import { announce } from "./dom.js";
 
@@ -8,7 +10,9 @@ const ANNOUNCE_AT = [60, 30, 20, 10, 5];
 
 export class Countdown {
   /** number: element for the seconds; bar: element scaled by --left (0..1); live: polite region. */
-  constructor({ number, bar, live, label = "seconds left" }) {
+  constructor({ number, bar, live, label = "seconds left", onSecond = () => {} }) {
+    this.onSecond = onSecond;
+    this.paused = false;
     this.number = number;
     this.bar = bar;
     this.live = live;
@@ -19,18 +23,21 @@ export class Countdown {
     this.lastSecond = null;
   }
 
-  start(timeLeftMs, limitMs, { quiet = false } = {}) {
+  start(timeLeftMs, limitMs, { quiet = false, paused = false } = {}) {
     this.stop();
+    this.paused = paused;
     this.deadline = performance.now() + Math.max(0, timeLeftMs);
     this.limit = Math.max(1, limitMs || timeLeftMs || 1);
     this.lastSecond = null;
     const seconds = Math.ceil(timeLeftMs / 1000);
     if (seconds > 0 && !quiet) announce(this.live, `${seconds} ${this.label}`);
+    this.frozen = Math.max(0, timeLeftMs);
     this.tick();
-    this.timer = window.setInterval(() => this.tick(), 200);
+    if (!paused) this.timer = window.setInterval(() => this.tick(), 200);
   }
 
   left() {
+    if (this.paused) return this.frozen;
     return Math.max(0, this.deadline - performance.now());
   }
 
@@ -43,6 +50,7 @@ export class Countdown {
       if (this.lastSecond !== null && ANNOUNCE_AT.includes(seconds)) {
         announce(this.live, `${seconds} ${this.label}`);
       }
+      if (this.lastSecond !== null && !this.paused) this.onSecond(seconds);
     }
     this.lastSecond = seconds;
     if (this.bar) this.bar.style.setProperty("--left", String(left / this.limit));

@@ -10,6 +10,7 @@ import { optionClass, optionLook, shapeIcon } from "./shapes.js";
 import { downloadCsv, dropHostToken, loadHostToken, saveHostToken } from "./hostkey.js";
 import { roomError, roomRequest, showOwnDecks, showRoomError } from "./owndecks.js";
 import { recentGamesPanel, rememberGame } from "./recent.js";
+import { Sound } from "./sound.js";
 
 const main = $("#main");
 const topbar = $("#topbar");
@@ -18,7 +19,20 @@ const live = $("#live");
 const timerLive = $("#timer-live");
 
 const CODE_RE = /^[1-9][0-9]{5}$/;
-const KIND_NAMES = { choice: "Quiz", poll: "Poll", order: "Put in order", number: "Number", text: "Type answer" };
+const KIND_NAMES = {
+  choice: "Quiz", multi: "Select all that apply", poll: "Poll", order: "Put in order", number: "Number", text: "Type answer",
+};
+// Seconds added by the "+ time" control (the server allows 1 ms to 60 s).
+const ADD_TIME_MS = 10_000;
+
+/** The kind as the class reads it: a two-option True/False choice says so. */
+function kindName(q) {
+  const texts = (q.options || []).map((opt) => opt.text);
+  if (q.kind === "choice" && texts.length === 2 && texts[0] === "True" && texts[1] === "False") return "True or false";
+  return KIND_NAMES[q.kind] || q.kind;
+}
+
+const sound = new Sound({ key: "thaw.sound.host", defaultOn: true });
 
 const state = {
   code: "",
@@ -32,6 +46,7 @@ const state = {
   phase: "",
   question: null,
   deadline: 0,
+  paused: false,
   answers: null,
   reveal: null,
   scoreboard: null,
@@ -62,29 +77,46 @@ function connectedCount() {
 
 function renderTopbar() {
   if (!state.code || state.screen === "setup") {
-    mount(topbar, fullscreenButton());
+    mount(topbar, soundButton(), fullscreenButton());
     return;
   }
+  const playing = state.phase !== "finished" && state.phase !== "lobby" && state.phase !== "";
   mount(topbar,
     h("span", { class: "tb-code", "aria-label": `Game code ${state.code}` }, "Code ", h("strong", { text: state.code })),
     h("span", { class: "tb-players", id: "tb-players", text: plural(state.players.length, "player") }),
     state.locked ? h("span", { class: "badge badge-lock", text: "Locked" }) : null,
-    state.phase !== "finished" && state.phase !== "lobby"
-      ? h("button", { type: "button", class: "btn btn-small btn-ghost", onclick: endGame, text: "End game" }) : null,
+    keyButton({ id: "roster-open", label: "Players", key: "R", onclick: openRoster }),
+    soundButton(),
+    playing ? keyButton({ id: "end", label: "End game", key: "E", onclick: endGame }) : null,
     fullscreenButton(),
   );
 }
 
-function fullscreenButton() {
-  const on = Boolean(document.fullscreenElement);
+/** A small top-bar button whose shortcut is shown on it. */
+function keyButton({ id, label, key, onclick, pressed }) {
   return h("button", {
     type: "button",
+    id,
     class: "btn btn-small btn-ghost",
-    "aria-pressed": on ? "true" : "false",
-    "aria-keyshortcuts": "F",
-    onclick: toggleFullscreen,
-    text: on ? "Exit full screen (F)" : "Full screen (F)",
-  });
+    "aria-keyshortcuts": key,
+    "aria-pressed": pressed === undefined ? null : String(pressed),
+    onclick,
+  }, `${label} `, h("kbd", { text: key }));
+}
+
+function soundButton() {
+  return keyButton({ id: "sound", label: sound.on ? "Sound on" : "Sound off", key: "M", onclick: toggleSound, pressed: sound.on });
+}
+
+function toggleSound() {
+  const on = sound.toggle();
+  toast(on ? "Sound on" : "Sound off");
+  renderTopbar();
+}
+
+function fullscreenButton() {
+  const on = Boolean(document.fullscreenElement);
+  return keyButton({ id: "fullscreen", label: on ? "Exit full screen" : "Full screen", key: "F", onclick: toggleFullscreen, pressed: on });
 }
 
 function toggleFullscreen() {
@@ -111,11 +143,77 @@ async function endGame() {
   if (ok) send({ type: "end" });
 }
 
+// -- pace and control: pause, add time, skip, the roster ----------------------
+
+function togglePause() {
+  if (state.phase !== "question") return;
+  send({ type: state.paused ? "resume" : "pause" });
+}
+
+function addTime() {
+  if (state.phase !== "question") return;
+  send({ type: "add_time", ms: ADD_TIME_MS });
+}
+
+/** Skip ahead: close the open question, or go past the leaderboard to the next one. */
+function skip() {
+  if (state.phase === "question") send({ type: "close" });
+  else if (state.phase === "reveal") {
+    if (send({ type: "next" })) send({ type: "next" });
+  } else if (state.phase === "scoreboard") send({ type: "next" });
+}
+
+let roster = null;
+
+/** Every player, with a Remove button: open at any point of the game. */
+function openRoster() {
+  if (!state.code || roster) return;
+  const list = h("ul", { class: "roster-list", "aria-label": "Players" });
+  roster = h("dialog", { class: "dialog roster", "aria-labelledby": "roster-title" },
+    h("form", { method: "dialog", class: "dialog-form" },
+      h("h2", { id: "roster-title", text: "Players" }),
+      list,
+      h("div", { class: "dialog-actions" }, h("button", { value: "close", class: "btn btn-primary", text: "Close" })),
+    ),
+  );
+  roster.list = list;
+  roster.addEventListener("close", () => {
+    roster.remove();
+    roster = null;
+  });
+  document.body.append(roster);
+  renderRoster();
+  roster.showModal();
+  roster.querySelector(".roster-remove, button[value=close]").focus();
+}
+
+function renderRoster() {
+  if (!roster) return;
+  const focusedId = document.activeElement?.dataset?.playerId;
+  mount(roster.list, state.players.length === 0
+    ? h("li", { class: "hint", text: "No players yet." })
+    : state.players.map((p) => h("li", { class: "roster-row" },
+      h("span", { class: "roster-name", text: p.nickname }),
+      h("span", { class: ["roster-state", p.connected ? "" : "is-away"], text: p.connected ? "connected" : "away" }),
+      h("button", {
+        type: "button",
+        class: "btn btn-small btn-danger roster-remove",
+        dataset: { playerId: p.player_id },
+        "aria-label": `Remove ${p.nickname}`,
+        onclick: () => kick(p),
+        text: "Remove",
+      }),
+    )));
+  const again = focusedId && roster.list.querySelector(`[data-player-id="${CSS.escape(focusedId)}"]`);
+  if (focusedId) (again || roster.querySelector("button[value=close]")).focus();
+}
+
 // -- setup: pick a deck, create a room -----------------------------------------
 
 async function showSetup(notice = "") {
   state.code = "";
   state.phase = "";
+  sound.music(null);
   if (window.location.hash) window.history.replaceState(null, "", window.location.pathname);
   const errorEl = h("div", { class: "form-error", role: "alert", text: notice });
   const deckList = h("div", { class: "deck-list", role: "radiogroup", "aria-labelledby": "deck-legend" },
@@ -262,6 +360,9 @@ function handle(msg) {
     case "lobby": return onLobby(msg);
     case "question": return onQuestion(msg);
     case "answers": return onAnswers(msg);
+    case "paused": return onPaused(msg, true);
+    case "resumed": return onPaused(msg, false);
+    case "time": return onTime(msg);
     case "reveal": return onReveal(msg);
     case "scoreboard": return onScoreboard(msg);
     case "finished": return onFinished(msg);
@@ -300,6 +401,7 @@ function showLobby() {
   }, "Start ", h("kbd", { text: "Space" }));
   const lock = h("button", { type: "button", id: "lock", class: "btn btn-ghost btn-big", onclick: toggleLock });
   const recent = h("button", { type: "button", id: "kick-recent", class: "btn btn-ghost btn-big", onclick: kickRecent });
+  sound.music("lobby");
   show("lobby",
     h("div", { class: "lobby-hero" },
       h("div", { class: "lobby-join" },
@@ -331,7 +433,7 @@ function updateLobby() {
   const list = $("#players");
   if (!list) return;
   const count = state.players.length;
-  $("#lobby-count").textContent = count === 0 ? "Waiting for players…" : plural(count, "player");
+  $("#lobby-count").textContent = count === 0 ? "No players yet" : plural(count, "player");
   const lock = $("#lock");
   lock.setAttribute("aria-pressed", state.locked ? "true" : "false");
   lock.textContent = state.locked ? "Locked — unlock" : "Lock joining";
@@ -365,6 +467,7 @@ function onLobby(msg) {
   for (const p of state.players) if (!state.arrived.has(p.player_id)) state.arrived.set(p.player_id, now);
   state.locked = Boolean(msg.locked);
   const joined = state.players.filter((p) => !before.has(p.player_id));
+  renderRoster();
   if (state.screen === "lobby") {
     updateLobby();
     if (joined.length === 1) announce(live, `${joined[0].nickname} joined`);
@@ -441,6 +544,7 @@ function onQuestion(q) {
   const same = state.question && state.question.index === q.index && state.screen === "question";
   state.phase = "question";
   state.question = q;
+  state.paused = Boolean(q.paused);
   state.deadline = performance.now() + (q.time_left_ms ?? q.time_limit_ms);
   if (!same) {
     state.answers = null;
@@ -448,22 +552,63 @@ function onQuestion(q) {
     announce(live, `Question ${q.index + 1}: ${q.prompt}`);
   }
   startTimer(!same);
+  sound.music("question");
 }
 
 function startTimer(announceIt) {
   const el = $("#timer");
   if (!el) return;
   state.countdown?.stop();
-  state.countdown = new Countdown({ number: el.querySelector(".timer-number"), bar: el, live: timerLive });
-  state.countdown.start(state.deadline - performance.now(), state.question.time_limit_ms, { quiet: !announceIt });
+  state.countdown = new Countdown({
+    number: el.querySelector(".timer-number"),
+    bar: el,
+    live: timerLive,
+    onSecond: (s) => { if (s > 0 && s <= 5) sound.tick(s); },
+  });
+  state.countdown.start(state.deadline - performance.now(), state.question.time_limit_ms, {
+    quiet: !announceIt, paused: state.paused,
+  });
+  renderPace();
+}
+
+/** `paused` / `resumed`: the server's clock stopped or runs again. */
+function onPaused(msg, paused) {
+  if (!state.question || msg.index !== state.question.index) return;
+  state.paused = paused;
+  state.deadline = performance.now() + msg.time_left_ms;
+  startTimer(false);
+  sound.music(paused ? null : "question");
+  announce(live, paused ? "Paused" : "Resumed");
+}
+
+/** `time`: time was added; the limit grows with it. */
+function onTime(msg) {
+  if (!state.question || msg.index !== state.question.index) return;
+  state.question = { ...state.question, time_limit_ms: msg.time_limit_ms };
+  state.deadline = performance.now() + msg.time_left_ms;
+  startTimer(false);
+  announce(live, `Time added: ${Math.ceil(msg.time_left_ms / 1000)} seconds left`);
+}
+
+/** The pause button's label and the timer's "Paused" state follow `state.paused`. */
+function renderPace() {
+  const pause = $("#pause");
+  if (pause) {
+    mount(pause, state.paused ? "Resume " : "Pause ", h("kbd", { text: "P" }));
+    pause.setAttribute("aria-pressed", String(state.paused));
+  }
+  $("#timer")?.setAttribute("data-paused", String(state.paused));
+  const caption = $("#timer .timer-caption");
+  if (caption) caption.textContent = state.paused ? "paused" : "seconds";
 }
 
 function showQuestion(q) {
   let middle = null;
   let tiles = null;
-  if (q.kind === "choice" || q.kind === "poll" || q.kind === "order") {
+  if (["choice", "multi", "poll", "order"].includes(q.kind)) {
     tiles = h("div", { class: ["tile-grid", `n${q.options.length}`] }, q.options.map((opt, i) => optionTile(opt, i)));
     if (q.kind === "order") middle = h("p", { class: "q-instruction", text: "Put these in the right order" });
+    if (q.kind === "multi") middle = h("p", { class: "q-instruction", text: "Select every answer that is right" });
   } else if (q.kind === "number") {
     middle = h("div", { class: "q-panel" },
       h("p", { class: "q-instruction", text: "Pick a number on your phone" }),
@@ -472,16 +617,22 @@ function showQuestion(q) {
   } else {
     middle = h("div", { class: "q-panel" }, h("p", { class: "q-instruction", text: "Type your answer on your phone" }));
   }
-  const skip = h("button", {
-    type: "button", class: "btn btn-ghost", onclick: () => send({ type: "next" }), "aria-keyshortcuts": "Space Enter",
+  const close = h("button", {
+    type: "button", id: "primary", class: "btn btn-primary", onclick: () => send({ type: "close" }), "aria-keyshortcuts": "Space Enter S",
   }, "Close answers ", h("kbd", { text: "Space" }));
+  const pause = h("button", {
+    type: "button", id: "pause", class: "btn btn-ghost", onclick: togglePause, "aria-keyshortcuts": "P", "aria-pressed": "false",
+  }, "Pause ", h("kbd", { text: "P" }));
+  const more = h("button", {
+    type: "button", id: "add-time", class: "btn btn-ghost", onclick: addTime, "aria-keyshortcuts": "T",
+  }, `+${ADD_TIME_MS / 1000} s `, h("kbd", { text: "T" }));
   show("question",
     h("div", { class: "q-top" },
       h("p", { class: "q-count", text: `Question ${q.index + 1} of ${q.count}` }),
-      h("span", { class: "badge", text: KIND_NAMES[q.kind] || q.kind }),
+      h("span", { class: "badge", text: kindName(q) }),
       pointsBadge(q),
       q.multiple_correct ? h("span", { class: "badge", text: "More than one right answer" }) : null,
-      h("span", { class: "q-top-end" }, skip),
+      h("span", { class: "q-top-end pace" }, pause, more, close),
     ),
     h("h1", { class: "q-title", text: q.prompt }),
     h("div", { class: "q-stage" },
@@ -533,7 +684,7 @@ function markCorrect(isCorrect) {
 function chart(r) {
   const dist = r.distribution || {};
   const options = r.options || [];
-  if (r.kind === "choice" || r.kind === "poll") {
+  if (r.kind === "choice" || r.kind === "multi" || r.kind === "poll") {
     const correct = new Set(r.correct || []);
     const counts = options.map((opt) => dist[String(opt.id)] ?? 0);
     const max = Math.max(1, ...counts);
@@ -541,9 +692,9 @@ function chart(r) {
       options.map((opt, i) => bar({
         count: counts[i],
         max,
-        cls: [optionClass(i), r.kind === "choice" && !correct.has(opt.id) ? "is-dim" : ""].join(" "),
+        cls: [optionClass(i), r.kind !== "poll" && !correct.has(opt.id) ? "is-dim" : ""].join(" "),
         tile: h("span", { class: "bar-key" }, shapeIcon(i), h("span", { class: "opt-letter", text: optionLook(i).letter })),
-        mark: r.kind === "choice" && correct.has(opt.id) ? markCorrect(true) : null,
+        mark: r.kind !== "poll" && correct.has(opt.id) ? markCorrect(true) : null,
       })));
   }
   const right = dist.correct ?? 0;
@@ -558,7 +709,7 @@ function chart(r) {
 function answerPanel(r) {
   const options = r.options || [];
   const pos = new Map(options.map((opt, i) => [opt.id, i]));
-  if (r.kind === "choice") {
+  if (r.kind === "choice" || r.kind === "multi") {
     const correct = new Set(r.correct || []);
     return h("div", { class: ["tile-grid", "tile-grid-small", `n${options.length}`] },
       options.map((opt, i) => optionTile(opt, i, {
@@ -589,18 +740,25 @@ function answerPanel(r) {
 }
 
 function onReveal(r) {
+  const again = state.phase === "reveal" && state.reveal?.index === r.index;
   state.phase = "reveal";
   state.reveal = r;
+  state.paused = false;
+  sound.music(null);
+  if (!again) sound.reveal();
   const next = h("button", {
-    type: "button", class: "btn btn-primary", onclick: () => send({ type: "next" }), "aria-keyshortcuts": "Space Enter",
+    type: "button", id: "primary", class: "btn btn-primary", onclick: () => send({ type: "next" }), "aria-keyshortcuts": "Space Enter",
   }, "Leaderboard ", h("kbd", { text: "Space" }));
+  const skipIt = h("button", {
+    type: "button", id: "skip", class: "btn btn-ghost", onclick: skip, "aria-keyshortcuts": "S",
+  }, "Next question ", h("kbd", { text: "S" }));
   const total = r.total ?? connectedCount();
   show("reveal",
     h("div", { class: "q-top" },
       h("p", { class: "q-count", text: `Question ${r.index + 1} of ${r.count ?? state.count}` }),
-      h("span", { class: "badge", text: KIND_NAMES[r.kind] || r.kind }),
+      h("span", { class: "badge", text: kindName(r) }),
       h("p", { class: "q-answered", text: `${fmt(r.answered)} of ${fmt(total)} answered` }),
-      next,
+      h("span", { class: "pace" }, (r.index + 1 < (r.count ?? state.count)) ? skipIt : null, next),
     ),
     h("h1", { class: "q-title q-title-small", text: r.prompt || state.question?.prompt || "" }),
     h("div", { class: ["reveal-body", `reveal-${r.kind}`] },
@@ -612,7 +770,7 @@ function onReveal(r) {
   );
   next.focus({ preventScroll: true });
   const dist = r.distribution || {};
-  if (r.kind === "choice" || r.kind === "poll") {
+  if (r.kind === "choice" || r.kind === "multi" || r.kind === "poll") {
     announce(live, `Answers revealed. ${r.answered} answered.`);
   } else {
     announce(live, `Answers revealed: ${dist.correct ?? 0} correct, ${dist.incorrect ?? 0} incorrect.`);
@@ -625,7 +783,7 @@ function onScoreboard(sb) {
   state.phase = "scoreboard";
   state.scoreboard = sb;
   const next = h("button", {
-    type: "button", class: "btn btn-primary btn-big", onclick: () => send({ type: "next" }), "aria-keyshortcuts": "Space Enter",
+    type: "button", id: "primary", class: "btn btn-primary btn-big", onclick: () => send({ type: "next" }), "aria-keyshortcuts": "Space Enter",
   }, sb.last ? "Final results " : "Next question ", h("kbd", { text: "Space" }));
   show("scoreboard",
     h("p", { class: "q-count", text: `After question ${sb.index + 1} of ${sb.count ?? state.count}` }),
@@ -648,8 +806,10 @@ function onScoreboard(sb) {
 
 function onFinished(f) {
   state.phase = "finished";
+  const again = state.phase === "finished" && state.screen === "finished";
   state.finished = f;
   state.countdown?.stop();
+  sound.music(null);
   const podium = f.podium || [];
   const order = [podium[1], podium[0], podium[2]].filter(Boolean);
   const csv = h("button", { type: "button", class: "btn btn-ghost btn-big", text: "Download CSV" });
@@ -662,7 +822,7 @@ function onFinished(f) {
     h("p", { class: "q-count", text: state.title }),
     h("h1", { class: "screen-title", text: podium.length ? "The winners" : "Game over" }),
     h("ol", { class: "podium", "aria-label": "Podium" },
-      order.map((e) => h("li", { class: ["step", `step-${e.rank}`], "aria-label": `${ordinal(e.rank)}: ${e.nickname}, ${e.score} points` },
+      order.map((e) => h("li", { class: ["step", `step-${e.rank}`, `step-at-${podium.indexOf(e) + 1}`], "aria-label": `${ordinal(e.rank)}: ${e.nickname}, ${e.score} points` },
         h("span", { class: "step-name", text: e.nickname }),
         h("span", { class: "step-score", text: `${fmt(e.score)} pts` }),
         h("span", { class: "step-block", "aria-hidden": "true" }, h("span", { class: "step-rank", text: String(e.rank) })),
@@ -675,6 +835,34 @@ function onFinished(f) {
     ),
   );
   if (podium[0]) announce(live, `Game over. ${podium[0].nickname} wins with ${podium[0].score} points.`);
+  if (!again) celebrate(podium.length);
+}
+
+// Third, then second, then the winner: the CSS staggers the steps
+// (`.step-at-N`, none of it under prefers-reduced-motion); the sound follows
+// the same beats and the confetti falls for the winner.
+const PODIUM_BEATS_MS = { 3: 400, 2: 1900, 1: 3400 };
+
+function celebrate(places) {
+  const screen = main.querySelector(".screen-finished");
+  for (let place = Math.min(3, places); place >= 1; place -= 1) {
+    window.setTimeout(() => { if (screen.isConnected) sound.podiumStep(place); }, PODIUM_BEATS_MS[place]);
+  }
+  if (places === 0) return;
+  window.setTimeout(() => { if (screen.isConnected) sound.fanfare(); }, PODIUM_BEATS_MS[1] + 500);
+  if (window.matchMedia("(prefers-reduced-motion: reduce)").matches) return;
+  const confetti = h("div", { class: "confetti", "aria-hidden": "true" });
+  for (let i = 0; i < 48; i += 1) {
+    confetti.append(h("span", {
+      style: {
+        "--x": `${Math.round(Math.random() * 100)}vw`,
+        "--d": `${(Math.random() * 1.2).toFixed(2)}s`,
+        "--r": `${Math.round(Math.random() * 720 - 360)}deg`,
+        "--c": ["var(--sun)", "var(--ice)", "#ff6b8a", "#8ff0b5", "#c59bff"][i % 5],
+      },
+    }));
+  }
+  screen.append(confetti);
 }
 
 function newGame() {
@@ -684,11 +872,26 @@ function newGame() {
 }
 
 // -- keyboard ------------------------------------------------------------------
+// Space is always the screen's primary action (start, close answers,
+// leaderboard, next question), wherever focus is — a focused Lock or Pause
+// button does not take it. Enter does the same unless focus is on a control,
+// which Enter activates. The letters are shown on the buttons they press.
 
 function advance() {
   if (state.phase === "lobby") startGame();
-  else if (["question", "reveal", "scoreboard"].includes(state.phase)) send({ type: "next" });
+  else if (state.phase === "question") send({ type: "close" });
+  else if (state.phase === "reveal" || state.phase === "scoreboard") send({ type: "next" });
 }
+
+const KEYS = {
+  f: toggleFullscreen,
+  m: toggleSound,
+  r: openRoster,
+  p: togglePause,
+  t: addTime,
+  s: skip,
+  e: () => { if (state.phase && !["lobby", "finished"].includes(state.phase)) endGame(); },
+};
 
 document.addEventListener("keydown", (event) => {
   if (event.defaultPrevented || event.altKey || event.ctrlKey || event.metaKey) return;
@@ -696,18 +899,26 @@ document.addEventListener("keydown", (event) => {
   const t = event.target;
   const typing = t instanceof HTMLElement && (t.isContentEditable || ["INPUT", "TEXTAREA", "SELECT"].includes(t.tagName));
   if (typing) return;
-  if (event.key === "f" || event.key === "F") {
+  const action = KEYS[event.key.toLowerCase()];
+  if (action && (state.code || event.key.toLowerCase() === "f" || event.key.toLowerCase() === "m")) {
+    if (event.repeat) return;
     event.preventDefault();
-    toggleFullscreen();
+    action();
     return;
   }
   if (event.key === " " || event.key === "Enter") {
-    // A focused button or link does its own thing with Space/Enter.
-    if (t instanceof HTMLElement && t.closest("button, a, summary, [role=button]")) return;
-    if (!state.code || state.screen === "setup" || event.repeat) return;
+    if (event.key === "Enter" && t instanceof HTMLElement && t.closest("button, a, summary, [role=button]")) return;
+    if (!state.code || state.screen === "setup") return;
     event.preventDefault();
-    advance();
+    if (!event.repeat) advance();
   }
+});
+
+// A focused button would also act on Space's keyup: the page already did.
+document.addEventListener("keyup", (event) => {
+  if (event.key !== " " || document.querySelector("dialog[open]") || !state.code || state.screen === "setup") return;
+  const t = event.target;
+  if (t instanceof HTMLElement && t.closest("button, a, summary, [role=button]")) event.preventDefault();
 });
 
 // -- start ---------------------------------------------------------------------

@@ -5,6 +5,7 @@ import { $, announce, fmt, fmtValue, focusFirst, h, mount, ordinal, plural, show
 import { Connection } from "./socket.js";
 import { Countdown } from "./countdown.js";
 import { optionClass, optionLook, shapeIcon } from "./shapes.js";
+import { Sound } from "./sound.js";
 
 const main = $("#main");
 const topbar = $("#topbar");
@@ -13,7 +14,9 @@ const live = $("#live");
 const timerLive = $("#timer-live");
 
 const CODE_RE = /^[1-9][0-9]{5}$/;
-const NICK_MAX = 20;
+// The server's nickname limit (code points after NFKC and trimming), written
+// into the page by the template from the server's own constant.
+const NICK_MAX = Number(document.body.dataset.nickMax) || 20;
 const TEXT_MAX = 100;
 
 const ERRORS = {
@@ -28,6 +31,7 @@ const ERRORS = {
   replaced: "This game is now open in another tab or window.",
   bad_message: "Something went wrong sending that. Try again.",
 };
+const OFFLINE = "You're offline. Answers can't reach the game until your connection is back.";
 const IN_GAME_ERRORS = {
   too_late: "Time's up — your answer arrived too late.",
   already_answered: "You already answered this question.",
@@ -35,7 +39,11 @@ const IN_GAME_ERRORS = {
   wrong_phase: "No question is open right now.",
   invalid_answer: "That answer isn't valid for this question. Try again.",
   rate_limited: "Slow down a little, then try again.",
+  paused: "The teacher paused the game. Answer again when it goes on.",
 };
+
+// Phones stay silent unless the player turns sound on (remembered).
+const sound = new Sound({ key: "thaw.sound.player", defaultOn: false });
 
 const state = {
   code: document.body.dataset.code || "",
@@ -49,6 +57,7 @@ const state = {
   rerollsLeft: 0,
   question: null,
   deadline: 0,
+  paused: false,
   ack: null,
   pending: null,
   spectating: null,
@@ -61,17 +70,26 @@ const state = {
   countdown: null,
 };
 
-// -- storage: one token per room code, per tab ---------------------------------
+// -- storage: one token per room code, kept by the browser ---------------------
+// localStorage, not sessionStorage: a closed tab, a restarted browser or a
+// discarded background tab opens the join link again as the same player.
 
 const tokenKey = (code) => `thaw.player.${code}`;
 function loadToken(code) {
-  try { return window.sessionStorage.getItem(tokenKey(code)); } catch { return null; }
+  try { return window.localStorage.getItem(tokenKey(code)); } catch { return null; }
 }
 function saveToken(code, token) {
-  try { window.sessionStorage.setItem(tokenKey(code), token); } catch { /* private mode */ }
+  try { window.localStorage.setItem(tokenKey(code), token); } catch { /* private mode */ }
 }
 function dropToken(code) {
-  try { window.sessionStorage.removeItem(tokenKey(code)); } catch { /* private mode */ }
+  try { window.localStorage.removeItem(tokenKey(code)); } catch { /* private mode */ }
+}
+
+/** The longest prefix of `value` whose nickname form fits the server's limit. */
+function clipNickname(value) {
+  let chars = [...value];
+  while (chars.length && [...chars.join("").normalize("NFKC").trim()].length > NICK_MAX) chars = chars.slice(0, -1);
+  return chars.join("");
 }
 
 // -- shell ---------------------------------------------------------------------
@@ -93,6 +111,15 @@ function renderTopbar() {
   mount(topbar,
     h("span", { class: "me-nick", text: state.nickname }),
     h("span", { class: "me-score", "aria-label": `Score ${fmt(state.score)} points` }, fmt(state.score)),
+    h("button", {
+      type: "button",
+      id: "sound",
+      class: "btn btn-small btn-ghost btn-icon",
+      "aria-pressed": String(sound.on),
+      "aria-label": "Sound",
+      title: sound.on ? "Sound on" : "Sound off",
+      onclick: () => { sound.toggle(); renderTopbar(); },
+    }, speakerIcon(sound.on)),
   );
 }
 
@@ -118,7 +145,23 @@ function syncTimer(quiet) {
     bar: el.querySelector(".timer-bar"),
     live: timerLive,
   });
-  state.countdown.start(state.deadline - performance.now(), state.question.time_limit_ms, { quiet });
+  el.dataset.paused = String(state.paused);
+  state.countdown.start(state.deadline - performance.now(), state.question.time_limit_ms, { quiet, paused: state.paused });
+}
+
+/** `paused` / `resumed` / `time`: the server's clock stopped, runs again, or got more time. */
+function onClock(msg) {
+  if (!state.question || msg.index !== state.question.index) return;
+  if (msg.type === "paused") state.paused = true;
+  if (msg.type === "resumed") state.paused = false;
+  if (msg.time_limit_ms) state.question = { ...state.question, time_limit_ms: msg.time_limit_ms };
+  state.deadline = performance.now() + msg.time_left_ms;
+  syncTimer(true);
+  const pausedNote = main.querySelector(".paused-note");
+  if (pausedNote) pausedNote.hidden = !state.paused;
+  if (msg.type === "paused") announce(live, "The teacher paused the game.");
+  else if (msg.type === "resumed") announce(live, "The game goes on.");
+  else announce(live, `More time: ${Math.ceil(msg.time_left_ms / 1000)} seconds left.`);
 }
 
 function questionHeader(q) {
@@ -126,11 +169,14 @@ function questionHeader(q) {
   if (q.points === 2000) badges.push(h("span", { class: "badge badge-double", text: "Double points" }));
   if (q.points === 0) badges.push(h("span", { class: "badge", text: "No points" }));
   if (q.kind === "poll") badges.push(h("span", { class: "badge", text: "Poll" }));
-  return h("div", { class: "q-head" },
-    h("span", { class: "q-count", text: `${q.index + 1} / ${q.count}` }),
-    ...badges,
-    timerChip(),
-  );
+  return [
+    h("div", { class: "q-head" },
+      h("span", { class: "q-count", text: `${q.index + 1} / ${q.count}` }),
+      ...badges,
+      timerChip(),
+    ),
+    h("p", { class: "paused-note", role: "status", hidden: !state.paused, text: "Paused by the teacher" }),
+  ];
 }
 
 // -- join ----------------------------------------------------------------------
@@ -175,7 +221,11 @@ function showJoin({ code = state.code, nickname = "", error = "", focus = "", lo
   });
   const nickInput = h("input", {
     id: "nickname", name: "nickname", class: "input", autocomplete: "off", autocapitalize: "words",
-    spellcheck: "false", maxlength: 40, value: nickname, enterkeyhint: "go", "aria-describedby": "nick-hint",
+    spellcheck: "false", value: clipNickname(nickname), enterkeyhint: "go", "aria-describedby": "nick-hint",
+  });
+  nickInput.addEventListener("input", () => {
+    const clipped = clipNickname(nickInput.value);
+    if (clipped !== nickInput.value) nickInput.value = clipped;
   });
   const info = h("p", { id: "room-info", class: "room-info", "aria-live": "polite" });
   const nickField = h("div", { class: "field" },
@@ -248,7 +298,8 @@ function connect(code, nickname) {
     },
     onMessage: handle,
     onState: (s) => {
-      if (s === "reconnecting") setStatus("Connection lost — reconnecting…");
+      if (s === "offline") setStatus(OFFLINE);
+      else if (s === "reconnecting") setStatus("Connection lost — reconnecting…");
       else if (s === "open") setStatus("");
     },
     onFatal: (failure) => fatal(failure, nickname),
@@ -268,7 +319,7 @@ function fatal({ code, message }, nickname) {
   setStatus("");
   if (["kicked", "bad_token", "room_not_found"].includes(code)) dropToken(state.code);
   if (code === "kicked") {
-    showEnded("You were removed", ERRORS.kicked);
+    showEnded(ERRORS.kicked);
   } else if (code === "replaced") {
     showEnded("Playing in another tab", ERRORS.replaced, {
       label: "Play here instead",
@@ -290,6 +341,7 @@ function handle(msg) {
     case "nickname": return onNickname(msg);
     case "question": return onQuestion(msg);
     case "answer_ack": return onAck(msg);
+    case "paused": case "resumed": case "time": return onClock(msg);
     case "spectating": return onSpectating(msg);
     case "reveal": return onReveal(msg);
     case "result": return onResult(msg);
@@ -332,6 +384,7 @@ function onQuestion(q) {
   const prev = state.question;
   const same = prev && prev.index === q.index && ["question", "locked", "spectating"].includes(state.screen);
   state.question = q;
+  state.paused = Boolean(q.paused);
   state.deadline = performance.now() + (q.time_left_ms ?? q.time_limit_ms);
   state.reveal = null;
   if (!prev || prev.index !== q.index) {
@@ -367,6 +420,7 @@ function onSpectating(msg) {
 
 function onReveal(msg) {
   state.reveal = msg;
+  state.paused = false;
   state.countdown?.stop();
   showReveal();
 }
@@ -376,6 +430,9 @@ function onResult(msg) {
   state.score = msg.score;
   if (msg.nickname) state.nickname = msg.nickname;
   renderTopbar();
+  // Joined while this question was open: it was never theirs to answer, so no
+  // "No answer, 6th place" — the reveal screen stays, saying they play next.
+  if (state.spectating === msg.index && msg.answered === false) return;
   showResult();
 }
 
@@ -398,6 +455,7 @@ function onStanding(msg) {
 
 function onError(msg) {
   if (!state.welcomed) return; // a rejection: the close that follows shows it
+  if (msg.code === "kicked") return; // the close that follows shows the one screen
   const text = IN_GAME_ERRORS[msg.code] || msg.message || "Something went wrong.";
   if (state.pending && ["too_late", "wrong_question", "wrong_phase"].includes(msg.code)) {
     state.pending = null;
@@ -440,6 +498,7 @@ function showLobby() {
 function kindHint(q) {
   if (q.kind === "choice" && q.multiple_correct) return "More than one answer is right — pick any one.";
   if (q.kind === "poll") return "No wrong answers: pick the one you agree with.";
+  if (q.kind === "multi") return "Select all that apply, then submit.";
   if (q.kind === "order") return "Tap the items in the right order, first to last.";
   if (q.kind === "number") return `Pick a number between ${fmtValue(q.min)} and ${fmtValue(q.max)}.`;
   if (q.kind === "text") return "Type your answer.";
@@ -447,7 +506,9 @@ function kindHint(q) {
 }
 
 function showQuestion(q) {
-  const body = { choice: choiceBody, poll: choiceBody, order: orderBody, number: numberBody, text: textBody }[q.kind];
+  const body = {
+    choice: choiceBody, multi: multiBody, poll: choiceBody, order: orderBody, number: numberBody, text: textBody,
+  }[q.kind];
   const hint = kindHint(q);
   show("question",
     questionHeader(q),
@@ -463,7 +524,9 @@ function submit(answer) {
   state.pending = { index: q.index, answer };
   if (!state.conn.send({ type: "answer", index: q.index, answer })) {
     state.pending = null;
-    toast("Not connected — wait a moment and try again.");
+    toast(Connection.offline
+      ? "You're offline: that answer was not sent. Answer again when you're back online."
+      : "Not connected — wait a moment and try again.");
     return;
   }
   showLocked(true);
@@ -487,6 +550,38 @@ function optionButton(q, opt, position, onclick) {
 function choiceBody(q) {
   return h("div", { class: ["answer-grid", `n${q.options.length}`], role: "group", "aria-labelledby": "q-prompt" },
     q.options.map((opt, i) => optionButton(q, opt, i, () => submit(opt.id))));
+}
+
+/** Select all that apply: each option toggles (aria-pressed), then one submit. */
+function multiBody(q) {
+  const chosen = new Set();
+  const send = h("button", { type: "button", class: "btn btn-primary btn-block btn-big", disabled: true });
+  const buttons = q.options.map((opt, i) => {
+    const button = optionButton(q, opt, i, () => {
+      if (chosen.has(opt.id)) chosen.delete(opt.id);
+      else chosen.add(opt.id);
+      render();
+    });
+    button.classList.add("is-toggle");
+    button.append(h("span", { class: "tick", "aria-hidden": "true" }, checkIcon()));
+    return button;
+  });
+  function render() {
+    buttons.forEach((button, i) => {
+      const on = chosen.has(q.options[i].id);
+      button.setAttribute("aria-pressed", String(on));
+      button.classList.toggle("is-selected", on);
+    });
+    send.disabled = chosen.size === 0;
+    send.textContent = chosen.size === 0 ? "Select at least one" : `Submit ${plural(chosen.size, "answer")}`;
+  }
+  // Send in the order shown, so "your answer" reads the way the options do.
+  send.addEventListener("click", () => submit(q.options.map((opt) => opt.id).filter((id) => chosen.has(id))));
+  render();
+  return h("div", { class: "multi" },
+    h("div", { class: ["answer-grid", `n${q.options.length}`], role: "group", "aria-labelledby": "q-prompt" }, buttons),
+    send,
+  );
 }
 
 function orderBody(q) {
@@ -614,6 +709,9 @@ function describeAnswer(q, answer) {
       h("span", { class: "opt-text", text: q.options[i].text }));
   };
   if (q.kind === "choice" || q.kind === "poll") return chip(answer);
+  if (q.kind === "multi" && Array.isArray(answer)) {
+    return h("div", { class: "answer-list" }, answer.map((id) => chip(id)));
+  }
   if (q.kind === "order" && Array.isArray(answer)) {
     return h("ol", { class: "answer-order" }, answer.map((id) => h("li", {}, chip(id))));
   }
@@ -653,8 +751,8 @@ function showSpectating() {
     q ? questionHeader(q) : null,
     h("div", { class: "center-stack" },
       h("p", { class: "eyebrow", text: "Welcome!" }),
-      h("h1", { class: "big-title", text: "Watch this one" }),
-      h("p", { class: "lead", text: "You joined while this question was open. Follow it on the big screen — you'll play from the next question." }),
+      h("h1", { class: "big-title", text: "Wait for the next question" }),
+      h("p", { class: "lead", text: "You joined while this question was open. Follow it on the big screen — you play from the next one." }),
     ),
   );
 }
@@ -665,6 +763,7 @@ function describeCorrect(r) {
   if (r.kind === "choice") {
     return h("div", { class: "answer-list" }, (r.correct || []).map((id) => describeAnswer(q, id)));
   }
+  if (r.kind === "multi") return describeAnswer(q, r.correct || []);
   if (r.kind === "order") return describeAnswer(q, r.correct);
   if (r.kind === "number" && r.correct) {
     const tol = r.correct.tolerance ? ` (± ${fmtValue(r.correct.tolerance)})` : "";
@@ -679,7 +778,7 @@ function describeCorrect(r) {
 function correctBlock(r) {
   const node = r ? describeCorrect(r) : null;
   if (!node) return null;
-  const label = r.kind === "choice" && (r.correct || []).length > 1 ? "Right answers" : "Right answer";
+  const label = ["choice", "multi"].includes(r.kind) && (r.correct || []).length > 1 ? "Right answers" : "Right answer";
   return h("div", { class: "correct-block" }, h("p", { class: "eyebrow", text: label }), node);
 }
 
@@ -690,6 +789,7 @@ function showReveal() {
       h("p", { class: "eyebrow", text: `Question ${r.index + 1} of ${r.count ?? "?"}` }),
       h("h1", { class: "big-title", text: state.spectating === r.index ? "Here's the answer" : "Time's up!" }),
       correctBlock(r),
+      state.spectating === r.index ? h("p", { class: "lead", text: "You play from the next question." }) : null,
       r.kind === "poll" ? h("p", { class: "lead", text: "See how everyone voted on the big screen." }) : null,
     ),
   );
@@ -708,9 +808,12 @@ function showResult() {
   let tone; let title; let icon;
   if (res.correct === null) { tone = "poll"; title = res.answered === false ? "No vote" : "Thanks for voting!"; icon = pollIcon(); }
   else if (res.correct) { tone = "correct"; title = "Correct!"; icon = checkIcon(); }
+  else if (res.answered !== false && res.points > 0) { tone = "partial"; title = "Partly right"; icon = checkIcon(); }
   else if (res.answered === false) { tone = "none"; title = "No answer"; icon = clockIcon(); }
   else { tone = "wrong"; title = "Not quite"; icon = crossIcon(); }
   const gained = res.points + res.bonus;
+  if (tone === "correct") sound.good();
+  else if (tone === "wrong" || tone === "none") sound.bad();
   show("result",
     h("div", { class: ["result", `result-${tone}`] },
       h("div", { class: "result-icon", "aria-hidden": "true" }, icon),
@@ -719,7 +822,7 @@ function showResult() {
         ? h("p", { class: "result-points", text: `+${fmt(gained)}` }) : null,
       res.bonus > 0 ? h("p", { class: "result-bonus", text: `including +${fmt(res.bonus)} streak bonus` }) : null,
       res.streak > 1 ? h("p", { class: "streak" }, flameIcon(), ` ${res.streak} in a row`) : null,
-      tone === "wrong" || tone === "none" ? correctBlock(r) : null,
+      tone === "wrong" || tone === "none" || tone === "partial" ? correctBlock(r) : null,
     ),
     h("div", { class: "result-foot" },
       h("p", { class: "result-rank", text: rankLine(res) }),
@@ -780,11 +883,11 @@ function showFinished() {
   if (s) announce(live, `${headline}. ${s.score} points.`);
 }
 
-function showEnded(title, text, action) {
+function showEnded(title, text = "", action = null) {
   show("ended",
     h("div", { class: "card center-stack" },
       h("h1", { class: "big-title", text: title }),
-      h("p", { class: "lead", text }),
+      text ? h("p", { class: "lead", text }) : null,
       action ? h("button", { type: "button", class: "btn btn-primary", text: action.label, onclick: action.run }) : null,
       h("a", { class: "btn btn-ghost", href: "/", text: "Join a game" }),
     ),
@@ -811,6 +914,9 @@ const crossIcon = () => icon("M6 6l12 12M18 6L6 18");
 const clockIcon = () => icon("M12 3a9 9 0 1 0 0 18a9 9 0 1 0 0-18z", "M12 7v5l3.5 2");
 const pollIcon = () => icon("M5 20V11M12 20V5M19 20v-6");
 const lockIcon = () => icon("M6 11h12v9H6z", "M8.5 11V8a3.5 3.5 0 0 1 7 0v3");
+const speakerIcon = (on) => (on
+  ? icon("M4 9h4l5-4v14l-5-4H4z", "M16.5 8.5a5 5 0 0 1 0 7", "M19 6a8.5 8.5 0 0 1 0 12")
+  : icon("M4 9h4l5-4v14l-5-4H4z", "M17 9.5l5 5M22 9.5l-5 5"));
 const flameIcon = () => icon("M12 3c1 3.5 5 5.5 5 10a5 5 0 0 1-10 0c0-2.5 1.5-4 2.5-5c0 2 1 3 2 3c0-3-1-5.5.5-8z");
 
 // -- start ---------------------------------------------------------------------

@@ -9,6 +9,9 @@
 //   shows why (`onFatal`).
 // - Reconnects at once after `{"type":"reconnect"}` or a 1012 close (server
 //   restart), when the tab becomes visible again, and when the network is back.
+// - Says "offline" the moment the browser loses the network (navigator.onLine,
+//   the `offline` event), not only when the socket finally drops; while
+//   offline it does not retry and `send()` refuses, so nothing is silently lost.
 
 export const CLOSE = {
   BAD_INPUT: 4400,
@@ -54,13 +57,22 @@ export class Connection {
     this.wake = () => {
       if (document.visibilityState === "visible") this.reconnectNow();
     };
-    this.online = () => this.reconnectNow();
+    this.online = () => {
+      if (this.ws && this.welcomed) this.setState("open");
+      this.reconnectNow();
+    };
+    this.offline = () => this.setState("offline");
+  }
+
+  static get offline() {
+    return navigator.onLine === false;
   }
 
   start() {
     this.stopped = false;
     document.addEventListener("visibilitychange", this.wake);
     window.addEventListener("online", this.online);
+    window.addEventListener("offline", this.offline);
     this.open();
   }
 
@@ -69,6 +81,7 @@ export class Connection {
     window.clearTimeout(this.retryTimer);
     document.removeEventListener("visibilitychange", this.wake);
     window.removeEventListener("online", this.online);
+    window.removeEventListener("offline", this.offline);
     if (this.ws) {
       const ws = this.ws;
       this.ws = null;
@@ -78,6 +91,7 @@ export class Connection {
   }
 
   send(message) {
+    if (Connection.offline) return false;
     if (this.ws && this.ws.readyState === WebSocket.OPEN && this.welcomed) {
       this.ws.send(JSON.stringify(message));
       return true;
@@ -133,7 +147,7 @@ export class Connection {
       if (WELCOMES.has(msg.type)) {
         this.welcomed = true;
         this.attempt = 0;
-        this.setState("open");
+        this.setState(Connection.offline ? "offline" : "open");
       } else if (msg.type === "error") {
         if (!this.welcomed) rejection = msg;
         else if (FATAL_ERRORS.has(msg.code)) fatalError = msg;
@@ -165,6 +179,11 @@ export class Connection {
 
   retry(floor = 0) {
     if (this.stopped) return;
+    window.clearTimeout(this.retryTimer);
+    if (Connection.offline) {
+      this.setState("offline"); // the `online` event reconnects
+      return;
+    }
     this.setState("reconnecting");
     const ceiling = Math.min(this.cap, this.base * 2 ** this.attempt);
     const delay = Math.max(floor, ceiling * (0.5 + Math.random() / 2));

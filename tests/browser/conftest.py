@@ -136,6 +136,48 @@ AUDIT = """
 }
 """
 
+# The projector must show every screen whole: no element of the page outside the
+# viewport (nothing to scroll to, nothing cut off at a side).
+FIT = """
+() => {
+  const problems = [];
+  const w = window.innerWidth;
+  const h = window.innerHeight;
+  const root = document.scrollingElement;
+  if (root.scrollHeight > h + 1) problems.push(`page is ${root.scrollHeight}px tall in a ${h}px viewport`);
+  if (root.scrollWidth > w + 1) problems.push(`page is ${root.scrollWidth}px wide in a ${w}px viewport`);
+  const skip = ".visually-hidden, .skip-link, [hidden], dialog:not([open]), .confetti, .toast, script, style, noscript";
+  const named = (el) => `${el.tagName.toLowerCase()}.${String(el.className.baseVal ?? el.className).split(" ")[0]}`;
+  for (const el of document.querySelectorAll("body *")) {
+    if (el.closest(skip)) continue;
+    const r = el.getBoundingClientRect();
+    if (r.width < 1 || r.height < 1 || getComputedStyle(el).visibility === "hidden") continue;
+    if (r.left < -1 || r.top < -1 || r.right > w + 1 || r.bottom > h + 1) {
+      const box = [r.left, r.top, r.right, r.bottom].map(Math.round);
+      problems.push(`${named(el)} at ${box[0]},${box[1]}-${box[2]},${box[3]}`);
+    }
+  }
+  // Nothing important covered by something else (content squeezed under its neighbour).
+  const important = ".tile, .bar, .explanation, .q-title, .sb-row, .step, .btn, .timer-ring, .answered-box, "
+    + ".room-code, .lobby-qr img, .player-chip, .answer-box, .brand";
+  for (const el of document.querySelectorAll(important)) {
+    if (el.closest(".visually-hidden, [hidden], dialog:not([open])")) continue;
+    const r = el.getBoundingClientRect();
+    if (r.width < 1 || r.height < 1) continue;
+    const x = Math.min(w - 1, Math.max(0, r.left + r.width / 2));
+    const y = Math.min(h - 1, Math.max(0, r.top + r.height / 2));
+    const hit = document.elementFromPoint(x, y);
+    if (hit && !el.contains(hit) && !hit.closest(".confetti, .toast")) {
+      problems.push(`${named(el)} covered by ${named(hit)}`);
+    }
+  }
+  return problems.slice(0, 8);
+}
+"""
+
+# The projector's sizes: 720p, the common laptop, 1080p, 4K, and 1080p at 200 % zoom.
+PROJECTOR_SIZES = [(1280, 720), (1366, 768), (1920, 1080), (3840, 2160), (960, 540)]
+
 PHONE = {"viewport": {"width": 390, "height": 844}, "is_mobile": True, "has_touch": True, "device_scale_factor": 1}
 PROJECTOR = {"viewport": {"width": 1920, "height": 1080}, "device_scale_factor": 1}
 
@@ -202,9 +244,9 @@ class Ui:
         self.contexts: list[BrowserContext] = []
         self.requests: list[str] = []
 
-    def page(self, kind: dict[str, Any]) -> Page:
+    def page(self, kind: dict[str, Any], reduced_motion: str = "reduce") -> Page:
         """A new tab in its own context (tabs sharing a context run much slower here)."""
-        context = self.browser.new_context(**kind, reduced_motion="reduce")
+        context = self.browser.new_context(**kind, reduced_motion=reduced_motion)  # type: ignore[arg-type]
         self.contexts.append(context)
         return self.watch(context.new_page())
 
@@ -269,6 +311,29 @@ class Ui:
             if width is not None and size is not None:
                 page.set_viewport_size(size)
         assert found == [], f"{where}: {found}"
+
+    def fits(self, page: Page, where: str, shot: str = "", sizes: list[tuple[int, int]] = PROJECTOR_SIZES) -> None:
+        """Every element inside the viewport at each projector size (a screenshot of
+        each when `shot` names it); then the size is put back."""
+        size = page.viewport_size
+        found: dict[str, list[str]] = {}
+        try:
+            for width, height in sizes:
+                page.set_viewport_size({"width": width, "height": height})
+                page.wait_for_timeout(50)
+                problems = page.evaluate(FIT)
+                if shot:
+                    self.shot(page, f"{shot}-{width}x{height}")
+                if problems:
+                    found[f"{width}x{height}"] = problems
+                    self.shot(page, f"unfit-{where.replace(' ', '-')}-{width}x{height}")
+        finally:
+            if size is not None:
+                page.set_viewport_size(size)
+        if os.environ.get("THAW_FIT_REPORT"):
+            print(f"FIT {where}: {found}")
+            return
+        assert found == {}, f"{where}: {found}"
 
     @staticmethod
     def screen(page: Page, name: str) -> None:

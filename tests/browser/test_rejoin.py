@@ -1,0 +1,102 @@
+"""Nobody loses their place: a closed tab comes back as the same player, the
+player's own nickname is not refused to them, going offline is said at once,
+a late joiner waits for the next question, the nickname field stops at the
+server's limit."""
+
+from __future__ import annotations
+
+from playwright.sync_api import expect
+from thaw.domain.nicknames import MAX_LENGTH
+
+DECK = "Every kind <b>of</b> question"
+OFFLINE = "You're offline. Answers can't reach the game until your connection is back."
+
+
+def test_closed_tab_offline_and_late_join(ui) -> None:  # type: ignore[no-untyped-def]
+    server_url, screen, option = ui.base, ui.screen, ui.option
+    host = ui.projector()
+    anna, boris = ui.phone(), ui.phone()
+    code = ui.create_room(host, DECK)
+
+    # The nickname field takes no more than the server accepts, as one types.
+    boris.goto(f"{server_url}/join/{code}")
+    boris.locator("#nickname").press_sequentially("B" * (MAX_LENGTH + 5))
+    expect(boris.locator("#nickname")).to_have_value("B" * MAX_LENGTH)
+    assert boris.locator("body").get_attribute("data-nick-max") == str(MAX_LENGTH)
+    ui.join(boris, code, "Boris")
+    ui.join(anna, code, "Anna")
+
+    host.keyboard.press("Space")
+    screen(host, "question")
+    screen(anna, "question")
+
+    # A late joiner is told to wait for the next question.
+    late = ui.phone()
+    late.goto(f"{server_url}/join/{code}")
+    late.locator("#nickname").fill("Lena")
+    late.get_by_role("button", name="Join").click()
+    screen(late, "spectating")
+    expect(late.locator("main h1")).to_have_text("Wait for the next question")
+    ui.shot(late, "phone-6-late-join")
+    ui.audit(late, "late joiner", width=360)
+
+    # Offline: the banner at once (the socket has not dropped yet), and an
+    # answer tapped meanwhile says it was not sent.
+    anna.context.set_offline(True)
+    expect(anna.locator("#status")).to_have_text(OFFLINE, timeout=1000)
+    option(anna, "Paris").tap()
+    expect(anna.locator("#toast")).to_contain_text("You're offline: that answer was not sent.")
+    screen(anna, "question")
+    ui.shot(anna, "phone-6-offline")
+    anna.context.set_offline(False)
+    expect(anna.locator("#status")).to_be_hidden()
+    option(anna, "Paris").tap()
+    screen(anna, "locked")
+    option(boris, "Lyon").tap()
+
+    screen(host, "reveal")
+    screen(anna, "result")
+    expect(anna.locator(".result h1")).to_have_text("Correct!")
+    score = anna.locator(".me-score").inner_text()
+    assert score != "0"
+    # The late joiner sees the answer, not "No answer, 3rd place".
+    screen(late, "reveal")
+    expect(late.locator("main h1")).to_have_text("Here's the answer")
+    late.wait_for_timeout(300)
+    screen(late, "reveal")
+    expect(late.locator(".result")).to_have_count(0)
+
+    # Anna closes the tab, then opens the join link again: the same player.
+    context = anna.context
+    anna.close()
+    anna = ui.watch(context.new_page())
+    anna.goto(f"{server_url}/join/{code}")
+    screen(anna, "result")
+    expect(anna.locator(".me-nick")).to_have_text("Anna")
+    expect(anna.locator(".me-score")).to_have_text(score)
+    ui.shot(anna, "phone-6-rejoined")
+
+    # And again from the start page, typing her own nickname: not refused.
+    anna.close()
+    anna = ui.watch(context.new_page())
+    anna.goto(f"{server_url}/")
+    anna.locator("#code").fill(code)
+    anna.locator("#nickname").fill("anna")
+    anna.get_by_role("button", name="Join").click()
+    screen(anna, "result")
+    expect(anna.locator(".me-nick")).to_have_text("Anna")
+    expect(host.locator(".tb-players")).to_have_text("3 players")
+
+    # The streak carried over: a second right answer in a row.
+    host.keyboard.press("Space")
+    screen(host, "scoreboard")
+    host.keyboard.press("Space")
+    screen(anna, "question")
+    screen(late, "question")
+    option(anna, "3").tap()
+    option(boris, "4").tap()
+    option(late, "2").tap()
+    screen(anna, "result")
+    expect(anna.locator(".streak")).to_contain_text("2 in a row")
+    expect(anna.locator(".me-score")).not_to_have_text(score)
+    expect(late.locator(".result h1")).to_have_text("Correct!")
