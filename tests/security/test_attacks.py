@@ -19,7 +19,7 @@ from websockets.frames import Frame, Opcode
 
 from tests.support.wsclient import Client
 
-from .procs import Launch, host, http, join, launch, new_room, rss_mib  # noqa: F401 - `launch` is a fixture
+from .procs import Launch, host, http, join, new_room, rss_mib
 
 SECURITY_HEADER = "content-security-policy"
 
@@ -59,7 +59,7 @@ async def test_a_string_that_is_not_valid_text_never_enters(launch: Launch) -> N
     stranger = await Client("x").open(server.ws_url, room["code"], {"type": "resume", "token": "\udc00" * 8})
     assert (await stranger.wait_type("error"))["code"] == "bad_message"
     await _room_is_intact(server, room, teacher)
-    status, _, csv = http(f"{server.url}/api/rooms/{room['code']}/results.csv",
+    _, _, csv = http(f"{server.url}/api/rooms/{room['code']}/results.csv",
                           headers={"Authorization": f"Bearer {room['host_token']}"})
     assert "'=HYPERLINK" in csv.decode()  # neutralised, not run by a spreadsheet
     for client in (teacher, ana):
