@@ -5,16 +5,18 @@ lists them with what each test measured."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import secrets
 import socket
 import time
 from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
 from typing import Any
 
 import pytest
 from websockets.asyncio.client import connect
-from websockets.exceptions import ConnectionClosed
+from websockets.exceptions import ConnectionClosed, InvalidStatus
 from websockets.frames import Frame, Opcode
 
 from tests.support.wsclient import Client
@@ -24,19 +26,21 @@ from .procs import Launch, host, http, join, new_room, rss_mib
 SECURITY_HEADER = "content-security-policy"
 
 
-async def _room_is_intact(server: Any, room: dict[str, Any], watcher: Client) -> None:
-    """The host's lobby still updates, a host can reattach, and both reports answer 200."""
-    late = await join(server, room["code"], f"Late{secrets.token_hex(2)}")
-    assert late.frames[0]["type"] == "welcome"
-    await watcher.wait_for(lambda m: m.get("type") == "lobby" and any(
-        p["nickname"] == late.name for p in m["players"]))
+async def _room_is_intact(server: Any, room: dict[str, Any], watcher: Client, join_late: bool = True) -> None:
+    """The host's lobby still updates (a late player joins), a host can reattach, and
+    both reports answer 200."""
+    if join_late:
+        late = await join(server, room["code"], f"Late{secrets.token_hex(2)}")
+        assert late.frames[0]["type"] == "welcome"
+        await watcher.wait_for(lambda m: m.get("type") == "lobby" and any(
+            p["nickname"] == late.name for p in m["players"]))
+        await late.close()
     again = await host(server, room)
     await again.close()
     for path in ("results", "results.csv"):
         status, _, body = http(f"{server.url}/api/rooms/{room['code']}/{path}",
                                headers={"Authorization": f"Bearer {room['host_token']}"})
         assert status == 200, body
-    await late.close()
 
 
 async def test_a_string_that_is_not_valid_text_never_enters(launch: Launch) -> None:
@@ -198,3 +202,146 @@ async def test_hosts_that_never_read_cannot_grow_the_server(launch: Launch) -> N
     for s in stuck:
         s.close()
     await teacher.close()
+
+
+def _open_files(server: Any) -> tuple[int, int]:
+    for line in Path(f"/proc/{server.proc.pid}/limits").read_text().splitlines():
+        if line.startswith("Max open files"):
+            soft, hard = line.split()[3:5]
+            return int(soft), int(hard)
+    raise AssertionError("no open-file limit")
+
+
+def test_half_open_requests_are_dropped_and_connections_per_address_capped(launch: Launch) -> None:
+    server = launch(THAW_HEADER_TIMEOUT="2", THAW_CONNECTIONS_PER_ADDRESS="300")
+    soft, hard = _open_files(server)
+    assert soft == hard, (soft, hard)  # `thaw serve` raised its own limit
+    room = new_room(server)
+    half_open = []
+    for _ in range(300):  # slowloris: a request line, one header, then nothing
+        s = socket.create_connection(("127.0.0.1", server.port))
+        s.sendall(b"GET /healthz HTTP/1.1\r\nHost: x\r\n")
+        half_open.append(s)
+    time.sleep(0.3)
+    # The 301st connection from this address is closed at once, before a byte is read.
+    extra = socket.create_connection(("127.0.0.1", server.port))
+    extra.settimeout(5)
+    extra.sendall(b"GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n")
+    with contextlib.suppress(ConnectionResetError):
+        assert extra.recv(100) == b""
+    extra.close()
+    # Within the deadline (2 s here, 5 s by default) every half-open request is dropped...
+    started = time.monotonic()
+    for s in half_open:
+        s.settimeout(10)
+        with contextlib.suppress(ConnectionResetError):
+            assert s.recv(100) == b""
+        s.close()
+    waited = time.monotonic() - started
+    assert waited < 4, waited
+    # ...and the server answers everyone again, the room intact.
+    status, _, body = http(f"{server.url}/api/rooms/{room['code']}")
+    assert status == 200 and json.loads(body)["phase"] == "lobby"
+    print(f"measured: open-file limit {soft}; 300 half-open requests dropped {waited:.1f} s after the check began")
+
+
+def test_forwarded_addresses_are_read_from_the_right(launch: Launch) -> None:
+    server = launch("--proxy-headers", THAW_ROOMS_PER_MINUTE="3")
+    # Routers append what they saw; whatever the client wrote on the left changes nothing.
+    statuses = [
+        http(f"{server.url}/api/rooms", "POST", json.dumps({"deck": "attack"}).encode(),
+             {"Content-Type": "application/json", "X-Forwarded-For": f"10.9.{i}.1, 198.51.100.7"})[0]
+        for i in range(6)
+    ]
+    assert statuses == [201, 201, 201, 429, 429, 429]
+    # Another client behind the same proxy has a budget of its own.
+    other = {"X-Forwarded-For": "198.51.100.8"}
+    assert new_room(server, **other)["code"]
+
+    listed = launch(THAW_TRUST_PROXY="true", THAW_TRUSTED_PROXIES="10.0.0.0/8", THAW_ROOMS_PER_MINUTE="3")
+    # The test client (127.0.0.1) is not a listed proxy: its forwarding headers are ignored.
+    statuses = [
+        http(f"{listed.url}/api/rooms", "POST", json.dumps({"deck": "attack"}).encode(),
+             {"Content-Type": "application/json", "X-Forwarded-For": f"198.51.100.{i}"})[0]
+        for i in range(5)
+    ]
+    assert statuses == [201, 201, 201, 429, 429]
+
+
+async def test_one_address_cannot_fill_a_room_and_the_host_removes_a_flood(launch: Launch) -> None:
+    server = launch(THAW_ROOM_JOINS_PER_MINUTE="20")
+    room = new_room(server)
+    teacher = await host(server, room)
+    # Refused joins (bad nicknames) do not spend the address's budget.
+    for n in range(30):
+        async with connect(f"{server.ws_url}/ws/{room['code']}") as ws:
+            await ws.send(json.dumps({"type": "join", "nickname": "\u3164" if n % 2 else "x" * 30}))
+            assert json.loads(await ws.recv())["code"] == "nickname_invalid"
+    players = [await join(server, room["code"], f"Kid {n}") for n in range(25)]
+    welcomed = [p for p in players if p.frames[0]["type"] == "welcome"]
+    refused = [p for p in players if p.frames[0].get("code") == "rate_limited"]
+    assert len(welcomed) == 20 and len(refused) == 5
+    # Another room is not spent by this one.
+    other = new_room(server)
+    assert (await join(server, other["code"], "Elsewhere")).frames[0]["type"] == "welcome"
+    # The host removes everyone from the fifth join on, in one command.
+    await teacher.send({"type": "kick_since", "player_id": welcomed[4].player_id})
+    lobby = await teacher.wait_for(lambda m: m.get("type") == "lobby" and m["count"] == 4)
+    assert [p["nickname"] for p in lobby["players"]] == ["Kid 0", "Kid 1", "Kid 2", "Kid 3"]
+    for kicked in welcomed[4:]:
+        assert await kicked.wait_closed() == 4403
+    assert welcomed[0].close_code is None
+    await _room_is_intact(server, room, teacher, join_late=False)  # this address spent its budget for the room
+    for p in welcomed[:4]:
+        await p.close()
+    await teacher.close()
+
+
+async def test_nicknames_that_look_empty_or_alike_are_refused(launch: Launch) -> None:
+    server = launch()
+    room = new_room(server)
+    teacher = await host(server, room)
+    paul = await join(server, room["code"], "Paul")
+    assert paul.frames[0]["type"] == "welcome"
+    refused = {
+        "\u3164": "nickname_invalid",  # Hangul filler
+        "\uffa0\uffa0": "nickname_invalid",  # half-width Hangul filler
+        "\u2800": "nickname_invalid",  # Braille blank
+        "A\u034fB": "nickname_invalid",  # combining grapheme joiner (default-ignorable)
+        "A\u180eB": "nickname_invalid",  # Mongolian vowel separator
+        "Z" + "\u0334\u0335\u0336\u0337": "nickname_invalid",  # four marks stacked
+        "\u0420aul": "nickname_taken",  # Cyrillic Р: "Paul" again
+        "PAUL": "nickname_taken",
+        "Pa\u03c5l": "nickname_taken",  # Greek upsilon
+    }
+    for name, error_code in refused.items():
+        attempt = await join(server, room["code"], name)
+        assert attempt.frames[0].get("code") == error_code, (name, attempt.frames[0])
+    accepted = await join(server, room["code"], "Zoë 🎉")
+    assert accepted.frames[0]["type"] == "welcome"
+    await _room_is_intact(server, room, teacher)
+    for c in (paul, accepted, teacher):
+        await c.close()
+
+
+async def test_sockets_from_another_site_are_refused_when_the_address_is_known(launch: Launch) -> None:
+    server = launch(THAW_PUBLIC_URL="http://quiz.example.org")
+    room = new_room(server)
+    with pytest.raises(InvalidStatus) as refused:
+        async with connect(f"{server.ws_url}/ws/{room['code']}", origin="http://evil.example"):  # type: ignore[arg-type]
+            pass
+    assert refused.value.response.status_code == 403
+    for origin in ("http://quiz.example.org", None):  # the game's own pages; a script without a browser
+        async with connect(f"{server.ws_url}/ws/{room['code']}", origin=origin) as ws:  # type: ignore[arg-type]
+            await ws.send(json.dumps({"type": "host", "token": room["host_token"]}))
+            assert json.loads(await ws.recv())["type"] == "host_welcome"
+
+
+async def test_socket_accepts_are_not_logged_with_addresses(launch: Launch) -> None:
+    server = launch()
+    room = new_room(server)
+    teacher = await host(server, room)
+    await teacher.close()
+    await asyncio.sleep(0.3)
+    log = server.log()
+    assert "[accepted]" not in log and "127.0.0.1:" not in log.replace(f"127.0.0.1:{server.port}", ""), log[-2000:]
