@@ -194,7 +194,7 @@ async def create_room(request: Request) -> Response:
     rt = _rt(request)
     address = client_address(request.scope, rt.settings)
     counter = rt.address_limits.rooms
-    if not counter.hit(address):
+    if not counter.allows(address):  # counted below once created: a bad request costs nothing
         retry = counter.retry_after(address)
         return problem("rate_limited", "too many games created from your network; wait a minute",
                        headers={"Retry-After": str(retry)})
@@ -212,6 +212,7 @@ async def create_room(request: Request) -> Response:
         if deck not in rt.decks:
             raise GameError("deck_not_found", f"there is no deck {deck[:60]!r}")
         code, host_token = await rt.service.create_room(deck, options)
+        counter.hit(address)
     except GameError as exc:
         return problem(exc.code, exc.message)
     except StoreUnavailable as exc:
