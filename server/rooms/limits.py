@@ -120,9 +120,11 @@ class AddressLimits:
         """
         return not self.misses.allows(address)
 
-    def missed(self, address: str) -> float:
-        """Count a wrong room code; the seconds to wait before answering it."""
-        self.misses.hit(address)
+    def missed(self, address: str) -> float | None:
+        """Count a wrong room code: the seconds to wait before answering it, or None
+        if the address just ran out of budget (answer as `guessing` would)."""
+        if not self.misses.hit(address):
+            return None
         return self.miss_delay(address)
 
     def miss_delay(self, address: str) -> float:

@@ -313,9 +313,9 @@ class Hub:
         return sum(len(r.conns) for r in self.rooms.values())
 
     def hosts(self, code: str) -> int:
-        """Host sockets this process holds for a room."""
+        """Host sockets this process holds open for a room (not those being closed)."""
         room = self.rooms.get(code)
-        return len(room.hosts) if room is not None else 0
+        return sum(1 for conn in room.hosts if not conn.closed) if room is not None else 0
 
     def synced(self, conn: Conn, frames: list[str], seq: int) -> None:
         """Send a fresh snapshot, then whatever arrived meanwhile that it does not reflect."""

@@ -182,6 +182,9 @@ def _conn(ws: WebSocket, rt: Runtime, code: str, role: str, player_id: str | Non
 async def _room_not_found(ws: WebSocket, rt: Runtime, address: str, code: str) -> None:
     """Answer a miss, slowly for an address that keeps guessing codes."""
     delay = rt.address_limits.missed(address)
+    if delay is None:
+        await _reject(ws, "rate_limited", GUESSING)
+        return
     if delay:
         await asyncio.sleep(delay)
     await _reject(ws, "room_not_found", f"there is no game with code {code[:6]!r}; check the code on the screen")

@@ -74,12 +74,16 @@ def _content_type(request: Request) -> str:
     return request.headers.get("content-type", "").split(";")[0].strip().lower()
 
 
-def _limited(request: Request, counter_name: str) -> Response | None:
-    """429 when this address is over the limit of `counter_name` (rooms or uploads)."""
+def _limited(request: Request, counter_name: str, spend: bool = True) -> Response | None:
+    """429 when this address is over the limit of `counter_name` (rooms or uploads).
+
+    With `spend=False` the request is only checked; the caller counts it once it
+    succeeded (a room: a refused request must not spend a school's shared budget).
+    """
     rt = _rt(request)
     address = client_address(request.scope, rt.settings)
     counter = getattr(rt.address_limits, counter_name)
-    if counter.hit(address):
+    if counter.hit(address) if spend else counter.allows(address):
         return None
     what = {"rooms": "games created", "checks": "decks checked"}.get(counter_name, "decks sent")
     return problem("rate_limited", f"too many {what} from your network; wait a minute",
@@ -100,7 +104,7 @@ def _parse_json(raw: bytes) -> Any:
 
 async def create_room(request: Request) -> Response:
     """A room for a shipped deck (`deck`) or for a deck sent along (`deck_data`)."""
-    refused = _limited(request, "rooms")
+    refused = _limited(request, "rooms", spend=False)  # counted once a room exists
     if refused is not None:
         return refused
     try:
@@ -127,6 +131,7 @@ async def create_room(request: Request) -> Response:
         if prepared.deck is None:
             return invalid_deck(prepared.problems)
         created = await rt.service.host_deck(prepared.deck, options, prepared.media)
+        rt.address_limits.rooms.hit(client_address(request.scope, rt.settings))
     except BodyTooLarge:
         return too_large()
     except TooLarge as exc:

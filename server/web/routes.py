@@ -231,6 +231,7 @@ async def create_room_from(request: Request, body: Any) -> Response:
         if deck not in rt.decks:
             raise GameError("deck_not_found", f"there is no deck {deck[:60]!r}")
         created = await rt.service.host_deck(rt.decks[deck], options, shipped_media(rt.decks[deck]))
+        rt.address_limits.rooms.hit(client_address(request.scope, rt.settings))  # only a room made counts
     except GameError as exc:
         return problem(exc.code, exc.message)
     except StoreUnavailable as exc:
@@ -252,17 +253,22 @@ def _guessing(request: Request) -> Response | None:
     guessing script learns nothing more once refused (see `AddressLimits.guessing`).
     """
     rt = _rt(request)
-    limits = rt.address_limits
     address = client_address(request.scope, rt.settings)
-    if limits.guessing(address):
-        return problem("rate_limited", GUESSING, headers={"Retry-After": str(limits.misses.retry_after(address))})
-    return None
+    return _too_many_guesses(rt, address) if rt.address_limits.guessing(address) else None
+
+
+def _too_many_guesses(rt: Runtime, address: str) -> Response:
+    retry = rt.address_limits.misses.retry_after(address)
+    return problem("rate_limited", GUESSING, headers={"Retry-After": str(retry)})
 
 
 async def _not_found(request: Request, code: str) -> Response:
     """A wrong room code: counted against the address, answered slowly when it keeps guessing."""
     rt = _rt(request)
-    delay = rt.address_limits.missed(client_address(request.scope, rt.settings))
+    address = client_address(request.scope, rt.settings)
+    delay = rt.address_limits.missed(address)
+    if delay is None:  # the budget ran out while this request was looking
+        return _too_many_guesses(rt, address)
     if delay:
         await asyncio.sleep(delay)
     return problem("room_not_found", f"there is no game with code {code[:6]!r}")

@@ -420,9 +420,9 @@ function showLobby() {
     h("div", { class: "lobby-bar" },
       h("p", { class: "lobby-title", text: state.title }),
       h("p", { class: "lobby-count", id: "lobby-count", "aria-live": "polite" }),
-      recent,
       lock,
       start,
+      recent, // last: when the bar wraps, Start stays beside the count
     ),
     h("ul", { class: "players", id: "players", "aria-label": "Players (select a name to remove that player)" }),
   );

@@ -101,7 +101,7 @@ async def test_soak(tmp_path: Path, request: pytest.FixtureRequest) -> None:
     prefix = f"soak{secrets.token_hex(3)}"
     env = {
         "REDIS_URL": redis_url, "THAW_REDIS_PREFIX": prefix, "THAW_CONTENT": str(tmp_path),
-        "THAW_JOINS_PER_MINUTE": "100000", "THAW_ROOMS_PER_MINUTE": "10000",
+        "THAW_JOINS_PER_MINUTE": "100000", "THAW_ROOM_JOINS_PER_MINUTE": "100000", "THAW_ROOMS_PER_MINUTE": "10000",
     }
     steady = start_server(env={**env, "THAW_INSTANCE": "steady"}, log_dir=tmp_path)
     restarted: ServerProcess = start_server(env={**env, "THAW_INSTANCE": "restarted"}, log_dir=tmp_path)

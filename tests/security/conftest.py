@@ -58,3 +58,6 @@ def frames_until(ws: Any, kind: str, limit: int = 20) -> list[dict[str, Any]]:
         if msg["type"] == kind:
             return seen
     raise AssertionError(f"no {kind!r} frame in {seen}")
+
+
+from .procs import launch  # noqa: E402, F401 - the real-server fixture of test_attacks.py

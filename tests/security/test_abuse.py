@@ -234,3 +234,10 @@ def test_generated_nicknames_and_three_rerolls(make_client: AppFactory) -> None:
         while lobby["players"] and lobby["players"][0]["nickname"] != msg["nickname"]:
             lobby = frames_until(host, "lobby")[-1]
         assert lobby["players"][0]["nickname"] == msg["nickname"]
+
+
+def test_refused_requests_do_not_spend_an_address_budget(make_client: AppFactory) -> None:
+    client = make_client(rooms_per_minute=2)
+    for body in ({"deck": "no-such-deck"}, {"deck": 3}, {"nope": 1}):
+        assert client.post("/api/rooms", json=body).status_code in (404, 422)
+    assert [client.post("/api/rooms", json={"deck": "every-kind"}).status_code for _ in range(3)] == [201, 201, 429]

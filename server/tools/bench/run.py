@@ -53,7 +53,8 @@ class Run:
         (content / "bench.yaml").write_text(bench_deck(sc.questions))
         env = {**os.environ, "PYTHONUNBUFFERED": "1", "THAW_CONTENT": str(content),
                # Every bench client comes from 127.0.0.1: lift the per-address limits.
-               "THAW_JOINS_PER_MINUTE": "1000000", "THAW_ROOMS_PER_MINUTE": "100000",
+               "THAW_JOINS_PER_MINUTE": "1000000", "THAW_ROOM_JOINS_PER_MINUTE": "1000000",
+               "THAW_ROOMS_PER_MINUTE": "100000", "THAW_CONNECTIONS_PER_ADDRESS": "1000000",
                "THAW_MESSAGES_PER_SECOND": "1000", "THAW_MESSAGE_BURST": "1000",
                "THAW_MAX_PLAYERS": str(max(2000, sc.players))}
         env.pop("REDIS_URL", None)
