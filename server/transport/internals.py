@@ -369,23 +369,22 @@ def _c_encoder() -> Callable[[Any], str] | None:
 _SAMPLE: Any = {"type": "sample", "n": [1, 2.5, -3, True, None], "t": "é\"\\\n\u2028", "o": {"a": []}}
 
 
+def _probe_encoder() -> None:
+    fast = _c_encoder()
+    assert fast is not None, "CPython's C JSON encoder is missing"
+    assert fast(_SAMPLE) == _public_encoder()(_SAMPLE), "CPython's C JSON encoder writes other JSON"
+    try:
+        fast({"x": float("nan")})
+    except ValueError:
+        return
+    raise AssertionError("CPython's C JSON encoder let NaN through")
+
+
 @cache
 def json_encoder() -> Callable[[Any], str]:
-    """Compact JSON, UTF-8 as is, no NaN: the C encoder when it behaves, else the public one."""
-    slow = _public_encoder()
-    if forced_off():
-        return slow
-    try:
-        fast = _c_encoder()
-        if fast is not None and fast(_SAMPLE) == slow(_SAMPLE):
-            try:
-                fast({"x": float("nan")})
-            except ValueError:
-                return fast
-    except Exception:
-        pass
-    log.warning("Thaw's JSON fast path is unavailable on this Python; using json.JSONEncoder")
-    return slow
+    """Compact JSON, UTF-8 as is, no NaN: the C encoder on the fast path, else the public one."""
+    fast = _c_encoder() if fast_path() else None
+    return fast or _public_encoder()
 
 
 # -- the start-up check ---------------------------------------------------------------
@@ -546,6 +545,7 @@ def check() -> str | None:
     if _missing:
         return "; ".join(_missing)
     try:
+        _probe_encoder()
         _probe_unblock()
         _run_apart(_probe)
     except AssertionError as exc:
