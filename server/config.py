@@ -77,6 +77,8 @@ class Settings:
     ping_interval_s: float = 20.0
     instance_id: str = ""
     gc_freeze_s: float = 1.0
+    metrics_token: str | None = None
+    log_format: str = "text"
     limits: Limits = field(default_factory=Limits)
 
     @property
@@ -98,6 +100,22 @@ def _prefix(env: Mapping[str, str]) -> str:
     raw = env.get("THAW_REDIS_PREFIX", "").strip() or "quiz"
     if not all(c.isalnum() or c in "-_." for c in raw) or len(raw) > 40:
         raise ConfigError(f"THAW_REDIS_PREFIX may hold letters, digits, '-', '_' and '.', at most 40: {raw[:40]!r}")
+    return raw
+
+
+def _metrics_token(env: Mapping[str, str]) -> str | None:
+    raw = env.get("THAW_METRICS_TOKEN", "").strip()
+    if not raw:
+        return None
+    if len(raw) < 16 or not all("!" <= c <= "~" for c in raw):
+        raise ConfigError("THAW_METRICS_TOKEN must be at least 16 visible ASCII characters (no spaces)")
+    return raw
+
+
+def _log_format(env: Mapping[str, str]) -> str:
+    raw = env.get("THAW_LOG_FORMAT", "").strip().lower() or "text"
+    if raw not in ("text", "json"):
+        raise ConfigError(f"THAW_LOG_FORMAT must be text or json, not {raw[:20]!r}")
     return raw
 
 
@@ -134,6 +152,8 @@ def from_env(env: Mapping[str, str] | None = None) -> Settings:
         ping_interval_s=float(_int(env, "THAW_PING_INTERVAL", 20, 1, 50)),
         instance_id=env.get("THAW_INSTANCE", "").strip(),
         gc_freeze_s=_int(env, "THAW_GC_FREEZE_MS", 1000, 10, 3_600_000) / 1000,
+        metrics_token=_metrics_token(env),
+        log_format=_log_format(env),
         limits=limits,
     )
     settings.check()

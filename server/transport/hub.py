@@ -21,6 +21,7 @@ import itertools
 import logging
 import os
 import secrets
+import time
 from collections import deque
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
@@ -236,6 +237,7 @@ class Hub:
         self._lobby_frame = lobby_frame
         self.rooms: dict[str, _Room] = {}
         self._tasks: set[asyncio.Task[Any]] = set()
+        self.on_fanout: Callable[[float], None] | None = None  # seconds per room event (GET /metrics)
         bus.on_resync(self.resync_all)
 
     # -- membership ---------------------------------------------------------------
@@ -308,9 +310,12 @@ class Hub:
                     room.progress_handle.cancel()
                     room.progress_handle = None
                 self._flush_progress(code)
+            started = time.perf_counter()
             wire = text_frames(envelope.frames)  # encoded once for every raw socket
             for conn in list(room.conns.values()):
                 self._deliver_one(conn, envelope, wire)
+            if self.on_fanout is not None:
+                self.on_fanout(time.perf_counter() - started)
         elif envelope.personal:
             for pid in envelope.personal:
                 for conn in room.players.get(pid, ()):

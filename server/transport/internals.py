@@ -67,9 +67,9 @@ _MASKED = 0x80
 
 _missing: list[str] = []
 
-# uvicorn 0.53 – 0.55: `WebSocketsSansIOProtocol` (the module exists since 0.35; its
-# keepalive hooks `start_keepalive`/`schedule_ping`/`send_keepalive_ping`, used below,
-# came later). Subclassed; its attributes `conn`, `transport`, `queue`, `read_paused`,
+# uvicorn 0.52.1 – 0.55: `WebSocketsSansIOProtocol` (the module exists since 0.35, its
+# keepalive hooks `start_keepalive`/`schedule_ping`/`send_keepalive_ping` since 0.44,
+# `disconnected` since 0.52.1). Subclassed; its attributes `conn`, `transport`, `queue`, `read_paused`,
 # `writable`, `close_sent`, `disconnected`, `handshake_initiated`, `handshake_complete`,
 # `request`, `response`, `ping_timer`, `config` are read or set.
 try:
@@ -442,6 +442,7 @@ async def _probe() -> None:
 
     got: list[str] = []
     done = asyncio.Event()
+    finish = asyncio.Event()
     raw: list[RawSocket | None] = []
 
     async def app(scope: Any, receive: Any, send: Any) -> None:
@@ -451,7 +452,7 @@ async def _probe() -> None:
         message = await receive()
         got.append(message.get("text", ""))
         done.set()
-        await receive()
+        await finish.wait()  # the app ends when the probe does, whatever the protocol did
 
     config = uvicorn.Config(app, ws=WebSocketProtocol, ws_max_size=4096, ws_ping_interval=20.0,
                             ws_ping_timeout=20.0, ws_per_message_deflate=False, log_config=None, lifespan="off")
@@ -459,6 +460,18 @@ async def _probe() -> None:
     proto = WebSocketProtocol(config=config, server_state=ServerState(), app_state={})
     transport = _Transport()
     proto.connection_made(transport)
+    try:
+        await _exercise(proto, transport, raw, got, done)
+    finally:
+        finish.set()
+        if not getattr(proto, "disconnected", False):
+            proto.connection_lost(None)  # the app's pending receive ends; so does its task
+        for _ in range(5):
+            await asyncio.sleep(0)
+
+
+async def _exercise(proto: WebSocketProtocol, transport: _Transport, raw: list[RawSocket | None], got: list[str],
+                    done: asyncio.Event) -> None:
     proto.data_received(
         b"GET /ws/probe HTTP/1.1\r\nHost: localhost\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
         b"Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n"
@@ -492,8 +505,6 @@ async def _probe() -> None:
     assert transport.reading, "reading did not resume"
     proto.data_received(_client_frame(0x8, b"\x03\xe8"))
     assert not sock.open, "the socket stayed open after a close frame"
-    proto.connection_lost(None)
-    await asyncio.sleep(0)
 
 
 def _probe_unblock() -> None:

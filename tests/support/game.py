@@ -44,9 +44,11 @@ def _answer(question: dict[str, Any]) -> Any:
     return ANSWERS.get(kind, options[0]["id"] if options else 0)
 
 
-async def play_short_game(base_url: str, deck: str | None = None) -> dict[str, Any]:
+async def play_short_game(base_url: str, deck: str | None = None, names: tuple[str, str] = ("Ana", "Ben"),
+                          keep: dict[str, Any] | None = None) -> dict[str, Any]:
     """Create a room (on `deck`, or the first deck the server lists) and play its first
-    question; returns the scoreboard the host saw."""
+    question; returns the scoreboard the host saw. `keep` receives the room's code,
+    host token and player tokens."""
     ws_base = "ws" + base_url.removeprefix("http")
     async with httpx.AsyncClient(base_url=base_url, timeout=10) as http:
         if deck is None:
@@ -56,6 +58,8 @@ async def play_short_game(base_url: str, deck: str | None = None) -> dict[str, A
         created = await http.post("/api/rooms", json={"deck": deck})
         assert created.status_code == 201, created.text
         code, token = created.json()["code"], created.json()["host_token"]
+    if keep is not None:
+        keep.update(code=code, host_token=token, tokens=[])
     sockets: list[ClientConnection] = []
     try:
         host_ws = await connect(f"{ws_base}/ws/{code}", open_timeout=10, max_size=None)
@@ -64,12 +68,14 @@ async def play_short_game(base_url: str, deck: str | None = None) -> dict[str, A
         await host.send({"type": "host", "token": token})
         await host.until("host_welcome")
         players = []
-        for name in ("Ana", "Ben"):
+        for name in names:
             ws = await connect(f"{ws_base}/ws/{code}", open_timeout=10, max_size=None)
             sockets.append(ws)
             player = _Socket(ws)
             await player.send({"type": "join", "nickname": name})
-            await player.until("welcome")
+            welcome = await player.until("welcome")
+            if keep is not None:
+                keep["tokens"].append(welcome["token"])
             players.append(player)
         await host.send({"type": "start"})
         for player in players:
