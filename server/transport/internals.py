@@ -78,7 +78,7 @@ except ImportError as exc:  # pragma: no cover - uvicorn before 0.35
     _missing.append(f"uvicorn's sans-I/O WebSocket protocol ({exc})")
     _UvicornProtocol = asyncio.Protocol  # type: ignore[misc,assignment]
 
-# websockets 14 – 17: the sans-I/O `Protocol`'s frame parser generator (`Protocol.parse`,
+# websockets 15 – 17: the sans-I/O `Protocol`'s frame parser generator (`Protocol.parse`,
 # `conn.parser`), its read buffer (`conn.reader.buffer`), `conn.extensions`, `State.OPEN`;
 # `websockets.speedups.apply_mask`, a C helper called positionally (data, mask).
 try:
