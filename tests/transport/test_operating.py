@@ -7,15 +7,21 @@ import asyncio
 import json
 import logging
 import re
+import secrets
 import sys
+import time
 import urllib.error
 import urllib.request
 from pathlib import Path
 
+import pytest
 from thaw.logs import JsonFormatter, set_instance
 
 from tests.support.game import play_short_game
+from tests.support.redisproc import redis_server_binary, start_redis
 from tests.support.servers import start_server
+from tests.support.tcpproxy import TcpProxy
+from tests.support.wsclient import require_service
 
 from .helpers import DECKS_DIR
 
@@ -104,3 +110,38 @@ def test_a_json_line_names_the_room_and_keeps_what_a_client_sent_out_of_a_failur
     assert line["room"] == "123456" and line["instance"] == "inst-u" and line["level"] == "error"
     assert line["error"] == "ValueError" and line["stack"]
     assert "Zorblaxia" not in json.dumps(line)
+
+
+@pytest.mark.redis
+async def test_metrics_count_redis_errors_and_reconnects(tmp_path: Path) -> None:
+    if redis_server_binary() is None:
+        require_service("redis-server")
+    redis = start_redis()
+    proxy = TcpProxy(redis.port).start()
+    server = start_server(env={
+        **DECKS, "REDIS_URL": proxy.url, "THAW_REDIS_PREFIX": f"t{secrets.token_hex(4)}",
+        "THAW_REDIS_SOCKET_TIMEOUT": "2", "THAW_METRICS_TOKEN": TOKEN,
+    }, log_dir=tmp_path)
+    try:
+        text = (await asyncio.to_thread(_get, f"{server.url}/metrics", TOKEN))[1]
+        assert _value(text, "thaw_redis_errors_total") == 0 and _value(text, "thaw_redis_reconnects_total") == 0
+        proxy.cut()
+        body = json.dumps({"deck": "fast"}).encode()
+        request = urllib.request.Request(f"{server.url}/api/rooms", data=body,
+                                          headers={"Content-Type": "application/json"})
+        with pytest.raises(urllib.error.HTTPError) as refused:
+            await asyncio.to_thread(urllib.request.urlopen, request, None, 10)
+        assert refused.value.code == 503
+        proxy.restore()
+        deadline = time.monotonic() + 20
+        while True:
+            text = (await asyncio.to_thread(_get, f"{server.url}/metrics", TOKEN))[1]
+            if _value(text, "thaw_redis_reconnects_total") >= 1:
+                break
+            assert time.monotonic() < deadline, text
+            await asyncio.sleep(0.3)
+        assert _value(text, "thaw_redis_errors_total") >= 1
+    finally:
+        server.kill()
+        proxy.stop()
+        redis.stop()
