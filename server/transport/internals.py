@@ -104,8 +104,7 @@ class WebSocketProtocol(_UvicornProtocol):
         self._pending = b""
         self._heard = False
         self._inbox: Any = None
-        self._control: Callable[[], bool] | None = None
-        self._write_paused = False
+        self._control: Any = None
 
     # -- keepalive --------------------------------------------------------------------
 
@@ -135,23 +134,21 @@ class WebSocketProtocol(_UvicornProtocol):
 
     # -- flow control -----------------------------------------------------------------
 
+    # uvicorn clears `writable` while the transport's buffer is over its high-water mark.
+
     def pause_writing(self) -> None:
         # Whatever the peer sends now may need an answer (a pong) we could only buffer.
         super().pause_writing()
-        self._write_paused = True
-        if not self.transport.is_closing():
+        if self._fast and not self.transport.is_closing():
             self.transport.pause_reading()
 
     def resume_writing(self) -> None:
         super().resume_writing()
-        self._write_paused = False
-        self.resume_inbox()
-
-    async def receive(self) -> Any:
-        message = await super().receive()  # uvicorn resumes reading once its queue is empty
-        if self._write_paused and not self.transport.is_closing():
-            self.transport.pause_reading()
-        return message
+        if self._fast and self._pending:
+            held, self._pending = self._pending, b""
+            self._frames(held)
+        if self._fast:
+            self.resume_inbox()
 
     # -- incoming ---------------------------------------------------------------------
 
@@ -169,10 +166,10 @@ class WebSocketProtocol(_UvicornProtocol):
         self._inbox = inbox
         return True
 
-    def limit_control(self, allow: Callable[[], bool] | None) -> None:
-        """Ask `allow` before answering each PING; False: the ping is dropped (the
-        callback has refused the socket)."""
-        self._control = allow
+    def limit_control(self, owner: Any) -> None:
+        """Ask `owner.control()` before answering each PING (None: answer them all);
+        False: the ping is dropped, `owner` has refused the socket."""
+        self._control = owner
 
     def stop_app(self) -> None:
         """Make the app's pending `receive` return `STOP`: the socket is done with,
@@ -187,12 +184,18 @@ class WebSocketProtocol(_UvicornProtocol):
         inbox = self._inbox
         if inbox is not None and inbox.paused:
             return
-        if not (self.read_paused or self._write_paused) and not self.transport.is_closing():
+        if not self.read_paused and self.writable.is_set() and not self.transport.is_closing():
             self.transport.resume_reading()
 
     def data_received(self, data: bytes) -> None:
         self._heard = True
         if self._fast:
+            if not self.writable.is_set():
+                # uvicorn resumed reading (its queue ran empty) while our writes are
+                # paused: hold this one read, read no more until they drain.
+                self._pending += data
+                self.transport.pause_reading()
+                return
             self._frames(self._pending + data if self._pending else data)
             return
         if self.handshake_initiated and not self.handshake_complete:
@@ -229,8 +232,8 @@ class WebSocketProtocol(_UvicornProtocol):
             if end > size:
                 break
             if head != _FIN_TEXT:
-                if head == _PING and self._control is not None and not self._control():
-                    at = end  # refused: the callback is closing the socket
+                if head == _PING and self._control is not None and not self._control.control():
+                    at = end  # refused: the owner is closing the socket
                     continue
                 # A control frame: websockets answers pings, times pongs, runs the closing handshake.
                 super().data_received(bytes(view[at:end]))
@@ -238,6 +241,8 @@ class WebSocketProtocol(_UvicornProtocol):
                 if head == _CLOSE or self.transport.is_closing():
                     self._hand_over(view[at:])
                     return
+                if not self.writable.is_set():
+                    break  # the answer filled the write buffer: the rest waits (`resume_writing`)
                 continue
             try:
                 text = apply_mask(view[start:end], buf[start - 4 : start]).decode()
@@ -487,11 +492,12 @@ async def _exercise(proto: WebSocketProtocol, transport: _Transport, raw: list[R
     del transport.out[:]
     allowed: list[bool] = []
 
-    def allow() -> bool:
-        allowed.append(True)
-        return True
+    class Owner:
+        def control(self) -> bool:
+            allowed.append(True)
+            return True
 
-    proto.limit_control(allow)
+    proto.limit_control(Owner())
     proto.data_received(_client_frame(0x1, b'{"type":"ping"}') + _client_frame(0x9, b"hi"))
     await asyncio.wait_for(done.wait(), 1)
     assert got == ['{"type":"ping"}'], f"a text frame arrived as {got!r}"
@@ -499,10 +505,15 @@ async def _exercise(proto: WebSocketProtocol, transport: _Transport, raw: list[R
     assert list(_server_frames(bytes(transport.out))) == [(0xA, b"hi")], "the ping was not answered"
     del transport.out[:]
     assert sock.write_now(b"\x81\x02hi") and bytes(transport.out) == b"\x81\x02hi", "a raw write did not go out"
+    del transport.out[:]
     proto.pause_writing()
     assert not transport.reading and not sock.write_now(b"x"), "a paused socket kept reading or writing"
+    proto.data_received(_client_frame(0x9, b"held"))
+    assert not transport.out and not transport.reading, "a ping was answered while writes were paused"
     proto.resume_writing()
     assert transport.reading, "reading did not resume"
+    assert list(_server_frames(bytes(transport.out))) == [(0xA, b"held")], "a held ping was not answered"
+    del transport.out[:]
     proto.data_received(_client_frame(0x8, b"\x03\xe8"))
     assert not sock.open, "the socket stayed open after a close frame"
 
