@@ -8,6 +8,7 @@ import logging
 import secrets
 import socket
 from collections.abc import AsyncIterator
+from typing import TYPE_CHECKING
 
 import uvicorn
 from starlette.applications import Starlette
@@ -23,17 +24,17 @@ from .config import Settings, from_env
 from .content import default_content_dir, load_decks
 from .domain.model import Deck
 from .gcwatch import GcWatch
-from .metrics import Metrics
-from .metrics import endpoint as metrics_endpoint
 from .rooms.limits import AddressLimits
 from .rooms.service import Service
 from .rooms.timers import Timers
 from .runtime import Runtime
-from .store import redis as redis_store
 from .transport import wire
 from .transport.hub import Hub
 from .transport.internals import fast_path
 from .web import routes as web
+
+if TYPE_CHECKING:
+    from .metrics import Metrics
 
 log = logging.getLogger("thaw.app")
 
@@ -122,8 +123,10 @@ def create_app(settings: Settings | None = None, decks: dict[str, Deck] | None =
         logs.set_instance(owner)
         lag_task = None
         if settings.metrics_token:
+            from .metrics import Metrics  # prometheus-client only where metrics are on
+
             app.state.metrics = metrics = Metrics(owner, fast_path())
-            _measure(metrics, service, hub, bus)
+            _measure(metrics, service, hub, bus, redis=store.kind == "redis")
             lag_task = asyncio.create_task(metrics.measure_loop_lag(), name="loop-lag")
         timers.start()
         gc_watch.install()
@@ -148,6 +151,8 @@ def create_app(settings: Settings | None = None, decks: dict[str, Deck] | None =
 
     routes = list(web.routes)
     if settings.metrics_token:
+        from .metrics import endpoint as metrics_endpoint
+
         routes.append(Route("/metrics", metrics_endpoint(settings.metrics_token)))
     return ThawApp(
         routes=routes,
@@ -160,7 +165,13 @@ def create_app(settings: Settings | None = None, decks: dict[str, Deck] | None =
     )
 
 
-def _measure(metrics: Metrics, service: Service, hub: Hub, bus: object) -> None:
+def _redis_failures() -> int:
+    from .store import redis as redis_store  # already imported: the store is Redis
+
+    return redis_store.failures
+
+
+def _measure(metrics: Metrics, service: Service, hub: Hub, bus: object, redis: bool) -> None:
     """Feed `metrics` from the use cases, the hub and the Redis adapters (only when metrics are on)."""
     service.join = metrics.counted(service.join, metrics.joins)  # type: ignore[method-assign]
     service.record_answer = metrics.counted(  # type: ignore[method-assign]
@@ -171,7 +182,7 @@ def _measure(metrics: Metrics, service: Service, hub: Hub, bus: object) -> None:
     metrics.watch(
         connections=hub.count,
         rooms=lambda: len(hub.rooms),
-        redis_errors=lambda: redis_store.failures,
+        redis_errors=_redis_failures if redis else lambda: 0,
         redis_reconnects=lambda: max(0, int(getattr(bus, "connections", 1)) - 1),
     )
 
