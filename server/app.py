@@ -8,15 +8,17 @@ import logging
 import secrets
 import socket
 from collections.abc import AsyncIterator
+from typing import TYPE_CHECKING
 
 import uvicorn
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
 from starlette.middleware.gzip import GZipMiddleware
-from starlette.routing import Match
+from starlette.routing import Match, Route
 from starlette.types import Receive, Scope, Send
 from starlette.websockets import WebSocket
 
+from . import logs
 from .backends import open_backends
 from .config import Settings, from_env
 from .content import default_content_dir, load_decks
@@ -28,7 +30,11 @@ from .rooms.timers import Timers
 from .runtime import Runtime
 from .transport import acceptlog, wire
 from .transport.hub import Hub
+from .transport.internals import fast_path
 from .web import routes as web
+
+if TYPE_CHECKING:
+    from .metrics import Metrics
 
 log = logging.getLogger("thaw.app")
 
@@ -116,6 +122,14 @@ def create_app(settings: Settings | None = None, decks: dict[str, Deck] | None =
         )
         app.state.runtime = runtime
         acceptlog.install(settings.log_addresses)
+        logs.set_instance(owner)
+        lag_task = None
+        if settings.metrics_token:
+            from .metrics import Metrics  # prometheus-client only where metrics are on
+
+            app.state.metrics = metrics = Metrics(owner, fast_path())
+            _measure(metrics, service, hub, bus, redis=store.kind == "redis")
+            lag_task = asyncio.create_task(metrics.measure_loop_lag(), name="loop-lag")
         timers.start()
         gc_watch.install()
         gc_watch.tune()
@@ -128,6 +142,8 @@ def create_app(settings: Settings | None = None, decks: dict[str, Deck] | None =
             RUNNING.remove(runtime)
             gc_watch.remove()
             gc_task.cancel()
+            if lag_task is not None:
+                lag_task.cancel()
             runtime.draining = True
             hub.drain()
             await timers.close()
@@ -135,14 +151,41 @@ def create_app(settings: Settings | None = None, decks: dict[str, Deck] | None =
             await bus.close()
             await store.close()
 
+    routes = list(web.routes)
+    if settings.metrics_token:
+        from .metrics import endpoint as metrics_endpoint
+
+        routes.append(Route("/metrics", metrics_endpoint(settings.metrics_token)))
     return ThawApp(
-        routes=web.routes,
+        routes=routes,
         middleware=[
             Middleware(web.SecurityHeaders),
             Middleware(GZipMiddleware, minimum_size=1024),
         ],
         exception_handlers={404: web.not_found, 405: web.method_not_allowed},
         lifespan=lifespan,
+    )
+
+
+def _redis_failures() -> int:
+    from .store import redis as redis_store  # already imported: the store is Redis
+
+    return redis_store.failures
+
+
+def _measure(metrics: Metrics, service: Service, hub: Hub, bus: object, redis: bool) -> None:
+    """Feed `metrics` from the use cases, the hub and the Redis adapters (only when metrics are on)."""
+    service.join = metrics.counted(service.join, metrics.joins)  # type: ignore[method-assign]
+    service.record_answer = metrics.counted(  # type: ignore[method-assign]
+        service.record_answer, metrics.answers, metrics.answer_ack
+    )
+    service.create_room = metrics.counted(service.create_room, metrics.rooms_created)  # type: ignore[method-assign]
+    hub.on_fanout = metrics.fanout.observe
+    metrics.watch(
+        connections=hub.count,
+        rooms=lambda: len(hub.rooms),
+        redis_errors=_redis_failures if redis else lambda: 0,
+        redis_reconnects=lambda: max(0, int(getattr(bus, "connections", 1)) - 1),
     )
 
 
@@ -166,11 +209,6 @@ class DrainingServer(uvicorn.Server):
 
 def app_from_env() -> ThawApp:
     """The factory uvicorn uses (`uvicorn --factory thaw.app:app_from_env`)."""
-    thaw_log = logging.getLogger("thaw")
-    if not thaw_log.handlers:
-        handler = logging.StreamHandler()
-        handler.setFormatter(logging.Formatter("%(levelname)s:     %(name)s: %(message)s"))
-        thaw_log.addHandler(handler)
-        thaw_log.setLevel(logging.INFO)
-        thaw_log.propagate = False
-    return create_app()
+    settings = from_env()
+    logs.configure(settings.log_format)
+    return create_app(settings)

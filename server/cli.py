@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import logging
 import os
 import sys
 from collections.abc import Sequence
@@ -14,6 +15,7 @@ from .config import ConfigError, from_env
 def _serve(args: argparse.Namespace) -> int:
     import uvicorn
 
+    from . import logs
     from .app import DrainingServer, load_content
     from .content import DeckError
     from .transport.internals import http_protocol, ws_protocol
@@ -41,17 +43,21 @@ def _serve(args: argparse.Namespace) -> int:
         print(f"thaw: {len(exc.problems)} problem(s) in the decks; fix them or run `thaw check`", file=sys.stderr)
         return 1
     files = raise_open_files()
+    logs.configure(settings.log_format, args.log_level.upper())
     local = "localhost" if args.host in ("0.0.0.0", "::", "127.0.0.1") else args.host
     lan = lan_address() if args.host in ("0.0.0.0", "::") else None
     join_host = settings.public_url or (f"http://{lan}:{args.port}" if lan else f"http://{local}:{args.port}")
-    print(f"Thaw {len(decks)} decks, {settings.store_kind} store")
-    print(f"  Teacher (projector): http://{local}:{args.port}/host")
-    print(f"  Students join at:    {join_host}/")
+    banner = [f"Thaw {len(decks)} decks, {settings.store_kind} store",
+              f"  Teacher (projector): http://{local}:{args.port}/host",
+              f"  Students join at:    {join_host}/"]
     if settings.store_kind == "memory":
-        print("  Rooms live in this process: stopping the server ends its games.")
+        banner.append("  Rooms live in this process: stopping the server ends its games.")
     if files is not None and files < 4096:
-        print(f"  Only {files} open files allowed: fewer sockets than a large game needs (ulimit -n).")
-    sys.stdout.flush()
+        banner.append(f"  Only {files} open files allowed: fewer sockets than a large game needs (ulimit -n).")
+    if settings.log_format == "json":  # every line of output is one JSON object
+        logging.getLogger("thaw.cli").info("; ".join(line.strip() for line in banner))
+    else:
+        print("\n".join(banner), flush=True)
     options: dict[str, Any] = {
         "factory": True,
         "host": args.host,
@@ -71,6 +77,8 @@ def _serve(args: argparse.Namespace) -> int:
         "log_level": args.log_level,
         "access_log": args.access_log,
     }
+    if (log_config := logs.uvicorn_log_config(settings.log_format)) is not None:
+        options["log_config"] = log_config
     if settings.workers > 1:
         # uvicorn's supervisor runs plain servers in the workers: clients still get a
         # 1012 close on shutdown and reconnect, only without the `reconnect` frame first.

@@ -95,6 +95,8 @@ class Settings:
     ping_interval_s: float = 20.0
     instance_id: str = ""
     gc_freeze_s: float = 1.0
+    metrics_token: str | None = None
+    log_format: str = "text"
     limits: Limits = field(default_factory=Limits)
 
     @property
@@ -131,6 +133,22 @@ def _networks(env: Mapping[str, str], name: str) -> tuple[str, ...]:
         except ValueError:
             raise ConfigError(f"{name} holds {item[:50]!r}, which is not an IP address or network") from None
     return tuple(out)
+
+
+def _metrics_token(env: Mapping[str, str]) -> str | None:
+    raw = env.get("THAW_METRICS_TOKEN", "").strip()
+    if not raw:
+        return None
+    if len(raw) < 16 or not all("!" <= c <= "~" for c in raw):
+        raise ConfigError("THAW_METRICS_TOKEN must be at least 16 visible ASCII characters (no spaces)")
+    return raw
+
+
+def _log_format(env: Mapping[str, str]) -> str:
+    raw = env.get("THAW_LOG_FORMAT", "").strip().lower() or "text"
+    if raw not in ("text", "json"):
+        raise ConfigError(f"THAW_LOG_FORMAT must be text or json, not {raw[:20]!r}")
+    return raw
 
 
 def from_env(env: Mapping[str, str] | None = None) -> Settings:
@@ -176,6 +194,8 @@ def from_env(env: Mapping[str, str] | None = None) -> Settings:
         ping_interval_s=float(_int(env, "THAW_PING_INTERVAL", 20, 1, 50)),
         instance_id=env.get("THAW_INSTANCE", "").strip(),
         gc_freeze_s=_int(env, "THAW_GC_FREEZE_MS", 1000, 10, 3_600_000) / 1000,
+        metrics_token=_metrics_token(env),
+        log_format=_log_format(env),
         limits=limits,
     )
     settings.check()

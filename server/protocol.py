@@ -21,12 +21,9 @@ MAX_FRAME_BYTES = 4096
 PROGRESS_INTERVAL_MS = 200  # a host gets at most five `answers` frames a second per room (the contract: one per 250 ms)
 PROGRESS_PUBLISH_MS = 100  # the Redis store publishes a room's answer count at most this often
 
-_encode = json_encoder()
-
-
 def dumps(obj: Any) -> str:
     """Compact JSON; serialise a broadcast once and send the same text to all."""
-    return _encode(obj)
+    return json_encoder()(obj)  # chosen once, at the first call (transport/internals.py)
 
 
 def error(code: str, message: str) -> str:

@@ -79,14 +79,20 @@ def make_pool(
     return BlockingConnectionPool.from_url(url, **kwargs)
 
 
+failures = 0
+"""Commands of this process that found Redis unreachable (`GET /metrics`)."""
+
+
 @contextmanager
 def unavailable() -> Iterator[None]:
     """Turn a lost connection into StoreUnavailable: the caller says "try again"."""
+    global failures
     try:
         yield
     except GameError:
         raise
     except _UNAVAILABLE as exc:
+        failures += 1
         raise StoreUnavailable(f"redis unavailable: {exc}") from exc
 
 

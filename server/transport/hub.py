@@ -21,6 +21,7 @@ import itertools
 import logging
 import os
 import secrets
+import time
 from collections import deque
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
@@ -276,6 +277,7 @@ class Hub:
         self._lobby_frame = lobby_frame
         self.rooms: dict[str, _Room] = {}
         self._tasks: set[asyncio.Task[Any]] = set()
+        self.on_fanout: Callable[[float], None] | None = None  # seconds per room event (GET /metrics)
         bus.on_resync(self.resync_all)
 
     # -- membership ---------------------------------------------------------------
@@ -353,9 +355,13 @@ class Hub:
                     room.progress_handle.cancel()
                     room.progress_handle = None
                 self._flush_progress(code)
+            timed = self.on_fanout
+            started = time.perf_counter() if timed is not None else 0.0
             wire = encode(envelope.frames)  # encoded once for every raw socket
             for conn in list(room.conns.values()):
                 self._deliver_one(conn, envelope, wire)
+            if timed is not None:
+                timed(time.perf_counter() - started)
         elif envelope.personal:
             for pid in envelope.personal:
                 for conn in room.players.get(pid, ()):

@@ -67,9 +67,9 @@ _MASKED = 0x80
 
 _missing: list[str] = []
 
-# uvicorn 0.53 – 0.55: `WebSocketsSansIOProtocol` (the module exists since 0.35; its
-# keepalive hooks `start_keepalive`/`schedule_ping`/`send_keepalive_ping`, used below,
-# came later). Subclassed; its attributes `conn`, `transport`, `queue`, `read_paused`,
+# uvicorn 0.52.1 – 0.55: `WebSocketsSansIOProtocol` (the module exists since 0.35, its
+# keepalive hooks `start_keepalive`/`schedule_ping`/`send_keepalive_ping` since 0.44,
+# `disconnected` since 0.52.1). Subclassed; its attributes `conn`, `transport`, `queue`, `read_paused`,
 # `writable`, `close_sent`, `disconnected`, `handshake_initiated`, `handshake_complete`,
 # `request`, `response`, `ping_timer`, `config` are read or set.
 try:
@@ -78,7 +78,7 @@ except ImportError as exc:  # pragma: no cover - uvicorn before 0.35
     _missing.append(f"uvicorn's sans-I/O WebSocket protocol ({exc})")
     _UvicornProtocol = asyncio.Protocol  # type: ignore[misc,assignment]
 
-# websockets 14 – 17: the sans-I/O `Protocol`'s frame parser generator (`Protocol.parse`,
+# websockets 15 – 17: the sans-I/O `Protocol`'s frame parser generator (`Protocol.parse`,
 # `conn.parser`), its read buffer (`conn.reader.buffer`), `conn.extensions`, `State.OPEN`;
 # `websockets.speedups.apply_mask`, a C helper called positionally (data, mask).
 try:
@@ -104,8 +104,7 @@ class WebSocketProtocol(_UvicornProtocol):
         self._pending = b""
         self._heard = False
         self._inbox: Any = None
-        self._control: Callable[[], bool] | None = None
-        self._write_paused = False
+        self._control: Any = None
 
     # -- keepalive --------------------------------------------------------------------
 
@@ -135,23 +134,21 @@ class WebSocketProtocol(_UvicornProtocol):
 
     # -- flow control -----------------------------------------------------------------
 
+    # uvicorn clears `writable` while the transport's buffer is over its high-water mark.
+
     def pause_writing(self) -> None:
         # Whatever the peer sends now may need an answer (a pong) we could only buffer.
         super().pause_writing()
-        self._write_paused = True
-        if not self.transport.is_closing():
+        if self._fast and not self.transport.is_closing():
             self.transport.pause_reading()
 
     def resume_writing(self) -> None:
         super().resume_writing()
-        self._write_paused = False
-        self.resume_inbox()
-
-    async def receive(self) -> Any:
-        message = await super().receive()  # uvicorn resumes reading once its queue is empty
-        if self._write_paused and not self.transport.is_closing():
-            self.transport.pause_reading()
-        return message
+        if self._fast and self._pending:
+            held, self._pending = self._pending, b""
+            self._frames(held)
+        if self._fast:
+            self.resume_inbox()
 
     # -- incoming ---------------------------------------------------------------------
 
@@ -169,10 +166,10 @@ class WebSocketProtocol(_UvicornProtocol):
         self._inbox = inbox
         return True
 
-    def limit_control(self, allow: Callable[[], bool] | None) -> None:
-        """Ask `allow` before answering each PING; False: the ping is dropped (the
-        callback has refused the socket)."""
-        self._control = allow
+    def limit_control(self, owner: Any) -> None:
+        """Ask `owner.control()` before answering each PING (None: answer them all);
+        False: the ping is dropped, `owner` has refused the socket."""
+        self._control = owner
 
     def stop_app(self) -> None:
         """Make the app's pending `receive` return `STOP`: the socket is done with,
@@ -187,12 +184,18 @@ class WebSocketProtocol(_UvicornProtocol):
         inbox = self._inbox
         if inbox is not None and inbox.paused:
             return
-        if not (self.read_paused or self._write_paused) and not self.transport.is_closing():
+        if not self.read_paused and self.writable.is_set() and not self.transport.is_closing():
             self.transport.resume_reading()
 
     def data_received(self, data: bytes) -> None:
         self._heard = True
         if self._fast:
+            if not self.writable.is_set():
+                # uvicorn resumed reading (its queue ran empty) while our writes are
+                # paused: hold this one read, read no more until they drain.
+                self._pending += data
+                self.transport.pause_reading()
+                return
             self._frames(self._pending + data if self._pending else data)
             return
         if self.handshake_initiated and not self.handshake_complete:
@@ -229,8 +232,8 @@ class WebSocketProtocol(_UvicornProtocol):
             if end > size:
                 break
             if head != _FIN_TEXT:
-                if head == _PING and self._control is not None and not self._control():
-                    at = end  # refused: the callback is closing the socket
+                if head == _PING and self._control is not None and not self._control.control():
+                    at = end  # refused: the owner is closing the socket
                     continue
                 # A control frame: websockets answers pings, times pongs, runs the closing handshake.
                 super().data_received(bytes(view[at:end]))
@@ -238,6 +241,8 @@ class WebSocketProtocol(_UvicornProtocol):
                 if head == _CLOSE or self.transport.is_closing():
                     self._hand_over(view[at:])
                     return
+                if not self.writable.is_set():
+                    break  # the answer filled the write buffer: the rest waits (`resume_writing`)
                 continue
             try:
                 text = apply_mask(view[start:end], buf[start - 4 : start]).decode()
@@ -369,23 +374,22 @@ def _c_encoder() -> Callable[[Any], str] | None:
 _SAMPLE: Any = {"type": "sample", "n": [1, 2.5, -3, True, None], "t": "é\"\\\n\u2028", "o": {"a": []}}
 
 
+def _probe_encoder() -> None:
+    fast = _c_encoder()
+    assert fast is not None, "CPython's C JSON encoder is missing"
+    assert fast(_SAMPLE) == _public_encoder()(_SAMPLE), "CPython's C JSON encoder writes other JSON"
+    try:
+        fast({"x": float("nan")})
+    except ValueError:
+        return
+    raise AssertionError("CPython's C JSON encoder let NaN through")
+
+
 @cache
 def json_encoder() -> Callable[[Any], str]:
-    """Compact JSON, UTF-8 as is, no NaN: the C encoder when it behaves, else the public one."""
-    slow = _public_encoder()
-    if forced_off():
-        return slow
-    try:
-        fast = _c_encoder()
-        if fast is not None and fast(_SAMPLE) == slow(_SAMPLE):
-            try:
-                fast({"x": float("nan")})
-            except ValueError:
-                return fast
-    except Exception:
-        pass
-    log.warning("Thaw's JSON fast path is unavailable on this Python; using json.JSONEncoder")
-    return slow
+    """Compact JSON, UTF-8 as is, no NaN: the C encoder on the fast path, else the public one."""
+    fast = _c_encoder() if fast_path() else None
+    return fast or _public_encoder()
 
 
 # -- the start-up check ---------------------------------------------------------------
@@ -443,6 +447,7 @@ async def _probe() -> None:
 
     got: list[str] = []
     done = asyncio.Event()
+    finish = asyncio.Event()
     raw: list[RawSocket | None] = []
 
     async def app(scope: Any, receive: Any, send: Any) -> None:
@@ -452,7 +457,7 @@ async def _probe() -> None:
         message = await receive()
         got.append(message.get("text", ""))
         done.set()
-        await receive()
+        await finish.wait()  # the app ends when the probe does, whatever the protocol did
 
     config = uvicorn.Config(app, ws=WebSocketProtocol, ws_max_size=4096, ws_ping_interval=20.0,
                             ws_ping_timeout=20.0, ws_per_message_deflate=False, log_config=None, lifespan="off")
@@ -460,6 +465,18 @@ async def _probe() -> None:
     proto = WebSocketProtocol(config=config, server_state=ServerState(), app_state={})
     transport = _Transport()
     proto.connection_made(transport)
+    try:
+        await _exercise(proto, transport, raw, got, done)
+    finally:
+        finish.set()
+        if not getattr(proto, "disconnected", False):
+            proto.connection_lost(None)  # the app's pending receive ends; so does its task
+        for _ in range(5):
+            await asyncio.sleep(0)
+
+
+async def _exercise(proto: WebSocketProtocol, transport: _Transport, raw: list[RawSocket | None], got: list[str],
+                    done: asyncio.Event) -> None:
     proto.data_received(
         b"GET /ws/probe HTTP/1.1\r\nHost: localhost\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
         b"Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n"
@@ -475,11 +492,12 @@ async def _probe() -> None:
     del transport.out[:]
     allowed: list[bool] = []
 
-    def allow() -> bool:
-        allowed.append(True)
-        return True
+    class Owner:
+        def control(self) -> bool:
+            allowed.append(True)
+            return True
 
-    proto.limit_control(allow)
+    proto.limit_control(Owner())
     proto.data_received(_client_frame(0x1, b'{"type":"ping"}') + _client_frame(0x9, b"hi"))
     await asyncio.wait_for(done.wait(), 1)
     assert got == ['{"type":"ping"}'], f"a text frame arrived as {got!r}"
@@ -487,14 +505,17 @@ async def _probe() -> None:
     assert list(_server_frames(bytes(transport.out))) == [(0xA, b"hi")], "the ping was not answered"
     del transport.out[:]
     assert sock.write_now(b"\x81\x02hi") and bytes(transport.out) == b"\x81\x02hi", "a raw write did not go out"
+    del transport.out[:]
     proto.pause_writing()
     assert not transport.reading and not sock.write_now(b"x"), "a paused socket kept reading or writing"
+    proto.data_received(_client_frame(0x9, b"held"))
+    assert not transport.out and not transport.reading, "a ping was answered while writes were paused"
     proto.resume_writing()
     assert transport.reading, "reading did not resume"
+    assert list(_server_frames(bytes(transport.out))) == [(0xA, b"held")], "a held ping was not answered"
+    del transport.out[:]
     proto.data_received(_client_frame(0x8, b"\x03\xe8"))
     assert not sock.open, "the socket stayed open after a close frame"
-    proto.connection_lost(None)
-    await asyncio.sleep(0)
 
 
 def _probe_unblock() -> None:
@@ -546,6 +567,7 @@ def check() -> str | None:
     if _missing:
         return "; ".join(_missing)
     try:
+        _probe_encoder()
         _probe_unblock()
         _run_apart(_probe)
     except AssertionError as exc:

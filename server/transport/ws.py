@@ -223,29 +223,19 @@ async def _serve(ws: WebSocket, rt: Runtime, conn: Conn) -> None:
     """Handle the socket's messages in order until it closes (either side)."""
     messages = _Messages(rt, conn)
     proto = conn.raw.protocol if conn.raw is not None else None
-    if proto is None:
-        await _read_loop(ws, conn, messages)
-        return
-    proto.limit_control(messages.control)  # a PING costs a message too
-    try:
-        await _serve_fast(ws, rt, conn, messages, proto)
-    finally:
-        proto.limit_control(None)
-
-
-async def _read_loop(ws: WebSocket, conn: Conn, messages: _Messages) -> None:
-    """Messages through the ASGI queue, one at a time; a bug closes only this socket (1011)."""
-    while not conn.closed:
-        text = await _receive_text(ws, conn)
+    if proto is not None:
+        proto.limit_control(messages)  # a PING costs a message too (`_Messages.control`)
+    if proto is None or not (rt.store.immediate and proto.attach_inbox(messages)):
         try:
-            await messages.take(text)
-        except Exception as exc:
-            messages.failed(exc)
-
-
-async def _serve_fast(ws: WebSocket, rt: Runtime, conn: Conn, messages: _Messages, proto: WebSocketProtocol) -> None:
-    if not (rt.store.immediate and proto.attach_inbox(messages)):
-        await _read_loop(ws, conn, messages)
+            while not conn.closed:
+                text = await _receive_text(ws, conn)
+                try:
+                    await messages.take(text)
+                except Exception as exc:  # a bug closes only this socket (1011), as in the inbox
+                    messages.failed(exc)
+        finally:
+            if proto is not None:
+                proto.limit_control(None)
         return
     # Text messages now reach `take` through the inbox, from the read callback.
     # The receive below sees the rest, each after what the inbox holds: the
@@ -262,6 +252,7 @@ async def _serve_fast(ws: WebSocket, rt: Runtime, conn: Conn, messages: _Message
         raise
     finally:
         proto.attach_inbox(None)
+        proto.limit_control(None)
         await messages.idle()
 
 

@@ -20,8 +20,8 @@ from typing import Any
 
 import httpx
 import uvicorn
+from starlette import exceptions as starlette_exceptions
 from starlette.applications import Starlette
-from starlette.exceptions import StarletteDeprecationWarning
 from thaw.app import create_app
 from thaw.config import Limits, Settings
 from thaw.content import load_decks
@@ -34,7 +34,8 @@ from websockets.exceptions import ConnectionClosed
 
 with warnings.catch_warnings():
     # Starlette 1.x prefers `httpx2` for its TestClient and warns once, at import, with plain `httpx`.
-    warnings.simplefilter("ignore", StarletteDeprecationWarning)
+    # (Starlette releases before the warning have no such class.)
+    warnings.simplefilter("ignore", getattr(starlette_exceptions, "StarletteDeprecationWarning", DeprecationWarning))
     from starlette.testclient import TestClient
 
 HERE = Path(__file__).resolve().parent
