@@ -9,6 +9,8 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from PIL import Image
 from thaw.app import create_app
 from thaw.content import limits
@@ -285,3 +287,40 @@ def test_media_names_are_checked_before_the_store(client: TestClient) -> None:
     for path in ("/media/123456/../../etc.png", "/media/123456/x.svg", "/media/12/abc.png",
                  "/media/123456/" + "a" * 32 + ".html"):
         assert client.get(path).status_code == 404
+
+
+# -- any shape at all ----------------------------------------------------------------------
+
+_SCALARS = st.one_of(st.none(), st.booleans(), st.integers(-10**20, 10**20),
+                     st.floats(allow_nan=False, allow_infinity=False), st.text(max_size=20),
+                     st.sampled_from(["choice", "truefalse", "order", "number", "text", "poll", "true", "1956"]))
+_KEYS = st.sampled_from(["id", "title", "questions", "kind", "prompt", "options", "correct", "items", "min", "max",
+                         "answer", "step", "tolerance", "accept", "points", "time_limit", "image", "allow",
+                         "defaults", "explanation", "source", "notes", "x"])
+_VALUES = st.recursive(
+    _SCALARS, lambda inner: st.lists(inner, max_size=5) | st.dictionaries(_KEYS, inner, max_size=6), max_leaves=25
+)
+_QUESTION = st.dictionaries(_KEYS, _VALUES, max_size=7)
+_DECKS = st.one_of(_VALUES, st.fixed_dictionaries({"id": _VALUES, "title": _VALUES,
+                                                   "questions": st.lists(_QUESTION, max_size=4)}))
+
+
+@pytest.fixture(scope="module")
+def unlimited() -> Iterator[TestClient]:
+    roomy = make_settings(rooms_per_minute=10**6, uploads_per_minute=10**6, checks_per_minute=10**6)
+    with TestClient(create_app(roomy, transport_decks())) as c:
+        yield c
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(data=_DECKS)
+def test_any_shape_is_answered_with_problems_never_a_failure(unlimited: TestClient, data: Any) -> None:
+    client = unlimited
+    json_type = {"content-type": "application/json"}
+    checked = client.post("/api/decks/check", content=json.dumps(data).encode(), headers=json_type)
+    assert checked.status_code in (200, 422), checked.text
+    if checked.status_code == 422:
+        assert all(isinstance(p["message"], str) for p in checked.json()["problems"])
+    hosted = client.post("/api/rooms", content=json.dumps({"deck_data": data}).encode(), headers=json_type)
+    assert hosted.status_code in (201, 422), hosted.text
+    assert (hosted.status_code == 201) == (checked.status_code == 200)
