@@ -202,6 +202,7 @@ def question_payload(room: Room) -> dict[str, Any]:
         payload["max_length"] = 100
     if q.image:
         payload["image"] = media_url(room.code, q.image)
+        payload["image_on_phones"] = q.image_on_phones
     return payload
 
 

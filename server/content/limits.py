@@ -44,7 +44,7 @@ DECK_SUFFIXES = (".yaml", ".yml")
 
 DECK_KEYS = ("id", "title", "description", "notes", "defaults", "questions", "allow")
 DEFAULTS_KEYS = ("time_limit", "points")
-COMMON_KEYS = ("kind", "prompt", "time_limit", "points", "explanation", "source", "image", "allow")
+COMMON_KEYS = ("kind", "prompt", "time_limit", "points", "explanation", "source", "image", "image_on_phones", "allow")
 KIND_KEYS: dict[str, tuple[str, ...]] = {
     "choice": ("options", "correct"),
     "truefalse": ("correct",),

@@ -62,8 +62,11 @@ def build_question(
         ),
         sources=tuple(text for text, _ in sources or ()),
         image=f.text("image", required=False, max_len=limits.IMAGE_NAME_MAX),
+        image_on_phones=bool(f.flag("image_on_phones")),
         line=node.line,
     )
+    if base.image_on_phones and base.image is None:
+        f.say(f.line("image_on_phones"), "image_on_phones is set but the question has no image")
     read_allow(f)
     question = _BUILDERS[kind](f, base)
     return question if len(log) == before else None

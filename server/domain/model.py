@@ -58,6 +58,7 @@ class Question:
     explanation: str | None = None
     sources: tuple[str, ...] = ()
     image: str | None = None
+    image_on_phones: bool = False  # the projector always shows the image; phones only when the deck says so
     line: int = 0
 
 

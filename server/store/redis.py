@@ -127,6 +127,7 @@ def _question_to_dict(q: Question) -> dict[str, Any]:
         "explanation": q.explanation,
         "sources": list(q.sources),
         "image": q.image,
+        "image_on_phones": q.image_on_phones,
         "line": q.line,
     }
 
@@ -148,6 +149,7 @@ def _question_from_dict(d: dict[str, Any]) -> Question:
         explanation=d["explanation"],
         sources=tuple(d["sources"]),
         image=d["image"],
+        image_on_phones=bool(d.get("image_on_phones", False)),  # rooms stored before the field
         line=d["line"],
     )
 

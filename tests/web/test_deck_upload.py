@@ -226,6 +226,7 @@ def test_an_image_is_reencoded_and_served_from_the_room(client: TestClient) -> N
     body = deck()
     body["questions"][0]["image"] = data_url(out.getvalue(), "image/jpeg")
     code, question = _host_first_question(client, body)
+    assert question["image_on_phones"] is False
     url = question["image"]
     assert url.startswith(f"/media/{code}/") and url.endswith(".jpg")
     served = client.get(url)
@@ -242,9 +243,10 @@ def test_an_image_is_reencoded_and_served_from_the_room(client: TestClient) -> N
 def test_webp_and_gif_become_png(client: TestClient) -> None:
     body = deck()
     body["questions"][0]["image"] = data_url(png(fmt="WEBP"), "image/webp")
+    body["questions"][0]["image_on_phones"] = True
     body["questions"][1]["image"] = data_url(png(fmt="GIF"), "image/gif")
     _, question = _host_first_question(client, body)
-    assert question["image"].endswith(".png")
+    assert question["image"].endswith(".png") and question["image_on_phones"] is True
     assert client.get(question["image"]).headers["content-type"] == "image/png"
 
 
@@ -272,6 +274,18 @@ def test_a_bad_image_is_a_problem_on_its_question_and_nothing_is_kept(client: Te
         assert (found["question"], found["field"]) == (2, "image")
         assert words in found["message"]
     assert rooms_in(client) == 0
+
+
+def test_image_on_phones_needs_an_image_and_a_boolean(client: TestClient) -> None:
+    body = deck()
+    body["questions"][0]["image_on_phones"] = True
+    body["questions"][1]["image_on_phones"] = "yes"
+    problems = client.post("/api/decks/check", json=body).json()["problems"]
+    assert [(p["question"], p["field"]) for p in problems] == [(0, "image_on_phones"), (1, "image_on_phones")]
+    body = deck()
+    body["questions"][0].update(image=data_url(b"<svg/>", "image/svg+xml"), image_on_phones=True)
+    [only] = client.post("/api/decks/check", json=body).json()["problems"]
+    assert only["field"] == "image"
 
 
 def test_too_many_images_is_413(client: TestClient) -> None:
