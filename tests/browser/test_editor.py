@@ -163,6 +163,11 @@ def test_build_keep_host_and_play_every_kind(ui, tmp_path: Path) -> None:  # typ
         build_question(page, q, kind)
     ready(page)
 
+    # The authoring lints come back as advice beside the field: a true/false for double points.
+    tip = page.locator(".ed-field[data-q='1'][data-field='points'] .field-msg-warning")
+    expect(tip).to_contain_text("1000 points")
+    expect(page.locator("#ed-check .ed-advice summary")).to_have_text(re.compile(r"^\d+ tips? to make it better$"))
+
     # Live validation: an emptied prompt is named beside its field, and clears when fixed.
     page.locator("#q1-prompt").fill("")
     msg = page.locator(".ed-field[data-q='1'][data-field='prompt'] .field-msg-problem")
@@ -239,6 +244,9 @@ def test_build_keep_host_and_play_every_kind(ui, tmp_path: Path) -> None:  # typ
     page.get_by_role("link", name=f"Host: {TITLE}").click()
     expect(page.locator(".own-decks .deck-title")).to_have_text([TITLE])
     expect(page.locator(".own-decks input[name=deck]")).to_be_checked()
+    ui.audit(page, "host setup with the teacher's quizzes")
+    page.locator(".own-decks").scroll_into_view_if_needed()
+    ui.shot(page, "host-setup-own-decks")
     page.get_by_role("button", name="Create game").click()
     ui.screen(page, "lobby")
     code = page.locator(".room-code").inner_text().replace(" ", "")
