@@ -339,3 +339,42 @@ def test_yaml_export_gives_back_every_shipped_deck(ui) -> None:  # type: ignore[
     }
     text = page.evaluate("async (deck) => (await import('/static/js/deckyaml.js')).deckToYaml(deck)", awkward)
     assert yaml.safe_load(text) == json.loads(json.dumps(awkward)), text
+
+
+def test_host_page_lists_a_refused_quiz_s_problems(ui) -> None:  # type: ignore[no-untyped-def]
+    """A quiz the server refuses (422) is not hosted: each problem is listed with its question and field."""
+    page = ui.page(LAPTOP)
+    page.goto(f"{ui.base}/create")
+    ui.screen(page, "library")
+    uid = page.evaluate(
+        """async (deck) => {
+            const store = await import("/static/js/deckstore.js");
+            const uid = store.newUid();
+            await store.putQuiz(uid, deck);
+            return uid;
+        }""",
+        {"id": "broken", "title": "<script>alert(1)</script>", "questions": [
+            {"kind": "choice", "prompt": "", "options": ["A", "B"], "correct": "C"},
+            {"kind": "number", "prompt": "How many?", "min": 5, "max": 1},
+        ]},
+    )
+    page.goto(f"{ui.base}/host?quiz={uid}")
+    expect(page.locator(".own-decks .deck-title")).to_have_text(["<script>alert(1)</script>"])
+    page.get_by_role("button", name="Create game").click()
+    error = page.locator(".setup .form-error")
+    expect(error).to_contain_text(re.compile(r"This quiz cannot be hosted yet: \d+ problems to fix\."))
+    items = error.locator(".room-problems li")
+    expect(items.first).to_be_visible()
+    texts = items.all_inner_texts()
+    assert any(t.startswith("Question 1 · prompt: ") for t in texts), texts
+    assert any(t.startswith("Question 1 · correct: ") for t in texts), texts
+    assert any(t.startswith("Question 2 · ") for t in texts), texts
+    ui.screen(page, "setup")
+    ui.audit(page, "host setup with a refused quiz")
+    error.scroll_into_view_if_needed()
+    ui.shot(page, "host-refused-quiz")
+    # The link opens the quiz in the editor, where the same problems sit beside their fields.
+    error.get_by_role("link", name="Fix it in the editor").click()
+    ui.screen(page, "editor")
+    expect(page).to_have_url(re.compile(rf"/create#edit/{uid}$"))
+    expect(page.locator(".ed-field[data-q='0'][data-field='prompt'] .field-msg-problem")).to_be_visible()
