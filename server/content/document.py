@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ..domain.model import Deck
+from ..protocol import is_text as _is_text
 from . import limits
 from .loader import build_deck
 from .problems import ProblemLog
@@ -167,14 +168,6 @@ def to_tree(data: Any, bad: Callable[[str], None], depth: int = 0) -> YNode:
         bad("a text is not valid Unicode (it holds an unpaired surrogate)")
         return YScalar(0, None, "")
     return YScalar(0, text, text)
-
-
-def _is_text(text: str) -> bool:
-    try:
-        text.encode("utf-8")
-    except UnicodeEncodeError:
-        return False
-    return True
 
 
 # -- checking ------------------------------------------------------------------------

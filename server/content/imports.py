@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import io
 import json
+import re
 import zipfile
 from dataclasses import dataclass, field
 from typing import Any
@@ -22,6 +23,7 @@ from .importer import _question, humanise, slug
 from .spreadsheet import SheetError, SheetRow, decode, read_sheet, read_table
 
 FORMATS = ("kahoot-xlsx", "csv", "gift", "yaml")
+_QUESTION_REF = re.compile(r"\bquestion (\d+)\b")
 IMPORT_MAX_BYTES = limits.FILE_MAX_BYTES * 4  # a workbook is zipped XML: allow for it
 XLSX_UNPACKED_MAX_BYTES = 40 * limits.MIB  # what a workbook may unpack to (a zip bomb stops here)
 
@@ -122,7 +124,10 @@ def _xlsx_rows(data: bytes) -> list[SheetRow]:
     try:
         last_error: SheetError | None = None
         for sheet in book.worksheets:
-            table = [[_cell(value) for value in row] for row in sheet.iter_rows(max_row=2000, values_only=True)]
+            try:
+                table = [[_cell(value) for value in row] for row in sheet.iter_rows(max_row=2000, values_only=True)]
+            except Exception as exc:  # openpyxl on a damaged sheet raises many kinds; none may escape
+                raise SheetError(f"the workbook is damaged: {type(exc).__name__}") from None
             try:
                 return read_table(table)[1]
             except SheetError as exc:
@@ -145,24 +150,43 @@ def _validated(
 ) -> Imported:
     """Leave out each question the validator refuses, reporting it at its row or line."""
     skipped_before = len({(p.row, p.line) for p in problems if p.row is not None or p.line is not None})
+
+    def at(where: int, message: str) -> ImportProblem:
+        return ImportProblem(where if is_row else None, None if is_row else where, message)
+
     kept = list(tagged)
+    for where, _ in kept[limits.QUESTIONS_MAX :]:
+        problems.append(at(where, f"a deck has at most {limits.QUESTIONS_MAX} questions: this one and the rest "
+                                  "are left out (split the file into two quizzes)"))
+    kept = kept[: limits.QUESTIONS_MAX]
+    whole: list[ImportProblem] = []
     for _ in range(3):
+        if not kept:
+            break
         checked = check_data({**deck, "questions": [q for _, q in kept]})
         refused = {p.question for p in checked.problems if p.question is not None}
         for p in checked.problems:
-            if p.question is not None:
-                where = kept[p.question][0]
-                field_name = f"{p.field}: " if p.field and not p.message.startswith(p.field) else ""
-                problems.append(ImportProblem(where if is_row else None, None if is_row else where,
-                                              field_name + p.message))
+            message = _in_file_terms(p.message, [where for where, _ in kept], is_row)
+            if p.question is None:
+                whole.append(ImportProblem(None, None, message))
+                continue
+            field_name = f"{p.field}: " if p.field and not p.message.startswith(p.field) else ""
+            problems.append(at(kept[p.question][0], field_name + message))
         if not refused:
             break
         kept = [item for index, item in enumerate(kept) if index not in refused]
     deck["questions"] = [q for _, q in kept]
     problems.sort(key=lambda p: (p.row or p.line or 0))
+    problems += whole
     if not kept:
         problems.append(ImportProblem(None, None, "no question could be taken from the file"))
     return Imported(deck, problems, skipped_before + (len(tagged) - len(kept)))
+
+
+def _in_file_terms(message: str, places: list[int], is_row: bool) -> str:
+    """Tell "repeats the prompt of question 2" by the file's row or line, not by a position in the deck."""
+    named = "row" if is_row else "line"
+    return _QUESTION_REF.sub(lambda m: f"{named} {places[int(m.group(1)) - 1]}", message)
 
 
 def _yaml(data: bytes, deck: dict[str, Any]) -> Imported:

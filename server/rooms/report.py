@@ -14,8 +14,9 @@ from typing import Any
 
 from ..domain import game, grading
 from ..domain.model import Answer, Kind, Phase, Question, Room
+from ..protocol import is_text
 
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+_FORMULA_START = ("=", "+", "-", "@", "\uff1d", "\uff0b", "\uff0d", "\uff20")  # and their full-width forms
 
 
 def answer_text(question: Question, layout: tuple[int, ...] | None, value: Any) -> str:
@@ -149,10 +150,21 @@ def build(room: Room) -> dict[str, Any]:
     }
 
 
-def _cell(value: Any) -> str:
-    """Text a spreadsheet will not run as a formula."""
+def neutralise(value: Any) -> str:
+    """A cell's text that a spreadsheet (CSV or XLSX) will show, never run as a formula.
+
+    Text that starts like a formula (`=`, `+`, `-`, `@`, their full-width forms), or
+    with whitespace or a line break that a spreadsheet may skip before reading one,
+    gets a leading `'`. A string that is not valid text gets U+FFFD in place of the
+    bad code point, so one cell cannot make the whole report fail.
+    """
     text = "" if value is None else str(value)
-    return "'" + text if text.startswith(_FORMULA_START) else text
+    if not is_text(text):
+        text = "".join(c if is_text(c) else "\ufffd" for c in text)
+    return "'" + text if text[:1].isspace() or text.startswith(_FORMULA_START) else text
+
+
+_cell = neutralise
 
 
 def to_csv(room: Room) -> str:

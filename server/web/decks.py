@@ -7,6 +7,7 @@ checked by the one validator (server/content/); nothing of a refused upload is k
 
 from __future__ import annotations
 
+import asyncio
 import json
 from typing import Any
 
@@ -18,10 +19,11 @@ from ..content.document import Checked, Finding, check_data, check_yaml
 from ..content.kept import MEDIA_NAME
 from ..content.upload import TooLarge, prepare
 from ..domain.errors import GameError
+from ..protocol import check_text
 from ..store.base import StoreUnavailable
 from ..transport import ws
 from ..transport.netaddr import client_address
-from .routes import MAX_BODY_BYTES, _rt, create_room_from, problem, room_created
+from .routes import BODY_TIMEOUT_S, MAX_BODY_BYTES, _rt, create_room_from, problem, room_created
 
 YAML_TYPES = ("application/yaml", "application/x-yaml", "text/yaml", "text/x-yaml")
 MEDIA_TYPES = {"png": "image/png", "jpg": "image/jpeg"}
@@ -56,11 +58,15 @@ async def read_body(request: Request, limit: int = limits.UPLOAD_BODY_MAX_BYTES)
         raise BodyTooLarge
     chunks: list[bytes] = []
     size = 0
-    async for chunk in request.stream():
-        size += len(chunk)
-        if size > limit:
-            raise BodyTooLarge
-        chunks.append(chunk)
+    try:
+        async with asyncio.timeout(BODY_TIMEOUT_S * 3):  # megabytes from a school uplink, not a byte a second
+            async for chunk in request.stream():
+                size += len(chunk)
+                if size > limit:
+                    raise BodyTooLarge
+                chunks.append(chunk)
+    except TimeoutError:
+        raise GameError("bad_body", f"the body did not arrive within {BODY_TIMEOUT_S * 3:g} s") from None
     return b"".join(chunks)
 
 
@@ -71,11 +77,11 @@ def _content_type(request: Request) -> str:
 def _limited(request: Request, counter_name: str) -> Response | None:
     """429 when this address is over the limit of `counter_name` (rooms or uploads)."""
     rt = _rt(request)
-    address = client_address(request.scope, rt.settings.trust_proxy)
+    address = client_address(request.scope, rt.settings)
     counter = getattr(rt.address_limits, counter_name)
     if counter.hit(address):
         return None
-    what = "games created" if counter_name == "rooms" else "decks sent"
+    what = {"rooms": "games created", "checks": "decks checked"}.get(counter_name, "decks sent")
     return problem("rate_limited", f"too many {what} from your network; wait a minute",
                    headers={"Retry-After": str(counter.retry_after(address))})
 
@@ -85,6 +91,8 @@ def _parse_json(raw: bytes) -> Any:
         return json.loads(raw)
     except (ValueError, UnicodeDecodeError):
         raise GameError("bad_body", "the body is not valid JSON") from None
+    except RecursionError:  # `[[[[...]]]]` nested deeper than the parser goes
+        raise GameError("bad_body", "the body is nested too deeply") from None
 
 
 # -- POST /api/rooms -----------------------------------------------------------------
@@ -103,6 +111,7 @@ async def create_room(request: Request) -> Response:
         if not isinstance(body, dict) or "deck_data" not in body:
             if len(raw) > MAX_BODY_BYTES:
                 raise GameError("bad_body", f"the body is larger than {MAX_BODY_BYTES} bytes")
+            check_text(body, "bad_body", "the body")
             return await create_room_from(request, body)
         refused = _limited(request, "uploads")
         if refused is not None:
@@ -112,6 +121,7 @@ async def create_room(request: Request) -> Response:
             hint = " (send either `deck` or `deck_data`)" if unknown == ["deck"] else ""
             raise GameError("bad_body", f"unknown field `{str(unknown[0])[:40]}`{hint}")
         rt = _rt(request)
+        check_text(body.get("options"), "bad_option", "options")  # the deck's own text is a problem of the deck
         options = rt.service.parse_options(body.get("options"))
         prepared = prepare(body["deck_data"])
         if prepared.deck is None:
@@ -133,7 +143,7 @@ async def create_room(request: Request) -> Response:
 
 async def check_deck(request: Request) -> Response:
     """The one validator for the editor: problems (422) or the authoring lints (200)."""
-    refused = _limited(request, "uploads")
+    refused = _limited(request, "checks")
     if refused is not None:
         return refused
     content_type = _content_type(request)

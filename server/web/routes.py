@@ -6,8 +6,10 @@ validated here and errors are `{"error": CODE, "message": ...}`.
 
 from __future__ import annotations
 
+import asyncio
 import io
 import json
+import logging
 from typing import Any
 
 import segno
@@ -21,17 +23,23 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from ..content.kept import shipped_media
 from ..domain.errors import GameError
 from ..domain.model import Room
+from ..protocol import check_text
 from ..resources import TEMPLATES_DIR, static_dir
 from ..rooms import report
 from ..runtime import Runtime
 from ..store.base import StoreUnavailable
 from ..transport import ws
-from ..transport.netaddr import client_address, public_base
+from ..transport.logthrottle import LogThrottle
+from ..transport.netaddr import GUESSING, client_address, public_base
 from .editorform import form_json
+
+log = logging.getLogger("thaw.web")
+_failures = LogThrottle(log)
 
 TEMPLATES = Jinja2Templates(directory=str(TEMPLATES_DIR))
 
 MAX_BODY_BYTES = 16 * 1024
+BODY_TIMEOUT_S = 10.0
 
 CSP = (
     "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
@@ -60,7 +68,12 @@ STATUS_OF = {
 
 
 class SecurityHeaders:
-    """Adds the security headers to every HTTP response (pages and API alike)."""
+    """Adds the security headers to every HTTP response (pages and API alike).
+
+    It is also where a request that made the app fail gets its `500`: Starlette's
+    own error page is built outside every middleware, so it would go out without
+    the headers, and with a traceback logged per request.
+    """
 
     def __init__(self, app: ASGIApp) -> None:
         self.app = app
@@ -70,15 +83,26 @@ class SecurityHeaders:
             await self.app(scope, receive, send)
             return
 
+        started = False
+
         async def send_with_headers(message: Message) -> None:
+            nonlocal started
             if message["type"] == "http.response.start":
+                started = True
                 headers = list(message.get("headers", []))
                 present = {name.lower() for name, _ in headers}
                 headers += [(k, v) for k, v in SECURITY_HEADERS if k not in present]
                 message["headers"] = headers
             await send(message)
 
-        await self.app(scope, receive, send_with_headers)
+        try:
+            await self.app(scope, receive, send_with_headers)
+        except Exception as exc:
+            _failures.error("%s %s failed", scope.get("method"), str(scope.get("path"))[:80], exc=exc)
+            if started:
+                raise
+            await problem("internal_error", "the server could not answer that request", status=500)(
+                scope, receive, send_with_headers)
 
 
 def problem(code: str, message: str, status: int | None = None, headers: dict[str, str] | None = None) -> JSONResponse:
@@ -154,34 +178,28 @@ async def _json_body(request: Request) -> Any:
         raise GameError("bad_body", f"the body is larger than {MAX_BODY_BYTES} bytes")
     chunks: list[bytes] = []
     size = 0
-    async for chunk in request.stream():
-        size += len(chunk)
-        if size > MAX_BODY_BYTES:
-            raise GameError("bad_body", f"the body is larger than {MAX_BODY_BYTES} bytes")
-        chunks.append(chunk)
     try:
-        return json.loads(b"".join(chunks))
+        async with asyncio.timeout(BODY_TIMEOUT_S):  # a body sent a byte a second holds a connection
+            async for chunk in request.stream():
+                size += len(chunk)
+                if size > MAX_BODY_BYTES:
+                    raise GameError("bad_body", f"the body is larger than {MAX_BODY_BYTES} bytes")
+                chunks.append(chunk)
+    except TimeoutError:
+        raise GameError("bad_body", f"the body did not arrive within {BODY_TIMEOUT_S:g} s") from None
+    try:
+        body = json.loads(b"".join(chunks))
     except (ValueError, UnicodeDecodeError):
         raise GameError("bad_body", "the body is not valid JSON") from None
-
-
-async def create_room(request: Request) -> Response:
-    rt = _rt(request)
-    address = client_address(request.scope, rt.settings.trust_proxy)
-    counter = rt.address_limits.rooms
-    if not counter.hit(address):
-        retry = counter.retry_after(address)
-        return problem("rate_limited", "too many games created from your network; wait a minute",
-                       headers={"Retry-After": str(retry)})
-    try:
-        body = await _json_body(request)
-    except GameError as exc:
-        return problem(exc.code, exc.message)
-    return await create_room_from(request, body)
+    except RecursionError:  # `[[[[...]]]]` nested deeper than the parser goes
+        raise GameError("bad_body", "the body is nested too deeply") from None
+    check_text(body, "bad_body", "the body")
+    return body
 
 
 async def create_room_from(request: Request, body: Any) -> Response:
-    """A room from a parsed body naming a shipped deck (rate limit and size already checked)."""
+    """A room from a parsed body naming a shipped deck (`POST /api/rooms` is `decks.create_room`:
+    the rate limit, the size and the text are checked there)."""
     rt = _rt(request)
     try:
         if not isinstance(body, dict):
@@ -209,15 +227,41 @@ def room_created(request: Request, code: str, host_token: str) -> Response:
     return JSONResponse({"code": code, "host_token": host_token, "join_url": join_url}, status_code=201)
 
 
+def _guessing(request: Request) -> Response | None:
+    """429 for an address past its budget of wrong room codes, whatever the code.
+
+    Every route that tells whether a room exists asks this before looking, so a
+    guessing script learns nothing more once refused (see `AddressLimits.guessing`).
+    """
+    rt = _rt(request)
+    limits = rt.address_limits
+    address = client_address(request.scope, rt.settings)
+    if limits.guessing(address):
+        return problem("rate_limited", GUESSING, headers={"Retry-After": str(limits.misses.retry_after(address))})
+    return None
+
+
+async def _not_found(request: Request, code: str) -> Response:
+    """A wrong room code: counted against the address, answered slowly when it keeps guessing."""
+    rt = _rt(request)
+    delay = rt.address_limits.missed(client_address(request.scope, rt.settings))
+    if delay:
+        await asyncio.sleep(delay)
+    return problem("room_not_found", f"there is no game with code {code[:6]!r}")
+
+
 async def room_info(request: Request) -> Response:
     rt = _rt(request)
     code = request.path_params["code"]
+    refused = _guessing(request)
+    if refused is not None:
+        return refused
     try:
         info = await rt.service.info(code) if ws._is_code(code) else None
     except StoreUnavailable:
         return problem("unavailable", "the game's storage is unreachable right now")
     if info is None:
-        return problem("room_not_found", f"there is no game with code {code[:6]!r}")
+        return await _not_found(request, code)
     return JSONResponse({
         "code": info["code"],
         "phase": info["phase"],
@@ -232,8 +276,15 @@ async def qr_code(request: Request) -> Response:
     """The join link as an SVG QR code, drawn here so no third party is asked."""
     rt = _rt(request)
     code = request.path_params["code"]
-    if not ws._is_code(code) or not await rt.service.exists(code):
-        return problem("room_not_found", f"there is no game with code {code[:6]!r}")
+    refused = _guessing(request)
+    if refused is not None:
+        return refused
+    try:
+        found = ws._is_code(code) and await rt.service.exists(code)
+    except StoreUnavailable:
+        return problem("unavailable", "the game's storage is unreachable right now")
+    if not found:
+        return await _not_found(request, code)
     out = io.BytesIO()
     url = f"{public_base(request.scope, rt.settings)}/join/{code}"
     segno.make(url, error="m").save(out, kind="svg", scale=10, border=2, dark="#0b1020", light="#ffffff",
@@ -253,11 +304,16 @@ async def _host_room(request: Request) -> Room | Response:
     """The room for its host's reports, or the error response (404, then 401/403)."""
     rt = _rt(request)
     code = request.path_params["code"]
+    refused = _guessing(request)
+    if refused is not None:
+        return refused
     try:
         if not ws._is_code(code):
             raise GameError("room_not_found", f"there is no game with code {code[:6]!r}")
         return await rt.service.room_for_host(code, _bearer(request))
     except GameError as exc:
+        if exc.code == "room_not_found":
+            return await _not_found(request, code)
         return problem(exc.code, exc.message)
     except StoreUnavailable:
         return problem("unavailable", "the game's storage is unreachable right now")

@@ -188,14 +188,17 @@ def test_a_plain_room_body_keeps_its_old_limit(client: TestClient) -> None:
     assert response.status_code == 422 and response.json()["error"] == "bad_body"
 
 
-def test_uploads_are_rate_limited_per_address() -> None:
-    with TestClient(create_app(make_settings(uploads_per_minute=2), transport_decks())) as c:
-        assert c.post("/api/decks/check", json=deck()).status_code == 200
-        assert c.post("/api/decks/check", json=deck()).status_code == 200
-        refused = c.post("/api/decks/check", json=deck())
+def test_uploads_and_checks_are_rate_limited_per_address() -> None:
+    with TestClient(create_app(make_settings(uploads_per_minute=2, checks_per_minute=3), transport_decks())) as c:
+        assert c.post("/api/rooms", json={"deck_data": deck()}).status_code == 201
+        assert c.post("/api/import?format=gift", content=b"Q? {T}").status_code == 200
+        refused = c.post("/api/rooms", json={"deck_data": deck()})
         assert refused.status_code == 429 and refused.headers["retry-after"]
-        assert c.post("/api/rooms", json={"deck_data": deck()}).status_code == 429
+        assert c.post("/api/import?format=gift", content=b"Q? {T}").status_code == 429
         assert c.post("/api/rooms", json={"deck": "kinds"}).status_code == 201
+        for _ in range(3):
+            assert c.post("/api/decks/check", json=deck()).status_code == 200
+        assert c.post("/api/decks/check", json=deck()).status_code == 429
 
 
 # -- images ------------------------------------------------------------------------------

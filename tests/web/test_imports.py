@@ -189,3 +189,14 @@ def test_a_workbook_that_unpacks_too_large_is_refused_before_reading() -> None:
 def test_unclosed_gift_braces_are_named() -> None:
     imported = import_bytes("gift", b"Capital? {=Paris ~Lyon\n", "x.gift")
     assert imported.problems[0].line == 1 and "never closed" in imported.problems[0].message
+
+
+def test_repeated_prompts_and_too_many_questions_name_rows_and_lines() -> None:
+    text = "".join(f"Question {i}? {{T}}\n\n" for i in range(102)) + "Question 3? {F}\n"
+    imported = import_bytes("gift", text.encode(), "many.gift")
+    assert len(imported.deck["questions"]) == 100
+    assert [p.line for p in imported.problems] == [201, 203, 205]
+    assert "at most 100" in imported.problems[0].message
+    csv_text = "Question,Answer 1,Answer 2,Correct answer(s)\nSame?,A,B,1\nOther?,A,B,1\nSame?,C,D,1\n"
+    [repeat] = import_bytes("csv", csv_text.encode(), "q.csv").problems
+    assert repeat.row == 4 and "repeats the prompt of row 2" in repeat.message
