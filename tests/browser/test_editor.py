@@ -378,3 +378,44 @@ def test_host_page_lists_a_refused_quiz_s_problems(ui) -> None:  # type: ignore[
     ui.screen(page, "editor")
     expect(page).to_have_url(re.compile(rf"/create#edit/{uid}$"))
     expect(page.locator(".ed-field[data-q='0'][data-field='prompt'] .field-msg-problem")).to_be_visible()
+
+
+def test_multi_select_card_keeps_every_right_option(ui) -> None:  # type: ignore[no-untyped-def]
+    """The multi-select card (offered when the deck format has `multi`) keeps the ticked options as a list.
+
+    The page is served with `multi` among its kinds whether or not this server
+    plays it yet: the card is the editor's part, the check is the server's.
+    """
+    page = ui.page(LAPTOP)
+
+    def with_multi(route: Any) -> None:
+        response = route.fetch()
+        body = response.text()
+        if "&#34;multi&#34;" not in body:
+            body = body.replace("&#34;kinds&#34;:[", "&#34;kinds&#34;:[&#34;multi&#34;,", 1)
+        route.fulfill(response=response, body=body)
+
+    page.route(re.compile(r"/create$"), with_multi)
+    page.goto(f"{ui.base}/create")
+    page.get_by_role("button", name="New quiz").click()
+    ui.screen(page, "editor")
+    page.locator("#deck-title").fill("Mammals")
+    page.locator("#q0-prompt").fill("Which of these are mammals?")
+    fill_rows(page, 0, "options", ["Whale", "Shark", "Bat", "Trout"])
+    page.locator("#q0-correct-0").check()
+    page.locator("#q0-correct-2").check()
+    assert saved_deck_after_save(page)["questions"][0]["correct"] == ["Whale", "Bat"]
+    # Choice -> multi keeps the options and makes the right ones a list; back again, a list of two stays.
+    page.locator("#q0-kind").select_option("multi")
+    expect(page.locator("#q0-kind")).to_be_focused()
+    expect(page.locator("#q0-options-2")).to_have_value("Bat")
+    expect(page.locator("#q0-correct-2")).to_be_checked()
+    page.locator("#q0-correct-0").uncheck()
+    question = saved_deck_after_save(page)["questions"][0]
+    assert question == {"kind": "multi", "prompt": "Which of these are mammals?",
+                        "options": ["Whale", "Shark", "Bat", "Trout"], "correct": ["Bat"]}, question
+    page.locator("#q0-kind").select_option("poll")
+    question = saved_deck_after_save(page)["questions"][0]
+    assert question == {"kind": "poll", "prompt": "Which of these are mammals?",
+                        "options": ["Whale", "Shark", "Bat", "Trout"]}, question
+    expect(page.locator("#q0-correct-0")).to_have_count(0)
