@@ -169,6 +169,9 @@ function showCheck() {
   const place = (item, kind) => {
     const slot = slotFor(item);
     if (!slot) return;
+    // A problem with the file name or the notes opens the section that holds them.
+    const folded = slot.closest("details");
+    if (folded && kind === "problem") folded.open = true;
     slot.append(h("p", { class: ["field-msg", `field-msg-${kind}`] },
       h("span", { class: "visually-hidden", text: kind === "problem" ? "Problem: " : "Advice: " }), item.message));
     if (kind === "problem") {

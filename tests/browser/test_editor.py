@@ -310,6 +310,12 @@ def test_editor_on_a_tablet(ui) -> None:  # type: ignore[no-untyped-def]
     expect(page.locator(".ed-field[data-q='1'][data-field='answer'] .field-msg-problem")).to_be_visible()
     page.locator("#q1-answer").scroll_into_view_if_needed()
     ui.shot(page, "editor-tablet-problem")
+    # A problem with the deck id opens the folded section that holds the field.
+    page.locator(".ed-more summary").tap()
+    page.locator("#deck-id").fill("Not An Id")
+    page.locator(".ed-more summary").tap()
+    expect(page.locator(".ed-more")).to_have_attribute("open", "")
+    expect(page.locator(".ed-field[data-q='deck'][data-field='id'] .field-msg-problem")).to_be_visible()
 
 
 def test_yaml_export_gives_back_every_shipped_deck(ui) -> None:  # type: ignore[no-untyped-def]
