@@ -101,8 +101,9 @@ async function takeDraft(record) {
   } catch {
     draft = null;
   }
-  if (!draft || !(draft.at > record.updated) || !draft.deck) return record;
-  const saved = await putQuiz(record.uid, draft.deck);
+  if (!draft) return record;
+  const newer = draft.at > record.updated && draft.deck;
+  const saved = newer ? await putQuiz(record.uid, draft.deck) : record;
   sessionStorage.removeItem(DRAFT_KEY + record.uid);
   return saved;
 }
