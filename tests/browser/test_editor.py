@@ -310,6 +310,11 @@ def test_editor_on_a_tablet(ui) -> None:  # type: ignore[no-untyped-def]
     expect(page.locator(".ed-field[data-q='1'][data-field='answer'] .field-msg-problem")).to_be_visible()
     page.locator("#q1-answer").scroll_into_view_if_needed()
     ui.shot(page, "editor-tablet-problem")
+    # A reload straight after a keystroke (before the pause that saves) keeps it.
+    page.locator("#q0-prompt").fill("Which of these is a prime number?")
+    page.reload()
+    ui.screen(page, "editor")
+    expect(page.locator("#q0-prompt")).to_have_value("Which of these is a prime number?")
     # A problem with the deck id opens the folded section that holds the field.
     page.locator(".ed-more summary").tap()
     page.locator("#deck-id").fill("Not An Id")
