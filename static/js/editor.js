@@ -220,13 +220,14 @@ function changed(structural = false, focusId = "") {
 }
 
 const ops = {
-  move(i, by) {
+  move(i, by, focusId = "") {
     const list = ed.deck.questions;
     const j = i + by;
     if (j < 0 || j >= list.length) return;
     [list[i], list[j]] = [list[j], list[i]];
-    changed(true, `q${j}-${by < 0 ? "up" : "down"}`);
-    if (!document.activeElement || document.activeElement.disabled) $(`#q${j}-title`)?.focus();
+    changed(true, focusId || `q${j}-${by < 0 ? "up" : "down"}`);
+    // The button pressed may now be disabled (top or bottom): keep the focus in the card.
+    if (document.activeElement === document.body || document.activeElement?.disabled) $(`#q${j}-title`)?.focus();
     announce(live, `Question moved to position ${j + 1}`);
   },
   duplicate(i) {
@@ -377,7 +378,11 @@ document.addEventListener("keydown", (event) => {
   const card = event.target instanceof Element ? event.target.closest(".ed-card") : null;
   if (!card) return;
   event.preventDefault();
-  ops.move(Number(card.dataset.index), event.key === "ArrowUp" ? -1 : 1);
+  const i = Number(card.dataset.index);
+  const j = i + (event.key === "ArrowUp" ? -1 : 1);
+  // The focus moves with the question, to the same field.
+  const focusId = event.target.id ? event.target.id.replace(/^q\d+-/, `q${j}-`) : "";
+  ops.move(i, j - i, focusId);
 });
 
 // -- routing -------------------------------------------------------------------

@@ -186,6 +186,7 @@ def test_build_keep_host_and_play_every_kind(ui, tmp_path: Path) -> None:  # typ
     expect(page.locator("#q1-prompt")).to_be_focused()
     expect(page.locator("#q1-prompt")).to_have_value(before[0])
     page.locator("#q1-prompt").press("Alt+ArrowDown")
+    expect(page.locator("#q2-prompt")).to_be_focused()
     expect(page.locator("#q2-prompt")).to_have_value(before[0])
     expect(page.locator("#q1-prompt")).to_have_value(before[1])
     page.get_by_role("button", name="Move question 3 up").click()
@@ -237,8 +238,14 @@ def test_build_keep_host_and_play_every_kind(ui, tmp_path: Path) -> None:  # typ
     page.get_by_label("Search your quizzes").fill("volcano")
     expect(page.locator(".lib-empty")).to_have_text("No quiz matches your search.")
     page.get_by_label("Search your quizzes").fill("")
+    # Duplicate, then delete the copy (after a confirmation).
+    page.get_by_role("button", name=f"Duplicate: {TITLE}").click()
+    expect(page.locator(".lib-title")).to_have_text([f"{TITLE} (copy)", TITLE])
     ui.audit(page, "library")
     ui.shot(page, "library-1280x720")
+    page.get_by_role("button", name=f"Delete: {TITLE} (copy)").click()
+    page.get_by_role("dialog").get_by_role("button", name="Delete").click()
+    expect(page.locator(".lib-title")).to_have_text([TITLE])
 
     # Host it from the library; the host page has it picked.
     page.get_by_role("link", name=f"Host: {TITLE}").click()
