@@ -98,6 +98,17 @@ class Fields:
             result.append((text, item.line))
         return result if ok else None
 
+    def flag(self, key: str) -> bool | None:
+        """true or false; None when absent, empty, or not a boolean (then reported)."""
+        node = self.get(key)
+        if node is None or (isinstance(node, YScalar) and node.is_null):
+            return None
+        value = node.value if isinstance(node, YScalar) else None
+        if not isinstance(value, bool):
+            self.say(node.line, f"{key} must be true or false, not {describe(node)}")
+            return None
+        return value
+
     def integer(self, key: str, *, required: bool = False) -> int | None:
         node = self.get(key)
         if node is None:

@@ -136,6 +136,10 @@ def _choice_or_short(prompt: str, body: str) -> dict[str, Any]:
     correct = [text for mark, text, w in items if (mark == "=" and (w is None or w > 0)) or (w is not None and w > 0)]
     if not correct:
         raise ValueError("no answer is marked right (= or a positive %weight%)")
+    weighted = [text for mark, text, w in items if mark == "~" and w is not None and w > 0]
+    if len(weighted) >= 2 and len(options) >= 3:
+        # Moodle's "multiple answers": partial weights on several options mean "select all that apply".
+        return {"kind": "multi", "prompt": prompt, "options": options, "correct": correct}
     return {
         "kind": "choice", "prompt": prompt, "options": options,
         "correct": correct[0] if len(correct) == 1 else correct,

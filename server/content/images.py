@@ -137,7 +137,7 @@ def take_images(data: Any) -> tuple[list[Finding], dict[str, bytes], Any]:
             name, encoded = _reencode_url(value)
         except ImageRefused as exc:
             problems.append(Finding(index, "image", str(exc)))
-            questions.append({**item, "image": None})
+            questions.append({**item, "image": None, "image_on_phones": None})  # one problem, not two
             continue
         total += len(encoded)
         media[name] = encoded

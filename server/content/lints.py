@@ -100,7 +100,7 @@ def _words(text: str) -> set[str]:
 
 def _repeats_prompt(index: int, q: Question) -> Iterator[Finding]:
     """The right option echoes a word of the prompt that no wrong option does: a word match wins."""
-    if q.kind is not Kind.CHOICE or _is_truefalse(q) or len(q.correct) == len(q.options):
+    if q.kind not in (Kind.CHOICE, Kind.MULTI) or _is_truefalse(q) or len(q.correct) == len(q.options):
         return
     prompt = _words(q.prompt)
     wrong_echo = set().union(*(_words(t) & prompt for i, t in enumerate(q.options) if i not in q.correct))
@@ -114,7 +114,16 @@ def _repeats_prompt(index: int, q: Question) -> Iterator[Finding]:
 
 
 def _guess_wins(index: int, q: Question) -> Iterator[Finding]:
-    """A choice with several right options: one random tap scores |right| / |options| of the time."""
+    """A choice with several right options: one random tap scores |right| / |options| of the time.
+    A multi: ticking every option earns max(0, right - wrong) / right of the points."""
+    if q.kind is Kind.MULTI:
+        right, wrong = len(q.correct), len(q.options) - len(q.correct)
+        earned = max(0, right - wrong) / right
+        if earned >= GUESS_WINS:
+            yield Finding(index, "correct", f"{right} of {len(q.options)} options are right, so ticking every "
+                          f"option earns {round(earned * 100)}% of the points without reading: add wrong options "
+                          "or mark fewer right", code="guess-wins")
+        return
     if q.kind is not Kind.CHOICE or len(q.correct) < 2:
         return
     share = len(q.correct) / len(q.options)
@@ -131,7 +140,7 @@ def _truefalse_double(index: int, q: Question) -> Iterator[Finding]:
 
 
 def _answers(q: Question) -> list[str]:
-    if q.kind is Kind.CHOICE and not _is_truefalse(q):
+    if q.kind in (Kind.CHOICE, Kind.MULTI) and not _is_truefalse(q):
         return [q.options[i] for i in sorted(q.correct)]
     if q.kind is Kind.TEXT:
         return list(q.accepted)
@@ -142,7 +151,8 @@ def _answers(q: Question) -> list[str]:
 
 def _given_away(index: int, q: Question, earlier: tuple[Question, ...]) -> Iterator[Finding]:
     """An earlier prompt or explanation (shown on the projector) already says this answer, and not the others."""
-    wrong = [q.options[i] for i in range(len(q.options)) if i not in q.correct] if q.kind is Kind.CHOICE else []
+    with_options = q.kind in (Kind.CHOICE, Kind.MULTI)
+    wrong = [q.options[i] for i in range(len(q.options)) if i not in q.correct] if with_options else []
     own = f" {normalise_text(q.prompt)} "
     for answer in _answers(q):
         key = normalise_text(answer)

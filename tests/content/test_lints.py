@@ -27,6 +27,8 @@ def codes(questions: list[dict[str, Any]], **deck: Any) -> list[tuple[int | None
 
 def test_a_good_deck_has_no_warnings() -> None:
     assert codes(GOOD) == []
+    half = {"kind": "multi", "prompt": "Tick the primes", "options": ["2", "3", "8", "9"], "correct": ["2", "3"]}
+    assert codes([half]) == []  # ticking all four earns nothing
 
 
 @pytest.mark.parametrize(("question", "code"), [
@@ -37,6 +39,10 @@ def test_a_good_deck_has_no_warnings() -> None:
       "Yalta", "Potsdam"], "correct": "Versailles treaty"}, "repeats-prompt"),
     ({"kind": "choice", "prompt": "Pick any prime", "options": ["2", "3", "4", "5"], "correct": ["2", "3", "5"]},
      "guess-wins"),
+    ({"kind": "multi", "prompt": "Tick the primes", "options": ["2", "3", "5", "9"], "correct": ["2", "3", "5"]},
+     "guess-wins"),
+    ({"kind": "multi", "prompt": "Which rivers cross Paris and Rouen?", "options": ["Seine", "Rouen river", "Loire",
+      "Rhine"], "correct": ["Seine", "Rouen river"]}, "repeats-prompt"),
     ({"kind": "truefalse", "prompt": "The sun is a star.", "correct": True, "points": 2000}, "truefalse-double"),
     ({"kind": "truefalse", "prompt": "x" * 121, "correct": True}, "long-prompt"),
     ({"kind": "choice", "prompt": "Which?", "options": ["y" * 76, "z"], "correct": "z"}, "long-option"),

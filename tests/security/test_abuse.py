@@ -22,6 +22,9 @@ HOST_COMMANDS = {
     "kick_since": {"player_id": "nobody"},
     "lock": {"locked": True},
     "end": {},
+    "pause": {},
+    "resume": {},
+    "add_time": {"ms": 5000},
 }
 
 

@@ -9,6 +9,8 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from PIL import Image
 from thaw.app import create_app
 from thaw.content import limits
@@ -224,6 +226,7 @@ def test_an_image_is_reencoded_and_served_from_the_room(client: TestClient) -> N
     body = deck()
     body["questions"][0]["image"] = data_url(out.getvalue(), "image/jpeg")
     code, question = _host_first_question(client, body)
+    assert question["image_on_phones"] is False
     url = question["image"]
     assert url.startswith(f"/media/{code}/") and url.endswith(".jpg")
     served = client.get(url)
@@ -240,9 +243,10 @@ def test_an_image_is_reencoded_and_served_from_the_room(client: TestClient) -> N
 def test_webp_and_gif_become_png(client: TestClient) -> None:
     body = deck()
     body["questions"][0]["image"] = data_url(png(fmt="WEBP"), "image/webp")
+    body["questions"][0]["image_on_phones"] = True
     body["questions"][1]["image"] = data_url(png(fmt="GIF"), "image/gif")
     _, question = _host_first_question(client, body)
-    assert question["image"].endswith(".png")
+    assert question["image"].endswith(".png") and question["image_on_phones"] is True
     assert client.get(question["image"]).headers["content-type"] == "image/png"
 
 
@@ -272,6 +276,18 @@ def test_a_bad_image_is_a_problem_on_its_question_and_nothing_is_kept(client: Te
     assert rooms_in(client) == 0
 
 
+def test_image_on_phones_needs_an_image_and_a_boolean(client: TestClient) -> None:
+    body = deck()
+    body["questions"][0]["image_on_phones"] = True
+    body["questions"][1]["image_on_phones"] = "yes"
+    problems = client.post("/api/decks/check", json=body).json()["problems"]
+    assert [(p["question"], p["field"]) for p in problems] == [(0, "image_on_phones"), (1, "image_on_phones")]
+    body = deck()
+    body["questions"][0].update(image=data_url(b"<svg/>", "image/svg+xml"), image_on_phones=True)
+    [only] = client.post("/api/decks/check", json=body).json()["problems"]
+    assert only["field"] == "image"
+
+
 def test_too_many_images_is_413(client: TestClient) -> None:
     image = data_url(png())
     body = deck(questions=[{"kind": "truefalse", "prompt": f"Q{i}", "correct": True, "image": image}
@@ -285,3 +301,40 @@ def test_media_names_are_checked_before_the_store(client: TestClient) -> None:
     for path in ("/media/123456/../../etc.png", "/media/123456/x.svg", "/media/12/abc.png",
                  "/media/123456/" + "a" * 32 + ".html"):
         assert client.get(path).status_code == 404
+
+
+# -- any shape at all ----------------------------------------------------------------------
+
+_SCALARS = st.one_of(st.none(), st.booleans(), st.integers(-10**20, 10**20),
+                     st.floats(allow_nan=False, allow_infinity=False), st.text(max_size=20),
+                     st.sampled_from(["choice", "truefalse", "order", "number", "text", "poll", "true", "1956"]))
+_KEYS = st.sampled_from(["id", "title", "questions", "kind", "prompt", "options", "correct", "items", "min", "max",
+                         "answer", "step", "tolerance", "accept", "points", "time_limit", "image", "allow",
+                         "defaults", "explanation", "source", "notes", "x"])
+_VALUES = st.recursive(
+    _SCALARS, lambda inner: st.lists(inner, max_size=5) | st.dictionaries(_KEYS, inner, max_size=6), max_leaves=25
+)
+_QUESTION = st.dictionaries(_KEYS, _VALUES, max_size=7)
+_DECKS = st.one_of(_VALUES, st.fixed_dictionaries({"id": _VALUES, "title": _VALUES,
+                                                   "questions": st.lists(_QUESTION, max_size=4)}))
+
+
+@pytest.fixture(scope="module")
+def unlimited() -> Iterator[TestClient]:
+    roomy = make_settings(rooms_per_minute=10**6, uploads_per_minute=10**6, checks_per_minute=10**6)
+    with TestClient(create_app(roomy, transport_decks())) as c:
+        yield c
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(data=_DECKS)
+def test_any_shape_is_answered_with_problems_never_a_failure(unlimited: TestClient, data: Any) -> None:
+    client = unlimited
+    json_type = {"content-type": "application/json"}
+    checked = client.post("/api/decks/check", content=json.dumps(data).encode(), headers=json_type)
+    assert checked.status_code in (200, 422), checked.text
+    if checked.status_code == 422:
+        assert all(isinstance(p["message"], str) for p in checked.json()["problems"])
+    hosted = client.post("/api/rooms", content=json.dumps({"deck_data": data}).encode(), headers=json_type)
+    assert hosted.status_code in (201, 422), hosted.text
+    assert (hosted.status_code == 201) == (checked.status_code == 200)

@@ -97,7 +97,7 @@ def test_csv_rows_keep_their_row_numbers() -> None:
 def test_gift_kinds_and_what_is_skipped() -> None:
     imported = import_bytes("gift", GIFT.encode(), "geo.gift")
     kinds = [q["kind"] for q in imported.deck["questions"]]
-    assert kinds == ["choice", "truefalse", "text", "number", "choice"]
+    assert kinds == ["choice", "truefalse", "text", "number", "multi"]
     assert imported.deck["questions"][4]["correct"] == ["2", "3"]
     assert imported.deck["questions"][4]["explanation"].startswith("Two and three")
     assert imported.deck["questions"][3]["answer"] == 8
@@ -171,7 +171,7 @@ def test_the_gift_sample_in_the_guide_imports_as_described() -> None:
     [sample] = re.findall(r"```gift\n(.*?)```", guide, re.DOTALL)
     imported = import_bytes("gift", sample.encode(), "rivers.gift")
     assert [q["kind"] for q in imported.deck["questions"]] == ["choice", "truefalse", "text", "number", "number",
-                                                              "choice"]
+                                                              "multi"]
     assert [p.line for p in imported.problems] == [14] and imported.skipped == 1
     assert "matching" in imported.problems[0].message
 
