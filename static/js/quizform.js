@@ -21,7 +21,7 @@ export const KIND_LABELS = {
 const POINT_LABELS = { 0: "No points", 1000: "Standard", 2000: "Double points" };
 
 const OPTION_KINDS = ["choice", "multi", "poll"];
-const COMMON = ["kind", "prompt", "time_limit", "points", "explanation", "image", "source"];
+const COMMON = ["kind", "prompt", "time_limit", "points", "explanation", "image", "image_on_phones", "source", "allow"];
 
 /** A new question of a kind, with empty rows to fill in. */
 export function blankQuestion(kind, form) {
@@ -245,7 +245,7 @@ function optionsField(q, qi, form, changed) {
   };
   const letter = (i) => optionLook(i).letter;
   const [list, add] = rowList(qi, "options", options, {
-    min: form.options[0], max: form.options[1], maxLength: form.max.option,
+    min: (q.kind === "multi" ? form.multi_options : form.options)[0], max: form.options[1], maxLength: form.max.option,
     label: (i) => `Option ${letter(i)}`, addLabel: "Add option", changed,
     decorate: (i, input) => [
       h("span", { class: ["ed-opt-key", optionClass(i)], "aria-hidden": "true" }, shapeIcon(i),
@@ -376,8 +376,14 @@ function imageField(q, qi, maxBytes, changed) {
       h("p", { class: "hint", id: `${id}-size`, text: inline ? `Image, ${bytesText(dataUrlBytes(current))}` : `Image file: ${current}` }),
       h("button", {
         type: "button", class: "btn btn-small btn-ghost", id: `${id}-remove`, text: "Remove image",
-        onclick: () => { delete q.image; changed(true, id); },
-      })) : null,
+        onclick: () => { delete q.image; delete q.image_on_phones; changed(true, id); },
+      }),
+      h("label", { class: "ed-radio ed-phones" },
+        h("input", {
+          type: "checkbox", id: `${id}-phones`, checked: q.image_on_phones === true,
+          onchange: (e) => { if (e.target.checked) q.image_on_phones = true; else delete q.image_on_phones; changed(); },
+        }),
+        h("span", { text: "Show it on the phones too" }))) : null,
     picker,
     h("div", { class: "field-msgs", "aria-live": "polite" }));
 }

@@ -77,6 +77,7 @@ def build_question(page: Page, q: int, kind: str) -> None:
         page.locator(f"#q{q}-image").set_input_files(
             files=[{"name": "mars.png", "mimeType": "image/png", "buffer": png_bytes()}])
         expect(page.locator(f"#q{q}-image-size")).to_contain_text(re.compile(r"Image, \d+ bytes"))
+        page.locator(f"#q{q}-image-phones").check()
     elif kind == "truefalse":
         prompt.fill("Water boils at 100 °C at sea level.")
         page.locator(f"#q{q}-tf-true").check()
@@ -211,6 +212,7 @@ def test_build_keep_host_and_play_every_kind(ui, tmp_path: Path) -> None:  # typ
     assert saved_deck(page) == deck
     assert [q["kind"] for q in deck["questions"]] == kinds
     assert deck["questions"][0]["image"].startswith("data:image/png;base64,")
+    assert deck["questions"][0]["image_on_phones"] is True
     expect(page.locator("#ed-check .ed-check-head")).to_have_text("✓ Ready to host")
 
     # Export: a question has an image, so a zip of the deck and the image beside it,
