@@ -27,6 +27,10 @@ const ed = {
   checkSeq: 0,
   checkAbort: null,
   result: null,
+  // Questions just added and not typed in yet: their problems are counted, not
+  // spelled out under every empty field.
+  pristine: new WeakSet(),
+  freshUid: "",
 };
 
 /** A deck id from a title, the way `thaw import` makes one from a file name. */
@@ -181,7 +185,16 @@ function showCheck() {
       for (const el of inputs) el.setAttribute("aria-invalid", "true");
     }
   };
-  problems.forEach((p) => place(p, "problem"));
+  const waiting = new Map();
+  for (const p of problems) {
+    const q = Number.isInteger(p.question) ? ed.deck.questions[p.question] : null;
+    if (q && ed.pristine.has(q)) waiting.set(p.question, (waiting.get(p.question) || 0) + 1);
+    else place(p, "problem");
+  }
+  for (const [index, count] of waiting) {
+    $(`.field-msgs[data-q="${index}"][data-field=""]`, main)?.append(h("p", { class: "field-msg field-msg-waiting" },
+      `New question: ${plural(count, "thing")} to fill in.`));
+  }
   warnings.forEach((w) => place(w, "warning"));
   const summary = $("#ed-check");
   if (!summary) return;
@@ -249,7 +262,9 @@ const ops = {
     announce(live, `Question ${i + 1} deleted`);
   },
   add(kind) {
-    ed.deck.questions.push(blankQuestion(kind, FORM));
+    const q = blankQuestion(kind, FORM);
+    ed.pristine.add(q);
+    ed.deck.questions.push(q);
     const i = ed.deck.questions.length - 1;
     changed(true, `q${i}-prompt`);
     $(`#q${i}`)?.scrollIntoView({ block: "start" });
@@ -295,6 +310,8 @@ async function showEditor(uid) {
   }
   ed.uid = uid;
   ed.deck = record.deck;
+  if (uid === ed.freshUid) for (const q of ed.deck.questions || []) ed.pristine.add(q);
+  ed.freshUid = "";
   ed.result = null;
   ed.autoId = !ed.deck.id || ed.deck.id === slug(ed.deck.title) || ed.deck.id === "my-quiz";
   const deck = ed.deck;
@@ -371,6 +388,15 @@ async function showEditor(uid) {
   if (!deck.title) title.focus();
 }
 
+// Typing in a new question's card shows its problems from then on.
+for (const type of ["input", "change"]) {
+  document.addEventListener(type, (event) => {
+    const card = event.target instanceof Element ? event.target.closest(".ed-card") : null;
+    const q = card && ed.deck ? ed.deck.questions[Number(card.dataset.index)] : null;
+    if (q && ed.pristine.has(q)) ed.pristine.delete(q);
+  }, true);
+}
+
 // Alt+↑/↓ inside a question moves it.
 document.addEventListener("keydown", (event) => {
   if (!ed.deck || !event.altKey || event.ctrlKey || event.metaKey) return;
@@ -392,8 +418,12 @@ export function openQuiz(uid) {
   window.location.hash = `edit/${uid}`;
 }
 
-export async function createQuiz(deck = newDeck()) {
+export async function createQuiz(deck = null) {
   const uid = newUid();
+  if (!deck) {
+    deck = newDeck();
+    ed.freshUid = uid;
+  }
   await putQuiz(uid, deck);
   openQuiz(uid);
 }

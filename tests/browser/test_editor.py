@@ -159,6 +159,10 @@ def test_build_keep_host_and_play_every_kind(ui, tmp_path: Path) -> None:  # typ
     for kind in kinds[1:]:
         page.locator(f"#add-{kind}").click()
         expect(page.locator(".ed-card")).to_have_count(kinds.index(kind) + 1)
+    # A question not typed in yet says how much is left, not a problem under every empty field.
+    waiting = page.locator(".ed-card[data-index='1'] .field-msg-waiting")
+    expect(waiting).to_have_text(re.compile(r"^New question: \d+ things? to fill in\.$"))
+    expect(page.locator(".ed-card[data-index='1'] .field-msg-problem")).to_have_count(0)
     for q, kind in enumerate(kinds):
         expect(page.locator(f"#q{q}-kind")).to_have_value(kind)
         build_question(page, q, kind)
