@@ -14,6 +14,7 @@ import binascii
 import hashlib
 import io
 import re
+import threading
 import warnings
 from collections import OrderedDict
 from pathlib import Path
@@ -157,19 +158,24 @@ class _Recent:
         self.max_bytes = max_bytes
         self.entries: OrderedDict[bytes, tuple[str, bytes] | str] = OrderedDict()
         self.size = 0
+        self.lock = threading.Lock()  # uploads are decoded in worker threads
 
     def get(self, key: bytes) -> tuple[str, bytes] | str | None:
-        found = self.entries.get(key)
-        if found is not None:
-            self.entries.move_to_end(key)
-        return found
+        with self.lock:
+            found = self.entries.get(key)
+            if found is not None:
+                self.entries.move_to_end(key)
+            return found
 
     def put(self, key: bytes, value: tuple[str, bytes] | str) -> None:
-        self.entries[key] = value
-        self.size += len(value[1]) if isinstance(value, tuple) else 0
-        while self.size > self.max_bytes and self.entries:
-            _, old = self.entries.popitem(last=False)
-            self.size -= len(old[1]) if isinstance(old, tuple) else 0
+        with self.lock:
+            if key in self.entries:
+                return
+            self.entries[key] = value
+            self.size += len(value[1]) if isinstance(value, tuple) else 0
+            while self.size > self.max_bytes and self.entries:
+                _, old = self.entries.popitem(last=False)
+                self.size -= len(old[1]) if isinstance(old, tuple) else 0
 
 
 _RECENT = _Recent()

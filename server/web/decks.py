@@ -9,13 +9,15 @@ from __future__ import annotations
 
 import asyncio
 import json
-from typing import Any
+import weakref
+from collections.abc import Callable
+from typing import Any, TypeVar
 
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
 from ..content import limits
-from ..content.document import Checked, Finding, check_data, check_yaml
+from ..content.document import Checked, Finding, check_yaml
 from ..content.kept import MEDIA_NAME
 from ..content.upload import TooLarge, prepare
 from ..domain.errors import GameError
@@ -31,6 +33,23 @@ MEDIA_TYPES = {"png": "image/png", "jpg": "image/jpeg"}
 
 class BodyTooLarge(Exception):
     """The request body is over `UPLOAD_BODY_MAX_BYTES`."""
+
+
+# Parsing megabytes of JSON, decoding images and reading workbooks is CPU work: it runs
+# in a thread, so the games this process serves keep their clock, and two at a time,
+# so a burst of uploads holds a bounded amount of memory.
+HEAVY_AT_ONCE = 2
+_heavy: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, asyncio.Semaphore] = weakref.WeakKeyDictionary()
+T = TypeVar("T")
+
+
+async def off_loop(work: Callable[..., T], *args: Any) -> T:
+    loop = asyncio.get_running_loop()
+    gate = _heavy.get(loop)
+    if gate is None:  # one per loop: a semaphore belongs to the loop it first waited on
+        gate = _heavy[loop] = asyncio.Semaphore(HEAVY_AT_ONCE)
+    async with gate:
+        return await asyncio.to_thread(work, *args)
 
 
 def too_large(problems: list[Finding] | None = None) -> Response:
@@ -107,7 +126,7 @@ async def create_room(request: Request) -> Response:
         if _content_type(request) != "application/json":
             raise GameError("bad_body", "send the body as JSON (Content-Type: application/json)")
         raw = await read_body(request)
-        body = _parse_json(raw)
+        body = _parse_json(raw) if len(raw) <= MAX_BODY_BYTES else await off_loop(_parse_json, raw)
         if not isinstance(body, dict) or "deck_data" not in body:
             if len(raw) > MAX_BODY_BYTES:
                 raise GameError("bad_body", f"the body is larger than {MAX_BODY_BYTES} bytes")
@@ -123,7 +142,7 @@ async def create_room(request: Request) -> Response:
         rt = _rt(request)
         check_text(body.get("options"), "bad_option", "options")  # the deck's own text is a problem of the deck
         options = rt.service.parse_options(body.get("options"))
-        prepared = prepare(body["deck_data"])
+        prepared = await off_loop(prepare, body["deck_data"])
         if prepared.deck is None:
             return invalid_deck(prepared.problems)
         code, host_token = await rt.service.host_deck(prepared.deck, options, prepared.media)
@@ -147,18 +166,11 @@ async def check_deck(request: Request) -> Response:
     if refused is not None:
         return refused
     content_type = _content_type(request)
+    if content_type not in (*YAML_TYPES, "application/json"):
+        return problem("unsupported_type", "send the deck as application/json or application/yaml", status=415)
     try:
         raw = await read_body(request)
-        if content_type in YAML_TYPES:
-            checked = _check_yaml_bytes(raw)
-        elif content_type == "application/json":
-            data = _parse_json(raw)
-            prepared = prepare(data)
-            checked = prepared.checked or check_data(data)
-            if prepared.problems:
-                return invalid_deck(prepared.problems)
-        else:
-            return problem("unsupported_type", "send the deck as application/json or application/yaml", status=415)
+        checked = await off_loop(_check_bytes, raw, content_type in YAML_TYPES)
     except BodyTooLarge:
         return too_large()
     except TooLarge as exc:
@@ -168,6 +180,17 @@ async def check_deck(request: Request) -> Response:
     if checked.deck is None:
         return invalid_deck(checked.problems)
     return JSONResponse({"ok": True, "warnings": [w.to_dict() for w in lint_warnings(checked)]})
+
+
+def _check_bytes(raw: bytes, is_yaml: bool) -> Checked:
+    """A deck sent to be checked, as YAML text or JSON; its images decoded (and kept nowhere)."""
+    if is_yaml:
+        return _check_yaml_bytes(raw)
+    data = _parse_json(raw)
+    prepared = prepare(data)
+    if prepared.problems or prepared.checked is None:
+        return Checked(None, prepared.problems)
+    return prepared.checked
 
 
 def _check_yaml_bytes(raw: bytes) -> Checked:
@@ -233,7 +256,7 @@ async def import_quiz(request: Request) -> Response:
         return problem("unsupported_format", f"format must be one of {', '.join(FORMATS)}", status=415)
     try:
         raw = await read_body(request, IMPORT_MAX_BYTES)
-        imported = import_bytes(fmt, raw, request.query_params.get("name", "imported")[:120])
+        imported = await off_loop(import_bytes, fmt, raw, request.query_params.get("name", "imported")[:120])
     except BodyTooLarge:
         return too_large([Finding(None, None, f"the file is larger than {IMPORT_MAX_BYTES // 1000} kB")])
     except UnknownFormat:
