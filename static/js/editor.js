@@ -31,6 +31,7 @@ const ed = {
   // spelled out under every empty field.
   pristine: new WeakSet(),
   freshUid: "",
+  verdict: "",
 };
 
 /** A deck id from a title, the way `thaw import` makes one from a file name. */
@@ -198,6 +199,10 @@ function showCheck() {
   warnings.forEach((w) => place(w, "warning"));
   const summary = $("#ed-check");
   if (!summary) return;
+  // Screen readers hear the verdict when it changes, not the whole list each time.
+  const verdict = problems.length ? `${plural(problems.length, "problem")} to fix before hosting` : "Ready to host";
+  if (verdict !== ed.verdict) announce(live, verdict);
+  ed.verdict = verdict;
   summary.dataset.state = problems.length ? "problems" : "ok";
   const jump = (item) => h("li", {},
     h("button", {
@@ -291,7 +296,7 @@ function deckField(name, label, control, hint) {
     h("label", { for: id, class: "ed-label", text: label }),
     hint ? h("p", { class: "hint", id: `${id}-hint`, text: hint }) : null,
     control,
-    h("div", { class: "field-msgs", id: `${id}-msg`, "aria-live": "polite" }));
+    h("div", { class: "field-msgs", id: `${id}-msg` }));
 }
 
 /** Download a quiz: its YAML deck, or a zip of the deck and its images. */
@@ -357,7 +362,7 @@ async function showEditor(uid) {
     h("div", { class: "ed-layout" },
       h("div", { class: "ed-body" },
         h("div", { class: "ed-deck" },
-          h("div", { class: "field-msgs", dataset: { q: "deck", field: "" }, "aria-live": "polite" }),
+          h("div", { class: "field-msgs", dataset: { q: "deck", field: "" } }),
           deckField("title", "Title", title),
           deckField("description", "Description", description),
           h("details", { class: "ed-more" },
@@ -377,7 +382,7 @@ async function showEditor(uid) {
           })))),
       ),
       h("aside", { class: "ed-side", "aria-label": "Check" },
-        h("div", { class: "ed-check", id: "ed-check", role: "status", "aria-live": "polite", dataset: { state: "checking" } },
+        h("div", { class: "ed-check", id: "ed-check", dataset: { state: "checking" } },
           h("p", { class: "hint", text: "Checking…" }))),
     ),
   );

@@ -315,6 +315,7 @@ def test_editor_on_a_tablet(ui) -> None:  # type: ignore[no-untyped-def]
     page.locator("#q1-answer").fill("6")
     page.locator("#q1-max").fill("12")
     ready(page)
+    expect(page.locator("#live")).to_have_text("Ready to host")  # the verdict is spoken, not the whole list
     ui.audit(page, "editor on a tablet")
     page.locator("#deck-title").scroll_into_view_if_needed()
     ui.shot(page, "editor-tablet-820x1180")
