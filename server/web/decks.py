@@ -31,6 +31,9 @@ YAML_TYPES = ("application/yaml", "application/x-yaml", "text/yaml", "text/x-yam
 MEDIA_TYPES = {"png": "image/png", "jpg": "image/jpeg"}
 
 
+DRAIN_FACTOR = 4  # an oversized body is read (and dropped) up to this many times the limit
+
+
 class BodyTooLarge(Exception):
     """The request body is over `UPLOAD_BODY_MAX_BYTES`."""
 
@@ -71,9 +74,13 @@ def invalid_deck(problems: list[Finding]) -> Response:
 
 
 async def read_body(request: Request, limit: int = limits.UPLOAD_BODY_MAX_BYTES) -> bytes:
-    """The whole body, refused (BodyTooLarge) as soon as it passes `limit`."""
+    """The whole body, refused (BodyTooLarge) once it passes `limit`.
+
+    What is over the limit is read and dropped (up to a few times the limit), not
+    left unread: a browser still sending when the connection closes reports a
+    network error instead of the 413 and its message."""
     declared = request.headers.get("content-length")
-    if declared is not None and declared.isdigit() and int(declared) > limit:
+    if declared is not None and declared.isdigit() and int(declared) > limit * DRAIN_FACTOR:
         raise BodyTooLarge
     chunks: list[bytes] = []
     size = 0
@@ -81,11 +88,14 @@ async def read_body(request: Request, limit: int = limits.UPLOAD_BODY_MAX_BYTES)
         async with asyncio.timeout(BODY_TIMEOUT_S * 3):  # megabytes from a school uplink, not a byte a second
             async for chunk in request.stream():
                 size += len(chunk)
-                if size > limit:
-                    raise BodyTooLarge
-                chunks.append(chunk)
+                if size > limit * DRAIN_FACTOR:
+                    break
+                if size <= limit:
+                    chunks.append(chunk)
     except TimeoutError:
         raise GameError("bad_body", f"the body did not arrive within {BODY_TIMEOUT_S * 3:g} s") from None
+    if size > limit:
+        raise BodyTooLarge
     return b"".join(chunks)
 
 
