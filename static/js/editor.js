@@ -354,7 +354,7 @@ async function showEditor(uid) {
     h("div", { class: "ed-head" },
       h("div", { class: "ed-head-text" },
         h("h1", { class: "setup-title", text: "Edit quiz" }),
-        h("p", { class: "hint", id: "ed-saved", role: "status", text: "Saved in this browser" })),
+        h("p", { class: "hint", id: "ed-saved", text: "Saved in this browser" })),
       h("div", { class: "ed-head-actions" },
         h("button", { type: "button", class: "btn btn-ghost", id: "ed-save", text: "Save", onclick: saveNow }),
         h("button", { type: "button", class: "btn btn-ghost", id: "ed-export", text: "Export", onclick: () => exportDeck(ed.deck) }),
