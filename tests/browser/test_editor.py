@@ -275,6 +275,16 @@ def test_build_keep_host_and_play_every_kind(ui, tmp_path: Path) -> None:  # typ
         expect(page.locator(".q-count")).to_have_text(f"Question {q + 1} of {len(kinds)}")
         expect(page.locator(".q-title")).to_have_text(deck["questions"][q]["prompt"])
         ui.screen(anna, "question")
+        if q == 0:
+            # The image, re-encoded by the server, on the projector and (as the quiz says) on the phones.
+            for screen in (page, anna):
+                picture = screen.locator(".q-figure img")
+                expect(picture).to_have_attribute("src", re.compile(r"^/media/\d{6}/[0-9a-f]{32}\.(png|jpg)$"))
+                screen.wait_for_function("() => document.querySelector('.q-figure img')?.naturalWidth === 64")
+            ui.shot(page, "host-question-image")
+            ui.shot(anna, "phone-question-image")
+        else:
+            expect(page.locator(".q-figure")).to_have_count(0)
         answered = answer(ui, anna, kind, right=True)
         if answered:
             answer(ui, boris, kind, right=False, last=True)
