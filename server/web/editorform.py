@@ -17,6 +17,7 @@ def form_settings() -> dict[str, Any]:
     return {
         "kinds": list(limits.KINDS),
         "options": [limits.OPTIONS_MIN, limits.OPTIONS_MAX],
+        "multi_options": [limits.MULTI_MIN, limits.OPTIONS_MAX],
         "items": [limits.ORDER_MIN, limits.ORDER_MAX],
         "time": [limits.TIME_MIN_S, limits.TIME_MAX_S],
         "default_time": limits.DEFAULT_TIME_S,

@@ -5,9 +5,9 @@ import { apiError } from "./dom.js";
 
 /** Which importer reads a file, from its name. */
 export const IMPORT_FORMATS = [
-  { format: "yaml", ext: [".yaml", ".yml"], label: "Thaw deck (YAML)" },
+  { format: "yaml", ext: [".yaml", ".yml"], label: "Thaw deck" },
   { format: "csv", ext: [".csv"], label: "Spreadsheet saved as CSV" },
-  { format: "kahoot-xlsx", ext: [".xlsx"], label: "Kahoot! quiz template (.xlsx)" },
+  { format: "kahoot-xlsx", ext: [".xlsx"], label: "Kahoot! quiz template" },
   { format: "gift", ext: [".gift", ".txt"], label: "Moodle GIFT text" },
 ];
 

@@ -3,10 +3,10 @@
 // question with a blank line between, short lists on one line, text in double
 // quotes. Loading the text with any YAML loader gives back exactly the deck.
 
-const DECK_ORDER = ["id", "title", "description", "notes", "defaults", "questions"];
+const DECK_ORDER = ["id", "title", "description", "notes", "defaults", "allow", "questions"];
 const QUESTION_ORDER = [
   "kind", "prompt", "options", "items", "min", "max", "step", "answer", "tolerance", "correct", "accept",
-  "time_limit", "points", "explanation", "image", "source",
+  "time_limit", "points", "explanation", "image", "image_on_phones", "source", "allow",
 ];
 const WIDTH = 100;
 // Characters a double-quoted YAML string must escape beyond what JSON escapes:
@@ -48,7 +48,7 @@ function scalar(value, plain = false) {
 }
 
 function flowMap(object) {
-  return `{${ordered(object, []).map((k) => `${k}: ${inline(object[k])}`).join(", ")}}`;
+  return `{${ordered(object, []).map((k) => `${scalar(k, true)}: ${inline(object[k])}`).join(", ")}}`;
 }
 
 function inline(value, plain = false) {
@@ -74,7 +74,14 @@ function entry(key, value, indent, plain) {
     if (flat.length <= WIDTH || value.length === 0) return [flat];
     return [head, ...value.map((v) => `${indent}  - ${scalar(v, plain)}`)];
   }
-  if (Array.isArray(value) || (value && typeof value === "object")) return [`${head} ${inline(value, plain)}`];
+  if (value && typeof value === "object" && !Array.isArray(value)) {
+    // `defaults` on one line when it fits; other mappings (allow: code -> reason) one key a line.
+    const flat = `${head} ${inline(value, plain)}`;
+    const keys = Object.keys(value);
+    if ((key === "defaults" && flat.length <= WIDTH) || keys.length === 0) return [flat];
+    return [head, ...keys.flatMap((k) => entry(scalar(k, true), value[k], `${indent}  `, false))];
+  }
+  if (Array.isArray(value)) return [`${head} ${inline(value, plain)}`];
   if (typeof value === "string") {
     const block = literal(value, `${indent}  `);
     if (block) return [`${head} ${block}`];

@@ -27,6 +27,11 @@ const ed = {
   checkSeq: 0,
   checkAbort: null,
   result: null,
+  // Questions just added and not typed in yet: their problems are counted, not
+  // spelled out under every empty field.
+  pristine: new WeakSet(),
+  freshUid: "",
+  verdict: "",
 };
 
 /** A deck id from a title, the way `thaw import` makes one from a file name. */
@@ -101,8 +106,9 @@ async function takeDraft(record) {
   } catch {
     draft = null;
   }
-  if (!draft || !(draft.at > record.updated) || !draft.deck) return record;
-  const saved = await putQuiz(record.uid, draft.deck);
+  if (!draft) return record;
+  const newer = draft.at > record.updated && draft.deck;
+  const saved = newer ? await putQuiz(record.uid, draft.deck) : record;
   sessionStorage.removeItem(DRAFT_KEY + record.uid);
   return saved;
 }
@@ -169,6 +175,9 @@ function showCheck() {
   const place = (item, kind) => {
     const slot = slotFor(item);
     if (!slot) return;
+    // A problem with the file name or the notes opens the section that holds them.
+    const folded = slot.closest("details");
+    if (folded && kind === "problem") folded.open = true;
     slot.append(h("p", { class: ["field-msg", `field-msg-${kind}`] },
       h("span", { class: "visually-hidden", text: kind === "problem" ? "Problem: " : "Advice: " }), item.message));
     if (kind === "problem") {
@@ -177,10 +186,23 @@ function showCheck() {
       for (const el of inputs) el.setAttribute("aria-invalid", "true");
     }
   };
-  problems.forEach((p) => place(p, "problem"));
+  const waiting = new Map();
+  for (const p of problems) {
+    const q = Number.isInteger(p.question) ? ed.deck.questions[p.question] : null;
+    if (q && ed.pristine.has(q)) waiting.set(p.question, (waiting.get(p.question) || 0) + 1);
+    else place(p, "problem");
+  }
+  for (const [index, count] of waiting) {
+    $(`.field-msgs[data-q="${index}"][data-field=""]`, main)?.append(h("p", { class: "field-msg field-msg-waiting" },
+      `New question: ${plural(count, "thing")} to fill in.`));
+  }
   warnings.forEach((w) => place(w, "warning"));
   const summary = $("#ed-check");
   if (!summary) return;
+  // Screen readers hear the verdict when it changes, not the whole list each time.
+  const verdict = problems.length ? `${plural(problems.length, "problem")} to fix before hosting` : "Ready to host";
+  if (verdict !== ed.verdict) announce(live, verdict);
+  ed.verdict = verdict;
   summary.dataset.state = problems.length ? "problems" : "ok";
   const jump = (item) => h("li", {},
     h("button", {
@@ -216,13 +238,14 @@ function changed(structural = false, focusId = "") {
 }
 
 const ops = {
-  move(i, by) {
+  move(i, by, focusId = "") {
     const list = ed.deck.questions;
     const j = i + by;
     if (j < 0 || j >= list.length) return;
     [list[i], list[j]] = [list[j], list[i]];
-    changed(true, `q${j}-${by < 0 ? "up" : "down"}`);
-    if (!document.activeElement || document.activeElement.disabled) $(`#q${j}-title`)?.focus();
+    changed(true, focusId || `q${j}-${by < 0 ? "up" : "down"}`);
+    // The button pressed may now be disabled (top or bottom): keep the focus in the card.
+    if (document.activeElement === document.body || document.activeElement?.disabled) $(`#q${j}-title`)?.focus();
     announce(live, `Question moved to position ${j + 1}`);
   },
   duplicate(i) {
@@ -244,7 +267,9 @@ const ops = {
     announce(live, `Question ${i + 1} deleted`);
   },
   add(kind) {
-    ed.deck.questions.push(blankQuestion(kind, FORM));
+    const q = blankQuestion(kind, FORM);
+    ed.pristine.add(q);
+    ed.deck.questions.push(q);
     const i = ed.deck.questions.length - 1;
     changed(true, `q${i}-prompt`);
     $(`#q${i}`)?.scrollIntoView({ block: "start" });
@@ -271,7 +296,7 @@ function deckField(name, label, control, hint) {
     h("label", { for: id, class: "ed-label", text: label }),
     hint ? h("p", { class: "hint", id: `${id}-hint`, text: hint }) : null,
     control,
-    h("div", { class: "field-msgs", id: `${id}-msg`, "aria-live": "polite" }));
+    h("div", { class: "field-msgs", id: `${id}-msg` }));
 }
 
 /** Download a quiz: its YAML deck, or a zip of the deck and its images. */
@@ -290,6 +315,8 @@ async function showEditor(uid) {
   }
   ed.uid = uid;
   ed.deck = record.deck;
+  if (uid === ed.freshUid) for (const q of ed.deck.questions || []) ed.pristine.add(q);
+  ed.freshUid = "";
   ed.result = null;
   ed.autoId = !ed.deck.id || ed.deck.id === slug(ed.deck.title) || ed.deck.id === "my-quiz";
   const deck = ed.deck;
@@ -327,7 +354,7 @@ async function showEditor(uid) {
     h("div", { class: "ed-head" },
       h("div", { class: "ed-head-text" },
         h("h1", { class: "setup-title", text: "Edit quiz" }),
-        h("p", { class: "hint", id: "ed-saved", role: "status", text: "Saved in this browser" })),
+        h("p", { class: "hint", id: "ed-saved", text: "Saved in this browser" })),
       h("div", { class: "ed-head-actions" },
         h("button", { type: "button", class: "btn btn-ghost", id: "ed-save", text: "Save", onclick: saveNow }),
         h("button", { type: "button", class: "btn btn-ghost", id: "ed-export", text: "Export", onclick: () => exportDeck(ed.deck) }),
@@ -335,7 +362,7 @@ async function showEditor(uid) {
     h("div", { class: "ed-layout" },
       h("div", { class: "ed-body" },
         h("div", { class: "ed-deck" },
-          h("div", { class: "field-msgs", dataset: { q: "deck", field: "" }, "aria-live": "polite" }),
+          h("div", { class: "field-msgs", dataset: { q: "deck", field: "" } }),
           deckField("title", "Title", title),
           deckField("description", "Description", description),
           h("details", { class: "ed-more" },
@@ -355,7 +382,7 @@ async function showEditor(uid) {
           })))),
       ),
       h("aside", { class: "ed-side", "aria-label": "Check" },
-        h("div", { class: "ed-check", id: "ed-check", role: "status", "aria-live": "polite", dataset: { state: "checking" } },
+        h("div", { class: "ed-check", id: "ed-check", dataset: { state: "checking" } },
           h("p", { class: "hint", text: "Checking…" }))),
     ),
   );
@@ -366,6 +393,15 @@ async function showEditor(uid) {
   if (!deck.title) title.focus();
 }
 
+// Typing in a new question's card shows its problems from then on.
+for (const type of ["input", "change"]) {
+  document.addEventListener(type, (event) => {
+    const card = event.target instanceof Element ? event.target.closest(".ed-card") : null;
+    const q = card && ed.deck ? ed.deck.questions[Number(card.dataset.index)] : null;
+    if (q && ed.pristine.has(q)) ed.pristine.delete(q);
+  }, true);
+}
+
 // Alt+↑/↓ inside a question moves it.
 document.addEventListener("keydown", (event) => {
   if (!ed.deck || !event.altKey || event.ctrlKey || event.metaKey) return;
@@ -373,7 +409,11 @@ document.addEventListener("keydown", (event) => {
   const card = event.target instanceof Element ? event.target.closest(".ed-card") : null;
   if (!card) return;
   event.preventDefault();
-  ops.move(Number(card.dataset.index), event.key === "ArrowUp" ? -1 : 1);
+  const i = Number(card.dataset.index);
+  const j = i + (event.key === "ArrowUp" ? -1 : 1);
+  // The focus moves with the question, to the same field.
+  const focusId = event.target.id ? event.target.id.replace(/^q\d+-/, `q${j}-`) : "";
+  ops.move(i, j - i, focusId);
 });
 
 // -- routing -------------------------------------------------------------------
@@ -383,8 +423,12 @@ export function openQuiz(uid) {
   window.location.hash = `edit/${uid}`;
 }
 
-export async function createQuiz(deck = newDeck()) {
+export async function createQuiz(deck = null) {
   const uid = newUid();
+  if (!deck) {
+    deck = newDeck();
+    ed.freshUid = uid;
+  }
   await putQuiz(uid, deck);
   openQuiz(uid);
 }

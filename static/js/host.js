@@ -11,6 +11,7 @@ import { downloadCsv, dropHostToken, loadHostToken, saveHostToken } from "./host
 import { roomError, roomRequest, showOwnDecks, showRoomError } from "./owndecks.js";
 import { recentGamesPanel, rememberGame } from "./recent.js";
 import { Sound } from "./sound.js";
+import { questionImage } from "./qimage.js";
 
 const main = $("#main");
 const topbar = $("#topbar");
@@ -638,7 +639,7 @@ function showQuestion(q) {
     h("div", { class: "q-stage" },
       h("div", { class: "timer-ring", id: "timer", "data-urgent": "false" },
         h("span", { class: "timer-number" }), h("span", { class: "timer-caption", text: "seconds" })),
-      h("div", { class: "q-middle" }, middle),
+      h("div", { class: "q-middle" }, questionImage(q, "projector"), middle),
       h("div", { class: "answered-box" },
         h("span", { class: "answered-num", id: "answered-num", text: "0" }),
         h("span", { class: "answered-caption", id: "answered-caption", text: "answers" }),

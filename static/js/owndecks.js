@@ -8,6 +8,7 @@ import { problemPlace } from "./deckapi.js";
 
 const OWN = "own:";
 const chosen = new Map();
+let sentUid = "";
 
 /** Add the teacher's quizzes (from this browser) after the shipped decks' list. */
 export async function showOwnDecks(deckList) {
@@ -48,8 +49,10 @@ export function roomRequest(value, options) {
   if (typeof value === "string" && value.startsWith(OWN)) {
     const deck = chosen.get(value.slice(OWN.length));
     if (!deck) throw new Error("That quiz is no longer in this browser.");
+    sentUid = value.slice(OWN.length);
     return { deck_data: deck, options };
   }
+  sentUid = "";
   return { deck: value, options };
 }
 
@@ -72,8 +75,8 @@ export async function roomError(response) {
 export function showRoomError(el, err) {
   const problems = err.problems || [];
   mount(el,
-    h("span", { text: problems.length ? `This quiz cannot be hosted yet: ${err.message}` : (err.message || "Could not create the game.") }),
+    h("span", { text: problems.length ? `This quiz cannot be hosted yet: ${plural(problems.length, "problem")} to fix.` : (err.message || "Could not create the game.") }),
     problems.length ? h("ul", { class: "room-problems" }, problems.map((p) => h("li", {},
       h("strong", { text: `${problemPlace(p)}: ` }), String(p.message ?? "")))) : null,
-    problems.length ? h("a", { href: "/create", text: "Fix it in the editor" }) : null);
+    problems.length ? h("a", { href: sentUid ? `/create#edit/${encodeURIComponent(sentUid)}` : "/create", text: "Fix it in the editor" }) : null);
 }

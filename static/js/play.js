@@ -6,6 +6,7 @@ import { Connection } from "./socket.js";
 import { Countdown } from "./countdown.js";
 import { optionClass, optionLook, shapeIcon } from "./shapes.js";
 import { Sound } from "./sound.js";
+import { questionImage } from "./qimage.js";
 
 const main = $("#main");
 const topbar = $("#topbar");
@@ -513,6 +514,7 @@ function showQuestion(q) {
   show("question",
     questionHeader(q),
     h("h1", { class: "q-prompt", id: "q-prompt", text: q.prompt }),
+    questionImage(q, "phone"),
     hint ? h("p", { class: ["q-hint", q.multiple_correct ? "q-hint-strong" : ""], text: hint }) : null,
     body ? body(q) : h("p", { text: "This kind of question isn't supported by this page." }),
   );

@@ -21,7 +21,7 @@ export const KIND_LABELS = {
 const POINT_LABELS = { 0: "No points", 1000: "Standard", 2000: "Double points" };
 
 const OPTION_KINDS = ["choice", "multi", "poll"];
-const COMMON = ["kind", "prompt", "time_limit", "points", "explanation", "image", "source"];
+const COMMON = ["kind", "prompt", "time_limit", "points", "explanation", "image", "image_on_phones", "source", "allow"];
 
 /** A new question of a kind, with empty rows to fill in. */
 export function blankQuestion(kind, form) {
@@ -88,13 +88,18 @@ function field(qi, name, label, control, { hint, cls } = {}) {
     label ? h("label", { for: id, class: "ed-label", text: label }) : null,
     hint ? h("p", { class: "hint", id: `${id}-hint`, text: hint }) : null,
     control,
-    h("div", { class: "field-msgs", id: msgId, "aria-live": "polite" }));
+    h("div", { class: "field-msgs", id: msgId }));
   const input = wrap.querySelector("input, textarea, select");
   if (input && label) {
     input.id = id;
     input.setAttribute("aria-describedby", [hint ? `${id}-hint` : "", msgId].filter(Boolean).join(" "));
   }
   return wrap;
+}
+
+/** The slot for the server's messages about a group of controls, which the group names as its description. */
+function groupMsgs(qi, name) {
+  return h("div", { class: "field-msgs", id: `q${qi}-${name}-msg` });
 }
 
 function textArea(value, max, oninput, props = {}) {
@@ -149,7 +154,7 @@ export function questionCard(q, qi, form, ops) {
           tool("Delete", "del", () => ops.remove(qi), { "aria-label": `Delete question ${qi + 1}`, class: "btn btn-small btn-ghost ed-tool ed-danger" }),
         ),
       ),
-      h("div", { class: "field-msgs ed-card-msgs", dataset: { q: String(qi), field: "" }, "aria-live": "polite" }),
+      h("div", { class: "field-msgs ed-card-msgs", dataset: { q: String(qi), field: "" } }),
       field(qi, "prompt", "Question", textArea(q.prompt, form.max.prompt, (e) => { q.prompt = e.target.value; changed(); },
         { rows: 2, class: "input ed-text ed-prompt", placeholder: "Type the question" })),
       kindBody(q, qi, form, changed),
@@ -245,7 +250,7 @@ function optionsField(q, qi, form, changed) {
   };
   const letter = (i) => optionLook(i).letter;
   const [list, add] = rowList(qi, "options", options, {
-    min: form.options[0], max: form.options[1], maxLength: form.max.option,
+    min: (q.kind === "multi" ? form.multi_options : form.options)[0], max: form.options[1], maxLength: form.max.option,
     label: (i) => `Option ${letter(i)}`, addLabel: "Add option", changed,
     decorate: (i, input) => [
       h("span", { class: ["ed-opt-key", optionClass(i)], "aria-hidden": "true" }, shapeIcon(i),
@@ -267,16 +272,19 @@ function optionsField(q, qi, form, changed) {
     multi: "Tick every right answer: players must pick all of them (and only them) for full marks.",
     poll: "A poll has no right answer and scores no points.",
   }[q.kind];
-  const wrap = h("fieldset", { class: "ed-field ed-group", dataset: { q: String(qi), field: "options" } },
-    h("legend", { class: "ed-label", text: "Answers" }),
-    h("p", { class: "hint", text: hint }),
-    list, add,
-    h("div", { class: "field-msgs", "aria-live": "polite" }));
+  const wrap = h("fieldset", {
+    class: "ed-field ed-group", dataset: { q: String(qi), field: "options" },
+    "aria-describedby": `q${qi}-options-msg q${qi}-correct-msg`,
+  },
+  h("legend", { class: "ed-label", text: "Answers" }),
+  h("p", { class: "hint", text: hint }),
+  list, add,
+  groupMsgs(qi, "options"));
   if (!scored) return wrap;
   // The server names `correct` for a missing or wrong right answer: show it here too.
   return h("div", { class: "ed-group-wrap" }, wrap,
     h("div", { class: "ed-field ed-field-bare", dataset: { q: String(qi), field: "correct" } },
-      h("div", { class: "field-msgs", "aria-live": "polite" })));
+      groupMsgs(qi, "correct")));
 }
 
 function itemsField(q, qi, form, changed) {
@@ -300,10 +308,12 @@ function itemsField(q, qi, form, changed) {
     onRemove: (i) => { items.splice(i, 1); },
     onAdd: () => { items.push(""); },
   });
-  return h("fieldset", { class: "ed-field ed-group", dataset: { q: String(qi), field: "items" } },
-    h("legend", { class: "ed-label", text: "Items, in the right order" }),
-    h("p", { class: "hint", text: "Write them in their true order; players see them shuffled." }),
-    list, add, h("div", { class: "field-msgs", "aria-live": "polite" }));
+  return h("fieldset", {
+    class: "ed-field ed-group", dataset: { q: String(qi), field: "items" }, "aria-describedby": `q${qi}-items-msg`,
+  },
+  h("legend", { class: "ed-label", text: "Items, in the right order" }),
+  h("p", { class: "hint", text: "Write them in their true order; players see them shuffled." }),
+  list, add, groupMsgs(qi, "items"));
 }
 
 function trueFalseField(q, qi, changed) {
@@ -312,10 +322,12 @@ function trueFalseField(q, qi, changed) {
       type: "radio", name: `q${qi}-tf`, id: `q${qi}-tf-${value}`, checked: q.correct === value,
       onchange: () => { q.correct = value; changed(); },
     }), h("span", { text: label }));
-  return h("fieldset", { class: "ed-field ed-group", dataset: { q: String(qi), field: "correct" } },
-    h("legend", { class: "ed-label", text: "The statement is" }),
-    h("div", { class: "ed-radios" }, radio(true, "True"), radio(false, "False")),
-    h("div", { class: "field-msgs", "aria-live": "polite" }));
+  return h("fieldset", {
+    class: "ed-field ed-group", dataset: { q: String(qi), field: "correct" }, "aria-describedby": `q${qi}-correct-msg`,
+  },
+  h("legend", { class: "ed-label", text: "The statement is" }),
+  h("div", { class: "ed-radios" }, radio(true, "True"), radio(false, "False")),
+  groupMsgs(qi, "correct"));
 }
 
 function numberFields(q, qi, changed) {
@@ -348,16 +360,18 @@ function acceptField(q, qi, form, changed) {
     onRemove: (i) => { accept.splice(i, 1); },
     onAdd: () => { accept.push(""); },
   });
-  return h("fieldset", { class: "ed-field ed-group", dataset: { q: String(qi), field: "accept" } },
-    h("legend", { class: "ed-label", text: "Accepted answers" }),
-    h("p", { class: "hint", text: "Case, accents and punctuation are ignored. Add other spellings a student might type." }),
-    list, add, h("div", { class: "field-msgs", "aria-live": "polite" }));
+  return h("fieldset", {
+    class: "ed-field ed-group", dataset: { q: String(qi), field: "accept" }, "aria-describedby": `q${qi}-accept-msg`,
+  },
+  h("legend", { class: "ed-label", text: "Accepted answers" }),
+  h("p", { class: "hint", text: "Case, accents and punctuation are ignored. Add other spellings a student might type." }),
+  list, add, groupMsgs(qi, "accept"));
 }
 
 function imageField(q, qi, maxBytes, changed) {
   const id = `q${qi}-image`;
   const picker = h("input", {
-    type: "file", id, class: "ed-file", accept: "image/png,image/jpeg,image/webp,image/gif", "aria-describedby": `${id}-hint`,
+    type: "file", id, class: "ed-file", accept: "image/png,image/jpeg,image/webp,image/gif", "aria-describedby": `${id}-hint ${id}-msg`,
     onchange: () => {
       const file = picker.files?.[0];
       if (!file) return;
@@ -376,8 +390,14 @@ function imageField(q, qi, maxBytes, changed) {
       h("p", { class: "hint", id: `${id}-size`, text: inline ? `Image, ${bytesText(dataUrlBytes(current))}` : `Image file: ${current}` }),
       h("button", {
         type: "button", class: "btn btn-small btn-ghost", id: `${id}-remove`, text: "Remove image",
-        onclick: () => { delete q.image; changed(true, id); },
-      })) : null,
+        onclick: () => { delete q.image; delete q.image_on_phones; changed(true, id); },
+      }),
+      h("label", { class: "ed-radio ed-phones" },
+        h("input", {
+          type: "checkbox", id: `${id}-phones`, checked: q.image_on_phones === true,
+          onchange: (e) => { if (e.target.checked) q.image_on_phones = true; else delete q.image_on_phones; changed(); },
+        }),
+        h("span", { text: "Show it on the phones too" }))) : null,
     picker,
-    h("div", { class: "field-msgs", "aria-live": "polite" }));
+    groupMsgs(qi, "image"));
 }

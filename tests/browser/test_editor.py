@@ -77,6 +77,7 @@ def build_question(page: Page, q: int, kind: str) -> None:
         page.locator(f"#q{q}-image").set_input_files(
             files=[{"name": "mars.png", "mimeType": "image/png", "buffer": png_bytes()}])
         expect(page.locator(f"#q{q}-image-size")).to_contain_text(re.compile(r"Image, \d+ bytes"))
+        page.locator(f"#q{q}-image-phones").check()
     elif kind == "truefalse":
         prompt.fill("Water boils at 100 °C at sea level.")
         page.locator(f"#q{q}-tf-true").check()
@@ -158,10 +159,19 @@ def test_build_keep_host_and_play_every_kind(ui, tmp_path: Path) -> None:  # typ
     for kind in kinds[1:]:
         page.locator(f"#add-{kind}").click()
         expect(page.locator(".ed-card")).to_have_count(kinds.index(kind) + 1)
+    # A question not typed in yet says how much is left, not a problem under every empty field.
+    waiting = page.locator(".ed-card[data-index='1'] .field-msg-waiting")
+    expect(waiting).to_have_text(re.compile(r"^New question: \d+ things? to fill in\.$"))
+    expect(page.locator(".ed-card[data-index='1'] .field-msg-problem")).to_have_count(0)
     for q, kind in enumerate(kinds):
         expect(page.locator(f"#q{q}-kind")).to_have_value(kind)
         build_question(page, q, kind)
     ready(page)
+
+    # The authoring lints come back as advice beside the field: a true/false for double points.
+    tip = page.locator(".ed-field[data-q='1'][data-field='points'] .field-msg-warning")
+    expect(tip).to_contain_text("1000 points")
+    expect(page.locator("#ed-check .ed-advice summary")).to_have_text(re.compile(r"^\d+ tips? to make it better$"))
 
     # Live validation: an emptied prompt is named beside its field, and clears when fixed.
     page.locator("#q1-prompt").fill("")
@@ -181,6 +191,7 @@ def test_build_keep_host_and_play_every_kind(ui, tmp_path: Path) -> None:  # typ
     expect(page.locator("#q1-prompt")).to_be_focused()
     expect(page.locator("#q1-prompt")).to_have_value(before[0])
     page.locator("#q1-prompt").press("Alt+ArrowDown")
+    expect(page.locator("#q2-prompt")).to_be_focused()
     expect(page.locator("#q2-prompt")).to_have_value(before[0])
     expect(page.locator("#q1-prompt")).to_have_value(before[1])
     page.get_by_role("button", name="Move question 3 up").click()
@@ -205,6 +216,7 @@ def test_build_keep_host_and_play_every_kind(ui, tmp_path: Path) -> None:  # typ
     assert saved_deck(page) == deck
     assert [q["kind"] for q in deck["questions"]] == kinds
     assert deck["questions"][0]["image"].startswith("data:image/png;base64,")
+    assert deck["questions"][0]["image_on_phones"] is True
     expect(page.locator("#ed-check .ed-check-head")).to_have_text("✓ Ready to host")
 
     # Export: a question has an image, so a zip of the deck and the image beside it,
@@ -232,13 +244,22 @@ def test_build_keep_host_and_play_every_kind(ui, tmp_path: Path) -> None:  # typ
     page.get_by_label("Search your quizzes").fill("volcano")
     expect(page.locator(".lib-empty")).to_have_text("No quiz matches your search.")
     page.get_by_label("Search your quizzes").fill("")
+    # Duplicate, then delete the copy (after a confirmation).
+    page.get_by_role("button", name=f"Duplicate: {TITLE}").click()
+    expect(page.locator(".lib-title")).to_have_text([f"{TITLE} (copy)", TITLE])
     ui.audit(page, "library")
     ui.shot(page, "library-1280x720")
+    page.get_by_role("button", name=f"Delete: {TITLE} (copy)").click()
+    page.get_by_role("dialog").get_by_role("button", name="Delete").click()
+    expect(page.locator(".lib-title")).to_have_text([TITLE])
 
     # Host it from the library; the host page has it picked.
     page.get_by_role("link", name=f"Host: {TITLE}").click()
     expect(page.locator(".own-decks .deck-title")).to_have_text([TITLE])
     expect(page.locator(".own-decks input[name=deck]")).to_be_checked()
+    ui.audit(page, "host setup with the teacher's quizzes")
+    page.locator(".own-decks").scroll_into_view_if_needed()
+    ui.shot(page, "host-setup-own-decks")
     page.get_by_role("button", name="Create game").click()
     ui.screen(page, "lobby")
     code = page.locator(".room-code").inner_text().replace(" ", "")
@@ -254,6 +275,16 @@ def test_build_keep_host_and_play_every_kind(ui, tmp_path: Path) -> None:  # typ
         expect(page.locator(".q-count")).to_have_text(f"Question {q + 1} of {len(kinds)}")
         expect(page.locator(".q-title")).to_have_text(deck["questions"][q]["prompt"])
         ui.screen(anna, "question")
+        if q == 0:
+            # The image, re-encoded by the server, on the projector and (as the quiz says) on the phones.
+            for screen in (page, anna):
+                picture = screen.locator(".q-figure img")
+                expect(picture).to_have_attribute("src", re.compile(r"^/media/\d{6}/[0-9a-f]{32}\.(png|jpg)$"))
+                screen.wait_for_function("() => document.querySelector('.q-figure img')?.naturalWidth === 64")
+            ui.shot(page, "host-question-image")
+            ui.shot(anna, "phone-question-image")
+        else:
+            expect(page.locator(".q-figure")).to_have_count(0)
         answered = answer(ui, anna, kind, right=True)
         if answered:
             answer(ui, boris, kind, right=False, last=True)
@@ -294,6 +325,7 @@ def test_editor_on_a_tablet(ui) -> None:  # type: ignore[no-untyped-def]
     page.locator("#q1-answer").fill("6")
     page.locator("#q1-max").fill("12")
     ready(page)
+    expect(page.locator("#live")).to_have_text("Ready to host")  # the verdict is spoken, not the whole list
     ui.audit(page, "editor on a tablet")
     page.locator("#deck-title").scroll_into_view_if_needed()
     ui.shot(page, "editor-tablet-820x1180")
@@ -302,6 +334,17 @@ def test_editor_on_a_tablet(ui) -> None:  # type: ignore[no-untyped-def]
     expect(page.locator(".ed-field[data-q='1'][data-field='answer'] .field-msg-problem")).to_be_visible()
     page.locator("#q1-answer").scroll_into_view_if_needed()
     ui.shot(page, "editor-tablet-problem")
+    # A reload straight after a keystroke (before the pause that saves) keeps it.
+    page.locator("#q0-prompt").fill("Which of these is a prime number?")
+    page.reload()
+    ui.screen(page, "editor")
+    expect(page.locator("#q0-prompt")).to_have_value("Which of these is a prime number?")
+    # A problem with the deck id opens the folded section that holds the field.
+    page.locator(".ed-more summary").tap()
+    page.locator("#deck-id").fill("Not An Id")
+    page.locator(".ed-more summary").tap()
+    expect(page.locator(".ed-more")).to_have_attribute("open", "")
+    expect(page.locator(".ed-field[data-q='deck'][data-field='id'] .field-msg-problem")).to_be_visible()
 
 
 def test_yaml_export_gives_back_every_shipped_deck(ui) -> None:  # type: ignore[no-untyped-def]
@@ -331,3 +374,83 @@ def test_yaml_export_gives_back_every_shipped_deck(ui) -> None:  # type: ignore[
     }
     text = page.evaluate("async (deck) => (await import('/static/js/deckyaml.js')).deckToYaml(deck)", awkward)
     assert yaml.safe_load(text) == json.loads(json.dumps(awkward)), text
+
+
+def test_host_page_lists_a_refused_quiz_s_problems(ui) -> None:  # type: ignore[no-untyped-def]
+    """A quiz the server refuses (422) is not hosted: each problem is listed with its question and field."""
+    page = ui.page(LAPTOP)
+    page.goto(f"{ui.base}/create")
+    ui.screen(page, "library")
+    uid = page.evaluate(
+        """async (deck) => {
+            const store = await import("/static/js/deckstore.js");
+            const uid = store.newUid();
+            await store.putQuiz(uid, deck);
+            return uid;
+        }""",
+        {"id": "broken", "title": "<script>alert(1)</script>", "questions": [
+            {"kind": "choice", "prompt": "", "options": ["A", "B"], "correct": "C"},
+            {"kind": "number", "prompt": "How many?", "min": 5, "max": 1},
+        ]},
+    )
+    page.goto(f"{ui.base}/host?quiz={uid}")
+    expect(page.locator(".own-decks .deck-title")).to_have_text(["<script>alert(1)</script>"])
+    page.get_by_role("button", name="Create game").click()
+    error = page.locator(".setup .form-error")
+    expect(error).to_contain_text(re.compile(r"This quiz cannot be hosted yet: \d+ problems to fix\."))
+    items = error.locator(".room-problems li")
+    expect(items.first).to_be_visible()
+    texts = items.all_inner_texts()
+    assert any(t.startswith("Question 1 · prompt: ") for t in texts), texts
+    assert any(t.startswith("Question 1 · correct: ") for t in texts), texts
+    assert any(t.startswith("Question 2 · ") for t in texts), texts
+    ui.screen(page, "setup")
+    ui.audit(page, "host setup with a refused quiz")
+    error.scroll_into_view_if_needed()
+    ui.shot(page, "host-refused-quiz")
+    # The link opens the quiz in the editor, where the same problems sit beside their fields.
+    error.get_by_role("link", name="Fix it in the editor").click()
+    ui.screen(page, "editor")
+    expect(page).to_have_url(re.compile(rf"/create#edit/{uid}$"))
+    expect(page.locator(".ed-field[data-q='0'][data-field='prompt'] .field-msg-problem")).to_be_visible()
+
+
+def test_multi_select_card_keeps_every_right_option(ui) -> None:  # type: ignore[no-untyped-def]
+    """The multi-select card (offered when the deck format has `multi`) keeps the ticked options as a list.
+
+    The page is served with `multi` among its kinds whether or not this server
+    plays it yet: the card is the editor's part, the check is the server's.
+    """
+    page = ui.page(LAPTOP)
+
+    def with_multi(route: Any) -> None:
+        response = route.fetch()
+        body = response.text()
+        if "&#34;multi&#34;" not in body:
+            body = body.replace("&#34;kinds&#34;:[", "&#34;kinds&#34;:[&#34;multi&#34;,", 1)
+        route.fulfill(response=response, body=body)
+
+    page.route(re.compile(r"/create$"), with_multi)
+    page.goto(f"{ui.base}/create")
+    page.get_by_role("button", name="New quiz").click()
+    ui.screen(page, "editor")
+    page.locator("#deck-title").fill("Mammals")
+    page.locator("#q0-prompt").fill("Which of these are mammals?")
+    fill_rows(page, 0, "options", ["Whale", "Shark", "Bat", "Trout"])
+    page.locator("#q0-correct-0").check()
+    page.locator("#q0-correct-2").check()
+    assert saved_deck_after_save(page)["questions"][0]["correct"] == ["Whale", "Bat"]
+    # Choice -> multi keeps the options and makes the right ones a list; back again, a list of two stays.
+    page.locator("#q0-kind").select_option("multi")
+    expect(page.locator("#q0-kind")).to_be_focused()
+    expect(page.locator("#q0-options-2")).to_have_value("Bat")
+    expect(page.locator("#q0-correct-2")).to_be_checked()
+    page.locator("#q0-correct-0").uncheck()
+    question = saved_deck_after_save(page)["questions"][0]
+    assert question == {"kind": "multi", "prompt": "Which of these are mammals?",
+                        "options": ["Whale", "Shark", "Bat", "Trout"], "correct": ["Bat"]}, question
+    page.locator("#q0-kind").select_option("poll")
+    question = saved_deck_after_save(page)["questions"][0]
+    assert question == {"kind": "poll", "prompt": "Which of these are mammals?",
+                        "options": ["Whale", "Shark", "Bat", "Trout"]}, question
+    expect(page.locator("#q0-correct-0")).to_have_count(0)
