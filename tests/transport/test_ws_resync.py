@@ -3,23 +3,13 @@
 from __future__ import annotations
 
 import asyncio
-import json
 import time
 
 import pytest
 
-from .helpers import HOST_NOISE, FrozenClock, LiveServer, Peer
+from .helpers import HOST_NOISE, FrozenClock, LiveServer, Peer, option
 
 pytestmark = pytest.mark.asyncio(loop_scope="module")
-
-
-def option(peer: Peer, text: str) -> int:
-    """The id of the option with this text in the last question the peer received (ids are drawn per room)."""
-    for raw in reversed(peer.log):
-        frame = json.loads(raw)
-        if frame.get("type") == "question":
-            return next(int(o["id"]) for o in frame["options"] if o["text"] == text)
-    raise AssertionError(f"{peer.name} has seen no question")
 
 
 async def _game(live: LiveServer, deck: str = "kinds", n: int = 2) -> tuple[str, str, Peer, list[Peer]]:
