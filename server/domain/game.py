@@ -43,6 +43,7 @@ from .model import (
 from .scoring import share, speed_points, standings, streak_bonus
 
 MAX_REROLLS = 3
+PAUSED_MESSAGE = "the teacher has paused the question; answer when it goes on"
 
 # -- creation -----------------------------------------------------------------
 
@@ -346,7 +347,7 @@ def check_answer(room: Room, player_id: str, index: Any, value: Any, now: int) -
     question = room.question
     assert question is not None
     if room.paused_at is not None:
-        raise GameError("paused", "the teacher has paused the question; answer when it goes on")
+        raise GameError("paused", PAUSED_MESSAGE)
     t = now - room.opened_at
     if t > time_limit(room) or now > room.deadline:
         raise GameError("too_late", "time is up for this question")

@@ -37,7 +37,7 @@ from redis.commands.core import AsyncScript
 from ..bus.redis import room_channel
 from ..domain import grading, nicknames
 from ..domain.errors import GameError
-from ..domain.game import MAX_REROLLS
+from ..domain.game import MAX_REROLLS, PAUSED_MESSAGE
 from ..domain.model import Answer, Deck, Kind, Phase, Player, Question, Result, Room, RoomOptions
 from ..protocol import PROGRESS_PUBLISH_MS, Envelope, dumps
 from .base import AnswerOutcome, StoreUnavailable, View
@@ -867,7 +867,7 @@ _MESSAGES = {
     "wrong_question": "that is not the open question",
     "too_late": "time is up for this question",
     "already_answered": "your first answer stands",
-    "paused": "the teacher has paused the question; answer when it goes on",
+    "paused": PAUSED_MESSAGE,
     "rate_limited": f"a nickname can be rerolled at most {MAX_REROLLS} times",
     "bad_message": "player id already in use",
 }
