@@ -109,8 +109,9 @@ async def test_pause_resume_and_added_time_hold_the_deadline_across_instances(
     assert left / 1000 - 0.5 <= waited <= left / 1000 + 3.0, (waited, left)
     assert reveal["answered"] == 1
     result = await ana.wait_type("result", index=0)
-    # t is about 0.4 s of running clock (the 7 s pause does not count), out of T = 8 s.
-    assert result["correct"] is True and result["points"] >= 950, result
+    # t is well under a second of running clock, out of T = 8 s: were the 7 s pause counted,
+    # t would be over 7 s and the points under 570.
+    assert result["correct"] is True and result["points"] > 800, result
     mark = len(remote.frames)
     await remote.send({"type": "resume"})  # nothing left to resume
     assert (await remote.wait_type("error", start=mark))["code"] == "wrong_phase"
