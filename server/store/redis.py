@@ -9,7 +9,7 @@ the room's `seq` and PUBLISHes the event on `quiz:{code}:events` as
 The room's one clock is Redis `TIME`, read inside the scripts, so deadlines and
 response times do not depend on which instance got the message.
 
-A room's deck, layouts, options and host token never change after creation; each
+A room's deck, layouts, option ids, options and host token never change after creation; each
 process caches them per code (checked against the room's `uid` by every script,
 so a code reused by a later room cannot be graded with a stale deck).
 """
@@ -38,7 +38,7 @@ from redis.commands.core import AsyncScript
 from ..bus.redis import room_channel
 from ..domain import grading, nicknames
 from ..domain.errors import GameError
-from ..domain.game import MAX_REROLLS
+from ..domain.game import MAX_REROLLS, PAUSED_MESSAGE
 from ..domain.model import Answer, Deck, Kind, Phase, Player, Question, Result, Room, RoomOptions
 from ..protocol import PROGRESS_PUBLISH_MS, Envelope, dumps
 from .base import AnswerOutcome, StoreUnavailable, View
@@ -107,6 +107,7 @@ class _Static:
     code: str
     deck: Deck
     layouts: tuple[tuple[int, ...] | None, ...]
+    ids: tuple[tuple[int, ...] | None, ...]
     options: RoomOptions
     host_token_hash: str
     created_at: int
@@ -176,6 +177,7 @@ def _static_to_json(s: _Static) -> str:
                 "questions": [_question_to_dict(q) for q in deck.questions],
             },
             "layouts": [None if lay is None else list(lay) for lay in s.layouts],
+            "ids": [None if ids is None else list(ids) for ids in s.ids],
             "options": s.options.to_dict(),
             "host_token_hash": s.host_token_hash,
             "report_key_hash": s.report_key_hash,
@@ -199,6 +201,7 @@ def _static_from_json(text: str) -> _Static:
             notes=deck["notes"],
         ),
         layouts=tuple(None if lay is None else tuple(lay) for lay in d["layouts"]),
+        ids=tuple(None if ids is None else tuple(ids) for ids in d.get("ids", ())),  # none in older rooms
         options=RoomOptions(**d["options"]),
         host_token_hash=d["host_token_hash"],
         report_key_hash=d.get("report_key_hash", ""),
@@ -409,6 +412,7 @@ class RedisStore:
             code=room.code,
             deck=room.deck,
             layouts=room.layouts,
+            ids=room.ids,
             options=room.options,
             host_token_hash=room.host_token_hash,
             report_key_hash=room.report_key_hash,
@@ -606,6 +610,7 @@ class RedisStore:
             report_key_hash=static.report_key_hash,
             options=static.options,
             layouts=static.layouts,
+            ids=static.ids,
             created_at=static.created_at,
             phase=Phase(meta["phase"]),
             index=int(meta["index"]),
@@ -727,7 +732,8 @@ class RedisStore:
                 layout = static.layouts[index]
                 time_limit = question.time_limit_ms
                 try:
-                    canonical = grading.validate(question, layout, value)
+                    ids = static.ids[index] if index < len(static.ids) else None
+                    canonical = grading.validate(question, layout, value, ids)
                     correct = grading.grade(question, layout, canonical)
                 except GameError as exc:
                     invalid.append(exc)
@@ -906,7 +912,7 @@ _MESSAGES = {
     "wrong_question": "that is not the open question",
     "too_late": "time is up for this question",
     "already_answered": "your first answer stands",
-    "paused": "the teacher has paused the question; answer when it goes on",
+    "paused": PAUSED_MESSAGE,
     "rate_limited": f"a nickname can be rerolled at most {MAX_REROLLS} times",
     "bad_message": "player id already in use",
 }
