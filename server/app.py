@@ -26,7 +26,7 @@ from .rooms.limits import AddressLimits
 from .rooms.service import Service
 from .rooms.timers import Timers
 from .runtime import Runtime
-from .transport import wire
+from .transport import acceptlog, wire
 from .transport.hub import Hub
 from .web import routes as web
 
@@ -110,10 +110,11 @@ def create_app(settings: Settings | None = None, decks: dict[str, Deck] | None =
             timers=timers,
             address_limits=AddressLimits(
                 limits.joins_per_minute, limits.rooms_per_minute, limits.misses_before_slowdown,
-                limits.misses_per_minute,
+                limits.misses_per_minute, room_joins_per_minute=limits.room_joins_per_minute,
             ),
         )
         app.state.runtime = runtime
+        acceptlog.install(settings.log_addresses)
         timers.start()
         gc_watch.install()
         gc_watch.tune()

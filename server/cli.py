@@ -16,6 +16,7 @@ def _serve(args: argparse.Namespace) -> int:
 
     from .app import DrainingServer, load_content
     from .content import DeckError
+    from .transport import httpprotocol
     from .transport.netaddr import lan_address
     from .transport.wsprotocol import PROTOCOL
 
@@ -40,6 +41,7 @@ def _serve(args: argparse.Namespace) -> int:
             print(problem, file=sys.stderr)
         print(f"thaw: {len(exc.problems)} problem(s) in the decks; fix them or run `thaw check`", file=sys.stderr)
         return 1
+    files = raise_open_files()
     local = "localhost" if args.host in ("0.0.0.0", "::", "127.0.0.1") else args.host
     lan = lan_address() if args.host in ("0.0.0.0", "::") else None
     join_host = settings.public_url or (f"http://{lan}:{args.port}" if lan else f"http://{local}:{args.port}")
@@ -48,14 +50,18 @@ def _serve(args: argparse.Namespace) -> int:
     print(f"  Students join at:    {join_host}/")
     if settings.store_kind == "memory":
         print("  Rooms live in this process: stopping the server ends its games.")
+    if files is not None and files < 4096:
+        print(f"  Only {files} open files allowed: fewer sockets than a large game needs (ulimit -n).")
     sys.stdout.flush()
     options: dict[str, Any] = {
         "factory": True,
         "host": args.host,
         "port": args.port,
         "workers": settings.workers,
-        "proxy_headers": settings.trust_proxy,
-        "forwarded_allow_ips": "*" if settings.trust_proxy else None,
+        # Forwarding headers are read by the app (`netaddr.client_address`), right-most
+        # first; uvicorn's own reading would hand it an address the client chose.
+        "proxy_headers": False,
+        "http": httpprotocol.PROTOCOL,
         "ws": PROTOCOL,
         "ws_max_size": 4096,
         "ws_ping_interval": settings.ping_interval_s,
@@ -73,6 +79,28 @@ def _serve(args: argparse.Namespace) -> int:
     else:
         DrainingServer(uvicorn.Config("thaw.app:app_from_env", **options)).run()
     return 0
+
+
+def raise_open_files() -> int | None:
+    """Raise this process's open-file limit to its hard limit; the limit now in force.
+
+    Every socket is a file descriptor: a soft limit of 1,024 (a common default)
+    stops a server of a few hundred players long before memory or CPU does, and
+    then it can accept nobody, not even a health check.
+    """
+    try:
+        import resource
+    except ImportError:  # pragma: no cover - not on POSIX
+        return None
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    target = hard if hard != resource.RLIM_INFINITY else max(soft, 1 << 20)
+    if soft == resource.RLIM_INFINITY or soft >= target:
+        return None if soft == resource.RLIM_INFINITY else soft
+    try:
+        resource.setrlimit(resource.RLIMIT_NOFILE, (target, hard))
+    except (ValueError, OSError):
+        return soft
+    return target
 
 
 def _check(args: argparse.Namespace) -> int:

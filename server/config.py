@@ -6,6 +6,7 @@ server with a message naming the variable, never a half-configured start.
 
 from __future__ import annotations
 
+import ipaddress
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -50,12 +51,20 @@ class Limits:
     # Per client address. A whole school may share one NAT address, so these are
     # sized for hundreds of students joining within a minute from one address.
     joins_per_minute: int = 3000
+    # One address into one room: a class behind one NAT, not a script filling the seats.
+    room_joins_per_minute: int = 600
     rooms_per_minute: int = 30
     # Room-code guessing: `room_not_found` answers per address before slowing, then refusing.
     misses_before_slowdown: int = 20
     misses_per_minute: int = 60
     first_message_timeout_s: float = 15.0
     outbox_frames: int = 512
+    outbox_bytes: int = 1 << 20
+    hosts_per_room: int = 8  # host sockets per room per instance: projector, laptop, phone, a few reloads
+    # Slow clients: a request's headers (or a WebSocket handshake) must arrive in time,
+    # and one address holds at most this many connections to an instance.
+    header_timeout_s: float = 5.0
+    connections_per_address: int = 5000
 
 
 @dataclass(frozen=True, slots=True)
@@ -74,6 +83,11 @@ class Settings:
     results_ttl_s: int = 24 * 3600
     workers: int = 1
     trust_proxy: bool = False
+    # Behind a proxy: the addresses (CIDR) the proxies connect from (empty: any peer
+    # is the proxy), and how many proxies of the platform each appended an entry.
+    trusted_proxies: tuple[str, ...] = ()
+    proxy_hops: int = 1
+    log_addresses: bool = False  # client addresses in accepted-socket log records (at DEBUG)
     ping_interval_s: float = 20.0
     instance_id: str = ""
     gc_freeze_s: float = 1.0
@@ -101,6 +115,20 @@ def _prefix(env: Mapping[str, str]) -> str:
     return raw
 
 
+def _networks(env: Mapping[str, str], name: str) -> tuple[str, ...]:
+    """A comma-separated list of addresses or CIDR networks, each checked."""
+    out = []
+    for raw in env.get(name, "").split(","):
+        item = raw.strip()
+        if not item:
+            continue
+        try:
+            out.append(str(ipaddress.ip_network(item, strict=False)))
+        except ValueError:
+            raise ConfigError(f"{name} holds {item[:50]!r}, which is not an IP address or network") from None
+    return tuple(out)
+
+
 def from_env(env: Mapping[str, str] | None = None) -> Settings:
     """Settings from environment variables (see docs/deploying.md for the list)."""
     env = os.environ if env is None else env
@@ -112,9 +140,14 @@ def from_env(env: Mapping[str, str] | None = None) -> Settings:
         messages_per_second=float(_int(env, "THAW_MESSAGES_PER_SECOND", 20, 1, 10_000)),
         message_burst=_int(env, "THAW_MESSAGE_BURST", 40, 1, 10_000),
         joins_per_minute=_int(env, "THAW_JOINS_PER_MINUTE", 3000, 1, 1_000_000),
+        room_joins_per_minute=_int(env, "THAW_ROOM_JOINS_PER_MINUTE", 600, 1, 1_000_000),
         rooms_per_minute=_int(env, "THAW_ROOMS_PER_MINUTE", 30, 1, 100_000),
         misses_before_slowdown=_int(env, "THAW_MISSES_BEFORE_SLOWDOWN", 20, 1, 100_000),
         misses_per_minute=_int(env, "THAW_MISSES_PER_MINUTE", 60, 1, 100_000),
+        outbox_bytes=_int(env, "THAW_OUTBOX_BYTES", 1 << 20, 64 * 1024, 1 << 30),
+        hosts_per_room=_int(env, "THAW_HOSTS_PER_ROOM", 8, 1, 1000),
+        header_timeout_s=float(_int(env, "THAW_HEADER_TIMEOUT", 5, 1, 300)),
+        connections_per_address=_int(env, "THAW_CONNECTIONS_PER_ADDRESS", 5000, 1, 1_000_000),
     )
     settings = Settings(
         host=env.get("HOST", "127.0.0.1").strip() or "127.0.0.1",
@@ -131,6 +164,9 @@ def from_env(env: Mapping[str, str] | None = None) -> Settings:
         results_ttl_s=_int(env, "THAW_RESULTS_TTL", 24 * 3600, 60, 365 * 86400),
         workers=_int(env, "WEB_CONCURRENCY", 1, 1, 256),
         trust_proxy=_bool(env, "THAW_TRUST_PROXY", False),
+        trusted_proxies=_networks(env, "THAW_TRUSTED_PROXIES"),
+        proxy_hops=_int(env, "THAW_PROXY_HOPS", 1, 1, 10),
+        log_addresses=_bool(env, "THAW_LOG_ADDRESSES", False),
         ping_interval_s=float(_int(env, "THAW_PING_INTERVAL", 20, 1, 50)),
         instance_id=env.get("THAW_INSTANCE", "").strip(),
         gc_freeze_s=_int(env, "THAW_GC_FREEZE_MS", 1000, 10, 3_600_000) / 1000,

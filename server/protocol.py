@@ -53,7 +53,7 @@ def error(code: str, message: str) -> str:
 # -- client -> server ------------------------------------------------------------
 
 FIRST_TYPES = ("host", "join", "resume")
-HOST_TYPES = ("start", "next", "close", "kick", "lock", "end")
+HOST_TYPES = ("start", "next", "close", "kick", "kick_since", "lock", "end")
 PLAYER_TYPES = ("answer", "reroll")
 KNOWN_TYPES = FIRST_TYPES + HOST_TYPES + PLAYER_TYPES + ("ping",)
 
@@ -62,7 +62,57 @@ def _reject_constant(name: str) -> Any:
     raise ValueError(f"{name} is not valid JSON")
 
 
-_loads = json.JSONDecoder(parse_constant=_reject_constant).decode  # one decoder, not one per frame
+def _finite(text: str) -> float:
+    """A JSON number as a float, refusing one too large to be finite (`1e309`)."""
+    value = float(text)
+    if not math.isfinite(value):
+        raise ValueError(f"the number {text[:20]} is out of range")
+    return value
+
+
+# One decoder, not one per frame.
+_loads = json.JSONDecoder(parse_constant=_reject_constant, parse_float=_finite).decode
+
+
+def is_text(value: str) -> bool:
+    """Whether a string is valid Unicode text: no unpaired surrogate (a JSON `\\ud800`
+    escape decodes to one, and nothing can encode it as UTF-8 again)."""
+    if value.isascii():
+        return True
+    try:
+        value.encode()
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
+def invalid_text(value: Any, where: str = "") -> str | None:
+    """Where in a decoded JSON value (or YAML, or CSV rows) a string is not valid
+    text, e.g. `options[2]`; None if every string and key is valid.
+
+    The one check for everything a client sends: messages, bodies, uploads, imports.
+    """
+    stack: list[tuple[Any, str]] = [(value, where)]
+    while stack:
+        item, path = stack.pop()
+        if isinstance(item, str):
+            if not is_text(item):
+                return path or "a string"
+        elif isinstance(item, dict):
+            for key, child in item.items():
+                if isinstance(key, str) and not is_text(key):
+                    return f"{path} (a key)" if path else "a key"
+                stack.append((child, f"{path}.{key}" if path else str(key)))
+        elif isinstance(item, list | tuple):
+            stack.extend((child, f"{path}[{i}]") for i, child in enumerate(item))
+    return None
+
+
+def check_text(value: Any, code: str, where: str = "") -> None:
+    """GameError `code` naming the place if any string in `value` is not valid text."""
+    bad = invalid_text(value, where)
+    if bad is not None:
+        raise GameError(code, f"{bad[:60]} is not valid text (it holds an unpaired surrogate)")
 
 
 def parse(text: str) -> dict[str, Any]:
@@ -76,6 +126,8 @@ def parse(text: str) -> dict[str, Any]:
         raise GameError("bad_message", f"the frame is not valid JSON ({exc})") from None
     if not isinstance(msg, dict):
         raise GameError("bad_message", "a message is a JSON object")
+    if "\\u" in text:  # only an escape can make a string that is not valid text
+        check_text(msg, "bad_message")
     kind = msg.get("type")
     if not isinstance(kind, str):
         raise GameError("bad_message", "a message needs a string `type`")
@@ -86,7 +138,7 @@ def parse(text: str) -> dict[str, Any]:
     elif kind == "join":
         if "nickname" in msg and not isinstance(msg["nickname"], str):
             raise GameError("bad_message", "`nickname` must be a string")
-    elif kind == "kick":
+    elif kind in ("kick", "kick_since"):
         _field(msg, "player_id", str)
     elif kind == "lock":
         _field(msg, "locked", bool)

@@ -163,6 +163,18 @@ def kick(room: Room, player_id: str, now: int) -> list[Event]:
     return events + _close_if_all_answered(room, now)
 
 
+def kick_since(room: Room, player_id: str, now: int) -> list[Event]:
+    """Remove a player and every player who joined after them: the host's answer to a
+    script that filled the lobby (the host picks the first name of the flood)."""
+    first = room.players.get(player_id)
+    if first is None or first.kicked:
+        raise GameError("unknown_player", f"no player {player_id!r} in this room")
+    events: list[Event] = []
+    for player in [p for p in room.players.values() if p.joined >= first.joined and not p.kicked]:
+        events += [e for e in kick(room, player.id, now) if not isinstance(e, LobbyChanged)]
+    return [*events, LobbyChanged()]
+
+
 def lock(room: Room, locked: bool) -> list[Event]:
     room.locked = locked
     return [LobbyChanged()]

@@ -1,4 +1,5 @@
-"""Nickname rules: NFKC, trimmed, 1-20 code points, no Cc/Cf (but ZWJ inside emoji), a deny-list."""
+"""Nickname rules: NFKC, trimmed, 1-20 code points, nothing invisible, few combining marks,
+unique and deny-listed by their confusable skeleton."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ import unicodedata
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from . import confusables
 from .errors import GameError
 
 MAX_LENGTH = 20
@@ -17,6 +19,23 @@ MAX_LENGTH = 20
 _MAX_RAW = 4096
 ZWJ = "\u200d"
 _VARIATION_SELECTOR_16 = "\ufe0f"
+MAX_MARKS = 3  # combining marks on one character: enough for any script's stacked accents, not for "zalgo"
+
+# Unicode's Default_Ignorable_Code_Point (DerivedCoreProperties.txt): drawn as nothing.
+# Most are Cf or Mn; the Hangul fillers (U+115F, U+1160, U+3164, U+FFA0) are letters
+# that render blank, and are how an "empty" name gets past a letter check.
+_IGNORABLE = (
+    (0x00AD, 0x00AD), (0x034F, 0x034F), (0x061C, 0x061C), (0x115F, 0x1160), (0x17B4, 0x17B5),
+    (0x180B, 0x180F), (0x200B, 0x200F), (0x202A, 0x202E), (0x2060, 0x206F), (0x3164, 0x3164),
+    (0xFE00, 0xFE0F), (0xFEFF, 0xFEFF), (0xFFA0, 0xFFA0), (0xFFF0, 0xFFF8), (0x1BCA0, 0x1BCA3),
+    (0x1D173, 0x1D17A), (0xE0000, 0xE0FFF),
+)
+_BLANK_SYMBOLS = frozenset("\u2800")  # BRAILLE PATTERN BLANK: a symbol that draws nothing
+
+
+def _ignorable(ch: str) -> bool:
+    cp = ord(ch)
+    return any(lo <= cp <= hi for lo, hi in _IGNORABLE)
 
 
 def _is_emoji_like(ch: str) -> bool:
@@ -32,17 +51,25 @@ def clean(raw: object) -> str:
     name = unicodedata.normalize("NFKC", raw).strip()
     if not name:
         raise GameError("nickname_invalid", "the nickname is empty")
+    marks = 0
     for i, ch in enumerate(name):
         cat = unicodedata.category(ch)
         if ch == ZWJ and 0 < i < len(name) - 1 and _is_emoji_like(name[i - 1]) and _is_emoji_like(name[i + 1]):
             continue
-        if cat in ("Cc", "Cf"):
+        if ch == _VARIATION_SELECTOR_16 and i > 0 and _is_emoji_like(name[i - 1]):
+            continue
+        if cat == "Cs":
+            raise GameError("nickname_invalid", "the nickname is not valid text (it holds an unpaired surrogate)")
+        if cat in ("Cc", "Cf") or _ignorable(ch) or ch in _BLANK_SYMBOLS:
             raise GameError(
                 "nickname_invalid",
                 f"the nickname contains an invisible or control character (U+{ord(ch):04X})",
             )
         if cat in ("Zl", "Zp"):
             raise GameError("nickname_invalid", "the nickname cannot contain line breaks")
+        marks = marks + 1 if cat in ("Mn", "Me") else 0
+        if marks > MAX_MARKS:
+            raise GameError("nickname_invalid", f"at most {MAX_MARKS} accents may be stacked on one letter")
     if len(name) > MAX_LENGTH:
         raise GameError("nickname_invalid", f"a nickname has at most {MAX_LENGTH} characters")
     if all(unicodedata.category(ch).startswith("M") for ch in name):
@@ -51,8 +78,9 @@ def clean(raw: object) -> str:
 
 
 def fold(name: str) -> str:
-    """The key under which nicknames must be unique: case-folded."""
-    return unicodedata.normalize("NFKC", name.casefold())
+    """The key under which nicknames must be unique: case-folded, then the confusable
+    skeleton, so that "Paul" with a Cyrillic "Р" is the same name as "Paul"."""
+    return confusables.fold(unicodedata.normalize("NFKC", name.casefold()))
 
 
 # -- deny-list ------------------------------------------------------------------------
@@ -154,47 +182,62 @@ def _alternation(entries: tuple[Runs, ...]) -> re.Pattern[str] | None:
     return re.compile("|".join(f"(?:{_pattern(e)})" for e in entries)) if entries else None
 
 
+def skeleton_key(text: str) -> Runs:
+    """`deny_key` of the confusable skeleton: catches look-alikes the table above lacks."""
+    return deny_key(confusables.fold(unicodedata.normalize("NFKC", text)))
+
+
 @dataclass(frozen=True, slots=True)
 class DenyList:
     whole: tuple[Runs, ...] = ()
     substrings: tuple[Runs, ...] = ()
+    # The same entries by `skeleton_key`, compared with a name's `skeleton_key`.
+    skeleton_whole: tuple[Runs, ...] = ()
+    skeleton_substrings: tuple[Runs, ...] = ()
     # Every join is checked: each kind of entry is one compiled alternation.
     _whole: re.Pattern[str] | None = field(init=False, repr=False, compare=False, hash=False)
     _inside: re.Pattern[str] | None = field(init=False, repr=False, compare=False, hash=False)
+    _skeleton_whole: re.Pattern[str] | None = field(init=False, repr=False, compare=False, hash=False)
+    _skeleton_inside: re.Pattern[str] | None = field(init=False, repr=False, compare=False, hash=False)
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "_whole", _alternation(self.whole))
         object.__setattr__(self, "_inside", _alternation(self.substrings))
+        object.__setattr__(self, "_skeleton_whole", _alternation(self.skeleton_whole))
+        object.__setattr__(self, "_skeleton_inside", _alternation(self.skeleton_substrings))
 
     @classmethod
     def parse(cls, text: str) -> DenyList:
         """One entry per line; `#` starts a comment line; a leading `*` marks a substring entry."""
         whole: list[Runs] = []
         substrings: list[Runs] = []
+        skeleton_whole: list[Runs] = []
+        skeleton_substrings: list[Runs] = []
         for raw in text.splitlines():
             line = raw.strip()
             if not line or line.startswith("#"):
                 continue
-            target = whole
+            target, skeletons = whole, skeleton_whole
             if line.startswith("*"):
-                target, line = substrings, line[1:]
+                target, skeletons, line = substrings, skeleton_substrings, line[1:]
             key = deny_key(line)
             if key:
                 target.append(key)
-        return cls(tuple(whole), tuple(substrings))
+                skeletons.append(skeleton_key(line))
+        return cls(tuple(whole), tuple(substrings), tuple(skeleton_whole), tuple(skeleton_substrings))
 
     def hits(self, nickname: str) -> bool:
-        """Whether the nickname, read with digits as letters or without digits, is refused."""
-        return any(self._hits(name) for name in {deny_key(nickname), deny_key(nickname, digits=False)})
+        """Whether the nickname, read with digits as letters or without digits, or by its
+        confusable skeleton, is refused."""
+        plain = {deny_key(nickname), deny_key(nickname, digits=False)}
+        return any(self._hits(name) for name in plain) or self._hits(skeleton_key(nickname), skeleton=True)
 
-    def _hits(self, name: Runs) -> bool:
+    def _hits(self, name: Runs, skeleton: bool = False) -> bool:
+        whole, inside = (self._skeleton_whole, self._skeleton_inside) if skeleton else (self._whole, self._inside)
         letters = "".join([letter * count for letter, count in name])
         if not letters:
             return False
-        return bool(
-            (self._whole is not None and self._whole.fullmatch(letters))
-            or (self._inside is not None and self._inside.search(letters))
-        )
+        return bool((whole is not None and whole.fullmatch(letters)) or (inside is not None and inside.search(letters)))
 
 
 @functools.cache

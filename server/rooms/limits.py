@@ -67,6 +67,10 @@ class WindowCounter:
     def count(self, key: str) -> float:
         return self._estimate(key, self._clock())[3]
 
+    def allows(self, key: str) -> bool:
+        """Whether one more event would be within the limit (nothing is recorded)."""
+        return self.count(key) + 1 <= self.per_minute
+
     def hit(self, key: str) -> bool:
         """Record one event; False (not recorded) if it would exceed the limit."""
         now = self._clock()
@@ -89,11 +93,34 @@ class AddressLimits:
     """The per-address limits of one process."""
 
     def __init__(self, joins_per_minute: int, rooms_per_minute: int, misses_before_slowdown: int,
-                 misses_per_minute: int, clock: Clock = time.monotonic) -> None:
+                 misses_per_minute: int, clock: Clock = time.monotonic, room_joins_per_minute: int = 600) -> None:
         self.joins = WindowCounter(joins_per_minute, clock)
+        self.room_joins = WindowCounter(room_joins_per_minute, clock)  # keyed by "address code"
         self.rooms = WindowCounter(rooms_per_minute, clock)
         self.misses = WindowCounter(misses_per_minute, clock)
         self.misses_before_slowdown = misses_before_slowdown
+
+    def may_join(self, address: str, code: str) -> bool:
+        """Whether a join is within both budgets; only a join that succeeds is counted
+        (`joined`), so a script's refused joins do not spend a school's budget."""
+        return self.joins.allows(address) and self.room_joins.allows(f"{address} {code}")
+
+    def joined(self, address: str, code: str) -> None:
+        self.joins.hit(address)
+        self.room_joins.hit(f"{address} {code}")
+
+    def guessing(self, address: str) -> bool:
+        """Whether an address has spent its budget of wrong room codes.
+
+        Checked before a room is looked up, on every route that tells whether a room
+        exists: past the budget the answer is the same for a live code and a dead one.
+        """
+        return not self.misses.allows(address)
+
+    def missed(self, address: str) -> float:
+        """Count a wrong room code; the seconds to wait before answering it."""
+        self.misses.hit(address)
+        return self.miss_delay(address)
 
     def miss_delay(self, address: str) -> float:
         """Seconds to wait before answering `room_not_found`: 0 at first, growing after the slowdown threshold."""

@@ -156,6 +156,9 @@ class Service:
         elif kind == "kick":
             pid = str(msg["player_id"])
             await self.transition(code, lambda room, now: game.kick(room, pid, now))
+        elif kind == "kick_since":
+            first = str(msg["player_id"])
+            await self.transition(code, lambda room, now: game.kick_since(room, first, now))
         else:  # pragma: no cover - protocol.parse admits only the above
             raise GameError("unknown_type", f"unknown host command {kind!r}")
 

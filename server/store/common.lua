@@ -20,10 +20,21 @@ local function active_player(pid)
   return p, nil
 end
 
--- Refresh every key of the room: the results TTL once finished, else the room TTL.
+-- Refresh every key of the room with the room TTL; once finished, the results TTL
+-- counts from the moment it finished (meta `until`), and nothing extends it: players
+-- resuming now and then cannot keep a finished room alive for ever.
 local function touch()
+  if redis.call('HGET', KEYS[1], 'phase') == 'finished' then
+    local at = redis.call('HGET', KEYS[1], 'until')
+    if not at then
+      local t = redis.call('TIME')
+      at = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000) + tonumber(ARGV[3])
+      redis.call('HSET', KEYS[1], 'until', at)
+    end
+    for i = 1, #KEYS do redis.call('PEXPIREAT', KEYS[i], at) end
+    return
+  end
   local ttl = tonumber(ARGV[2])
-  if redis.call('HGET', KEYS[1], 'phase') == 'finished' then ttl = tonumber(ARGV[3]) end
   for i = 1, #KEYS do redis.call('PEXPIRE', KEYS[i], ttl) end
 end
 

@@ -30,6 +30,7 @@ class _Record:
     tokens: dict[str, str] = field(default_factory=dict)  # token hash -> player id (a resume storm is O(1) each)
     timer_owner: str | None = None
     timer_until: int = 0
+    finished: int | None = None  # when the room was first seen finished (ms)
 
 
 class MemoryStore:
@@ -63,8 +64,14 @@ class MemoryStore:
         if record is None:
             return None
         now = self._now()
-        ttl = self.results_ttl_ms if record.room.phase is Phase.FINISHED else self.room_ttl_ms
-        if now - record.touched > ttl:
+        if record.room.phase is Phase.FINISHED:
+            # The results TTL counts from the moment the room finished; nothing extends it.
+            if record.finished is None:
+                record.finished = record.touched
+            expired = now - record.finished > self.results_ttl_ms
+        else:
+            expired = now - record.touched > self.room_ttl_ms
+        if expired:
             del self._rooms[code]
             return None
         return record

@@ -27,10 +27,42 @@ from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 from ..bus.base import Bus
-from ..protocol import PROGRESS_INTERVAL_MS, Envelope, answers_payload, dumps, error
-from .wire import RawSocket, text_frame, text_frames
+from ..protocol import PROGRESS_INTERVAL_MS, Envelope, answers_payload, dumps, error, is_text
+from .logthrottle import LogThrottle
+from .wire import RawSocket, text_frames
 
 log = logging.getLogger("thaw.hub")
+
+_unencodable = LogThrottle(log)
+"""A frame that is not valid text is dropped for everyone and logged once a minute."""
+
+OUTBOX_BYTES = 1 << 20
+"""What a socket that stopped reading may have queued, whatever the number of writes."""
+
+
+def encode(frames: list[str]) -> bytes:
+    """`frames` as WebSocket frames, once for every socket that gets them.
+
+    A frame that cannot be encoded (a string that is not valid text reached a
+    frame despite the checks at the door) is dropped and logged: it must never
+    stop the rest of the event, or the other sockets, from being delivered.
+    """
+    try:
+        return text_frames(frames)
+    except UnicodeEncodeError:
+        pass
+    good = [f for f in frames if is_text(f)]
+    _unencodable.error("dropped %d frame(s) that are not valid text: %.80r", len(frames) - len(good),
+                       next(f for f in frames if not is_text(f)))
+    return text_frames(good)
+
+
+def _texts(frames: list[str]) -> list[str]:
+    """The frames a `send_text` socket can carry (see `encode`)."""
+    if all(is_text(f) for f in frames):
+        return frames
+    encode(frames)  # logs what it drops
+    return [f for f in frames if is_text(f)]
 
 PROGRESS_INTERVAL_S = PROGRESS_INTERVAL_MS / 1000  # coalesced `answers` frames
 LOBBY_INTERVAL_S = 0.15  # coalesced `lobby` frames during a join storm
@@ -89,7 +121,9 @@ class Conn:
         "code",
         "id",
         "outbox",
+        "outbox_bytes",
         "outbox_limit",
+        "outbox_max_bytes",
         "player_id",
         "raw",
         "role",
@@ -106,6 +140,7 @@ class Conn:
         player_id: str | None = None,
         outbox_limit: int = 512,
         raw: RawSocket | None = None,
+        outbox_max_bytes: int = OUTBOX_BYTES,
     ):
         self.socket = socket
         self.raw = raw
@@ -115,6 +150,8 @@ class Conn:
         self.id = f"{_prefix}{next(_ids)}"
         self.outbox: deque[str | bytes | _Close] = deque()
         self.outbox_limit = outbox_limit
+        self.outbox_bytes = 0  # the size of what the outbox holds (characters for text)
+        self.outbox_max_bytes = outbox_max_bytes
         self.seq = 0
         self.syncing: list[Envelope] | None = []  # events buffered while a resync is in flight
         self.closed = False
@@ -125,16 +162,16 @@ class Conn:
         return self.role == "host"
 
     def send(self, frame: str) -> None:
-        if self.raw is not None:
-            self.push(text_frame(frame))
-        else:
-            self._queue(frame)
+        self.send_many([frame])
 
-    def send_many(self, frames: list[str]) -> None:
+    def send_many(self, frames: list[str], wire: bytes | None = None) -> None:
+        """Queue frames; `wire` is them already encoded (by `encode`), for a raw socket."""
         if self.raw is not None:
-            self.push(text_frames(frames))
+            wire = encode(frames) if wire is None else wire
+            if wire:
+                self.push(wire)
         else:
-            for frame in frames:
+            for frame in _texts(frames):
                 self._queue(frame)
 
     def push(self, wire: bytes) -> None:
@@ -149,12 +186,14 @@ class Conn:
     def _queue(self, item: str | bytes) -> None:
         if self.closed:
             return
-        if len(self.outbox) >= self.outbox_limit:
+        if len(self.outbox) >= self.outbox_limit or self.outbox_bytes + len(item) > self.outbox_max_bytes:
             log.warning("socket %s of room %s is too slow; closing it", self.id, self.code)
             self.outbox.clear()
+            self.outbox_bytes = 0
             self.close(CLOSE_OVERFLOW, "too slow; reconnect to resync")
             return
         self.outbox.append(item)
+        self.outbox_bytes += len(item)
         self._start_writer()
 
     def close(self, code: int, reason: str = "") -> None:
@@ -194,6 +233,7 @@ class Conn:
                     await self.socket.send_text(item)
                 if outbox and outbox[0] is item:
                     outbox.popleft()
+                    self.outbox_bytes -= len(item)
         except Exception:  # the peer went away; the reader notices and detaches
             self.closed = True
 
@@ -272,6 +312,11 @@ class Hub:
     def count(self) -> int:
         return sum(len(r.conns) for r in self.rooms.values())
 
+    def hosts(self, code: str) -> int:
+        """Host sockets this process holds for a room."""
+        room = self.rooms.get(code)
+        return len(room.hosts) if room is not None else 0
+
     def synced(self, conn: Conn, frames: list[str], seq: int) -> None:
         """Send a fresh snapshot, then whatever arrived meanwhile that it does not reflect."""
         buffered = conn.syncing or []
@@ -308,7 +353,7 @@ class Hub:
                     room.progress_handle.cancel()
                     room.progress_handle = None
                 self._flush_progress(code)
-            wire = text_frames(envelope.frames)  # encoded once for every raw socket
+            wire = encode(envelope.frames)  # encoded once for every raw socket
             for conn in list(room.conns.values()):
                 self._deliver_one(conn, envelope, wire)
         elif envelope.personal:
@@ -316,8 +361,7 @@ class Hub:
                 for conn in room.players.get(pid, ()):
                     self._deliver_one(conn, envelope)
         if envelope.host:
-            for conn in room.hosts:
-                conn.send_many(envelope.host)
+            self._to_hosts(room, envelope.host)
         if envelope.progress is not None and room.hosts:
             room.progress = envelope.progress
             if room.progress_handle is None:
@@ -359,9 +403,9 @@ class Hub:
         personal = envelope.personal.get(conn.player_id) if conn.player_id is not None and envelope.personal else None
         if conn.raw is not None:
             if wire is None:
-                wire = text_frames(envelope.frames)
+                wire = encode(envelope.frames)
             if personal:
-                wire += text_frames(personal)
+                wire += encode(personal)
             if wire:
                 conn.push(wire)
             return
@@ -382,9 +426,7 @@ class Hub:
         progress, room.progress = room.progress, None
         if progress is not None and room.hosts:
             room.progress_sent = asyncio.get_running_loop().time()
-            frame = dumps(answers_payload(*progress))
-            for conn in room.hosts:
-                conn.send(frame)
+            self._to_hosts(room, [dumps(answers_payload(*progress))])
 
     async def _flush_lobby(self, code: str) -> None:
         while True:
@@ -401,8 +443,15 @@ class Hub:
             room = self.rooms.get(code)
             if frame is None or room is None:
                 return
+            self._to_hosts(room, [frame])
+
+    @staticmethod
+    def _to_hosts(room: _Room, frames: list[str]) -> None:
+        """Frames for every host socket of a room, encoded once (a lobby of 2,000 is 100 KiB)."""
+        if room.hosts:
+            wire = encode(frames)
             for conn in room.hosts:
-                conn.send(frame)
+                conn.send_many(frames, wire)
 
     # -- resync -----------------------------------------------------------------------
 

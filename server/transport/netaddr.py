@@ -11,22 +11,87 @@ from urllib.parse import urlsplit
 
 from ..config import Settings
 
+GUESSING = "too many wrong room codes from your network; wait a minute"
 
-def client_address(scope: Mapping[str, Any], trust_proxy: bool) -> str:
-    """The client's IP: the left-most `X-Forwarded-For` entry only when the proxy is trusted.
+Network = ipaddress.IPv4Network | ipaddress.IPv6Network
 
-    Untrusted forwarding headers are ignored, so a client cannot dodge a limit by
-    inventing them. (uvicorn's --proxy-headers rewrites `client` itself when it
-    trusts the proxy; this covers the case where it does not.)
-    """
-    if trust_proxy:
-        for name, value in scope.get("headers", ()):
-            if name == b"x-forwarded-for":
-                first = str(value.decode("latin-1")).split(",")[0].strip()
-                if first:
-                    return first[:64]
+
+@lru_cache(maxsize=8)
+def _networks(cidrs: tuple[str, ...]) -> tuple[Network, ...]:
+    return tuple(ipaddress.ip_network(c, strict=False) for c in cidrs)
+
+
+def _in(address: str, networks: tuple[Network, ...]) -> bool:
+    try:
+        ip = ipaddress.ip_address(address.strip("[]"))
+    except ValueError:
+        return False
+    return any(ip in net for net in networks)
+
+
+def peer_address(scope: Mapping[str, Any]) -> str:
     client = scope.get("client")
     return str(client[0]) if client else "unknown"
+
+
+def trusts_peer(peer: str, settings: Settings) -> bool:
+    """Whether the TCP peer is a proxy whose forwarding headers count."""
+    if not settings.trust_proxy:
+        return False
+    return not settings.trusted_proxies or _in(peer, _networks(settings.trusted_proxies))
+
+
+def client_address(scope: Mapping[str, Any], settings: Settings) -> str:
+    """The client's IP: the TCP peer, or behind trusted proxies the address the first of them saw.
+
+    A proxy appends the address it received the request from to `X-Forwarded-For`;
+    everything to the left of that came from the client and may be invented (a
+    script sending `X-Forwarded-For: 1.2.3.4` would otherwise escape every
+    per-address limit). So the header is read from the right: one entry per
+    trusted hop (`proxy_hops`, and any entry from a listed proxy network), and the
+    next one is the client. Forwarding headers from a peer that is not a trusted
+    proxy are ignored.
+    """
+    peer = peer_address(scope)
+    if not trusts_peer(peer, settings):
+        return peer
+    entries: list[str] = []
+    for name, value in scope.get("headers", ()):
+        if name == b"x-forwarded-for":
+            entries += [e.strip() for e in value.decode("latin-1").split(",")]
+    networks = _networks(settings.trusted_proxies)
+    skip = settings.proxy_hops - 1  # the proxy next to us is the peer; further hops appended entries
+    address = peer
+    for entry in reversed(entries):
+        if not entry:
+            continue
+        address = entry
+        if skip > 0:
+            skip -= 1
+        elif not _in(entry, networks):
+            break
+    return address[:64]
+
+
+def origin_allowed(scope: Mapping[str, Any], public_url: str | None) -> bool:
+    """A WebSocket's `Origin` is the public address's, when one is configured.
+
+    Browsers always send their page's origin with a WebSocket handshake, so a page
+    on another site cannot open game sockets with a visitor's browser. Clients
+    that are not browsers (the bots, scripts) send none and are let through: they
+    could send any Origin anyway, and the game's limits apply to them as to anyone.
+    """
+    if not public_url:
+        return True
+    for name, value in scope.get("headers", ()):
+        if name == b"origin":
+            want = urlsplit(public_url)
+            try:
+                got = urlsplit(value.decode("latin-1").strip())
+                return (got.scheme, got.hostname, got.port) == (want.scheme, want.hostname, want.port)
+            except ValueError:
+                return False
+    return True
 
 
 def _is_loopback(host: str) -> bool:

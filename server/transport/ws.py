@@ -22,7 +22,8 @@ from ..runtime import Runtime
 from ..store.base import StoreUnavailable
 from .hub import Conn, Hub
 from .inbox import Inbox
-from .netaddr import client_address, public_base
+from .logthrottle import LogThrottle
+from .netaddr import GUESSING, client_address, origin_allowed, public_base
 from .wire import raw_socket
 from .wsprotocol import STOP_KEY, WebSocketProtocol
 
@@ -45,12 +46,18 @@ FIRST_CLOSE = {
     "kicked": CLOSE_FORBIDDEN,
     "room_locked": CLOSE_FORBIDDEN,
     "room_full": CLOSE_FORBIDDEN,
+    "too_many_hosts": CLOSE_FORBIDDEN,
+    "bad_origin": CLOSE_FORBIDDEN,
     "room_not_found": CLOSE_NOT_FOUND,
     "rate_limited": CLOSE_POLICY,
     "unavailable": CLOSE_UNAVAILABLE,
 }
 
 UNAVAILABLE = "the game's storage is unreachable right now; nothing was recorded, try again in a moment"
+FAILED = "the server could not handle that message"
+
+_handler_failures = LogThrottle(log)
+"""A message that makes a handler fail is logged once a minute, however often it is sent."""
 
 
 class _Closed(Exception):
@@ -100,7 +107,12 @@ def _too_big(text: str) -> bool:
 async def endpoint(ws: WebSocket) -> None:
     rt: Runtime = ws.app.state.runtime
     code = str(ws.path_params.get("code", ""))
-    address = client_address(ws.scope, rt.settings.trust_proxy)
+    address = client_address(ws.scope, rt.settings)
+    if not origin_allowed(ws.scope, rt.settings.public_url):
+        # Refused before the handshake completes: a page on another site cannot
+        # open sockets in a visitor's name (the browser sends its true Origin).
+        await ws.close(CLOSE_FORBIDDEN, "bad_origin")
+        return
     await ws.accept()
     try:
         await _session(ws, rt, code, address)
@@ -108,14 +120,17 @@ async def endpoint(ws: WebSocket) -> None:
         pass
     except StoreUnavailable:
         await _reject(ws, "unavailable", UNAVAILABLE)
-    except Exception:
-        log.exception("socket for room %s failed", code)
+    except Exception as exc:
+        _handler_failures.error("socket for room %s failed", code, exc=exc)
         with contextlib.suppress(Exception):
             await ws.close(1011, "internal error")
 
 
 async def _session(ws: WebSocket, rt: Runtime, code: str, address: str) -> None:
     limits = rt.address_limits
+    if limits.guessing(address):
+        await _reject(ws, "rate_limited", GUESSING)
+        return
     if not _is_code(code) or not await rt.service.exists(code):
         await _room_not_found(ws, rt, address, code)
         return
@@ -135,13 +150,15 @@ async def _session(ws: WebSocket, rt: Runtime, code: str, address: str) -> None:
             raise GameError("bad_message", "the first message must be `host`, `join` or `resume`")
         if kind == "host":
             await rt.service.check_host(code, msg["token"])
-            host = Conn(ws, code, "host", outbox_limit=rt.settings.limits.outbox_frames, raw=raw_socket(ws.scope))
-            await _attach(ws, rt, host, None)
+            if rt.hub.hosts(code) >= rt.settings.limits.hosts_per_room:
+                raise GameError("too_many_hosts", "this game is already open on too many teacher screens")
+            await _attach(ws, rt, _conn(ws, rt, code, "host", None), None)
             return
         if kind == "join":
-            if not limits.joins.hit(address):
+            if not limits.may_join(address, code):
                 raise GameError("rate_limited", "too many joins from your network; wait a minute")
             player, token = await rt.service.join(code, msg.get("nickname"))
+            limits.joined(address, code)
             resumed = False
         else:
             token = msg["token"]
@@ -153,17 +170,18 @@ async def _session(ws: WebSocket, rt: Runtime, code: str, address: str) -> None:
         else:
             await _reject(ws, exc.code, exc.message)
         return
-    conn = Conn(ws, code, "player", player.id, outbox_limit=rt.settings.limits.outbox_frames, raw=raw_socket(ws.scope))
-    await _attach(ws, rt, conn, token, resumed)
+    await _attach(ws, rt, _conn(ws, rt, code, "player", player.id), token, resumed)
+
+
+def _conn(ws: WebSocket, rt: Runtime, code: str, role: str, player_id: str | None) -> Conn:
+    limits = rt.settings.limits
+    return Conn(ws, code, role, player_id, outbox_limit=limits.outbox_frames, raw=raw_socket(ws.scope),
+                outbox_max_bytes=limits.outbox_bytes)
 
 
 async def _room_not_found(ws: WebSocket, rt: Runtime, address: str, code: str) -> None:
-    """Answer a miss, slowly for an address that keeps guessing codes, then not at all."""
-    limits = rt.address_limits
-    if not limits.misses.hit(address):
-        await _reject(ws, "rate_limited", "too many wrong room codes from your network; wait a minute")
-        return
-    delay = limits.miss_delay(address)
+    """Answer a miss, slowly for an address that keeps guessing codes."""
+    delay = rt.address_limits.missed(address)
     if delay:
         await asyncio.sleep(delay)
     await _reject(ws, "room_not_found", f"there is no game with code {code[:6]!r}; check the code on the screen")
@@ -263,7 +281,7 @@ class _Messages(Inbox):
         return self.take(text)
 
     def failed(self, exc: Exception) -> None:
-        log.error("socket for room %s failed", self.conn.code, exc_info=exc)
+        _handler_failures.error("socket for room %s failed", self.conn.code, exc=exc)
         self.conn.close(1011, "internal error")
         self.stop()
 
@@ -277,7 +295,12 @@ class _Messages(Inbox):
 
 
 async def handle(rt: Runtime, conn: Conn, text: str) -> None:
-    """One text frame from an attached socket: validate, act, answer errors on the socket."""
+    """One text frame from an attached socket: validate, act, answer errors on the socket.
+
+    A message that makes a handler fail gets an `internal_error` frame and the
+    socket stays open, as for any other bad message (the failure is a bug to fix,
+    not a reason to drop the client, and never a traceback per message in the log).
+    """
     try:
         msg = parse(text)
         await _dispatch(rt, conn, msg)
@@ -287,6 +310,9 @@ async def handle(rt: Runtime, conn: Conn, text: str) -> None:
             conn.close(CLOSE_FORBIDDEN, "kicked")
     except StoreUnavailable:
         conn.send(error("unavailable", UNAVAILABLE))
+    except Exception as exc:
+        _handler_failures.error("a message to room %s failed", conn.code, exc=exc)
+        conn.send(error("internal_error", FAILED))
 
 
 async def _dispatch(rt: Runtime, conn: Conn, msg: dict[str, Any]) -> None:

@@ -6,8 +6,10 @@ validated here and errors are `{"error": CODE, "message": ...}`.
 
 from __future__ import annotations
 
+import asyncio
 import io
 import json
+import logging
 from typing import Any
 
 import segno
@@ -20,16 +22,22 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from ..domain.errors import GameError
 from ..domain.model import Room
+from ..protocol import check_text
 from ..resources import TEMPLATES_DIR, static_dir
 from ..rooms import report
 from ..runtime import Runtime
 from ..store.base import StoreUnavailable
 from ..transport import ws
-from ..transport.netaddr import client_address, public_base
+from ..transport.logthrottle import LogThrottle
+from ..transport.netaddr import GUESSING, client_address, public_base
+
+log = logging.getLogger("thaw.web")
+_failures = LogThrottle(log)
 
 TEMPLATES = Jinja2Templates(directory=str(TEMPLATES_DIR))
 
 MAX_BODY_BYTES = 16 * 1024
+BODY_TIMEOUT_S = 10.0
 
 XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
@@ -60,7 +68,12 @@ STATUS_OF = {
 
 
 class SecurityHeaders:
-    """Adds the security headers to every HTTP response (pages and API alike)."""
+    """Adds the security headers to every HTTP response (pages and API alike).
+
+    It is also where a request that made the app fail gets its `500`: Starlette's
+    own error page is built outside every middleware, so it would go out without
+    the headers, and with a traceback logged per request.
+    """
 
     def __init__(self, app: ASGIApp) -> None:
         self.app = app
@@ -70,15 +83,26 @@ class SecurityHeaders:
             await self.app(scope, receive, send)
             return
 
+        started = False
+
         async def send_with_headers(message: Message) -> None:
+            nonlocal started
             if message["type"] == "http.response.start":
+                started = True
                 headers = list(message.get("headers", []))
                 present = {name.lower() for name, _ in headers}
                 headers += [(k, v) for k, v in SECURITY_HEADERS if k not in present]
                 message["headers"] = headers
             await send(message)
 
-        await self.app(scope, receive, send_with_headers)
+        try:
+            await self.app(scope, receive, send_with_headers)
+        except Exception as exc:
+            _failures.error("%s %s failed", scope.get("method"), str(scope.get("path"))[:80], exc=exc)
+            if started:
+                raise
+            await problem("internal_error", "the server could not answer that request", status=500)(
+                scope, receive, send_with_headers)
 
 
 def problem(code: str, message: str, status: int | None = None, headers: dict[str, str] | None = None) -> JSONResponse:
@@ -113,11 +137,15 @@ async def results_page(request: Request) -> Response:
         return RedirectResponse("/host", status_code=303)
     status, problem_code = 200, ""
     try:
+        if _guessing(request) is not None:
+            raise GameError("rate_limited", GUESSING)
         if _report_key(request) is not None:
             await _rt(request).service.room_for_report(code, _report_key(request))
         elif not await _rt(request).service.exists(code):
             raise GameError("room_not_found", f"there is no game with code {code}")
     except GameError as exc:
+        if exc.code == "room_not_found":
+            await _miss(request)
         status, problem_code = STATUS_OF.get(exc.code, 400), exc.code
     except StoreUnavailable:
         status, problem_code = 503, "unavailable"
@@ -162,20 +190,28 @@ async def _json_body(request: Request) -> Any:
         raise GameError("bad_body", f"the body is larger than {MAX_BODY_BYTES} bytes")
     chunks: list[bytes] = []
     size = 0
-    async for chunk in request.stream():
-        size += len(chunk)
-        if size > MAX_BODY_BYTES:
-            raise GameError("bad_body", f"the body is larger than {MAX_BODY_BYTES} bytes")
-        chunks.append(chunk)
     try:
-        return json.loads(b"".join(chunks))
+        async with asyncio.timeout(BODY_TIMEOUT_S):  # a body sent a byte a second holds a connection
+            async for chunk in request.stream():
+                size += len(chunk)
+                if size > MAX_BODY_BYTES:
+                    raise GameError("bad_body", f"the body is larger than {MAX_BODY_BYTES} bytes")
+                chunks.append(chunk)
+    except TimeoutError:
+        raise GameError("bad_body", f"the body did not arrive within {BODY_TIMEOUT_S:g} s") from None
+    try:
+        body = json.loads(b"".join(chunks))
     except (ValueError, UnicodeDecodeError):
         raise GameError("bad_body", "the body is not valid JSON") from None
+    except RecursionError:  # `[[[[...]]]]` nested deeper than the parser goes
+        raise GameError("bad_body", "the body is nested too deeply") from None
+    check_text(body, "bad_body", "the body")
+    return body
 
 
 async def create_room(request: Request) -> Response:
     rt = _rt(request)
-    address = client_address(request.scope, rt.settings.trust_proxy)
+    address = client_address(request.scope, rt.settings)
     counter = rt.address_limits.rooms
     if not counter.hit(address):
         retry = counter.retry_after(address)
@@ -204,15 +240,45 @@ async def create_room(request: Request) -> Response:
                          "join_url": join_url}, status_code=201)
 
 
+def _guessing(request: Request) -> Response | None:
+    """429 for an address past its budget of wrong room codes, whatever the code.
+
+    Every route that tells whether a room exists asks this before looking, so a
+    guessing script learns nothing more once refused (see `AddressLimits.guessing`).
+    """
+    rt = _rt(request)
+    limits = rt.address_limits
+    address = client_address(request.scope, rt.settings)
+    if limits.guessing(address):
+        return problem("rate_limited", GUESSING, headers={"Retry-After": str(limits.misses.retry_after(address))})
+    return None
+
+
+async def _miss(request: Request) -> None:
+    """A wrong room code: counted against the address, answered slowly when it keeps guessing."""
+    rt = _rt(request)
+    delay = rt.address_limits.missed(client_address(request.scope, rt.settings))
+    if delay:
+        await asyncio.sleep(delay)
+
+
+async def _not_found(request: Request, code: str) -> Response:
+    await _miss(request)
+    return problem("room_not_found", f"there is no game with code {code[:6]!r}")
+
+
 async def room_info(request: Request) -> Response:
     rt = _rt(request)
     code = request.path_params["code"]
+    refused = _guessing(request)
+    if refused is not None:
+        return refused
     try:
         info = await rt.service.info(code) if ws._is_code(code) else None
     except StoreUnavailable:
         return problem("unavailable", "the game's storage is unreachable right now")
     if info is None:
-        return problem("room_not_found", f"there is no game with code {code[:6]!r}")
+        return await _not_found(request, code)
     return JSONResponse({
         "code": info["code"],
         "phase": info["phase"],
@@ -227,8 +293,15 @@ async def qr_code(request: Request) -> Response:
     """The join link as an SVG QR code, drawn here so no third party is asked."""
     rt = _rt(request)
     code = request.path_params["code"]
-    if not ws._is_code(code) or not await rt.service.exists(code):
-        return problem("room_not_found", f"there is no game with code {code[:6]!r}")
+    refused = _guessing(request)
+    if refused is not None:
+        return refused
+    try:
+        found = ws._is_code(code) and await rt.service.exists(code)
+    except StoreUnavailable:
+        return problem("unavailable", "the game's storage is unreachable right now")
+    if not found:
+        return await _not_found(request, code)
     out = io.BytesIO()
     url = f"{public_base(request.scope, rt.settings)}/join/{code}"
     segno.make(url, error="m").save(out, kind="svg", scale=10, border=2, dark="#0b1020", light="#ffffff",
@@ -250,11 +323,16 @@ async def _report_room(request: Request) -> Room | Response:
     """The room whose results are asked for, or the error response (404, then 401/403)."""
     rt = _rt(request)
     code = request.path_params["code"]
+    refused = _guessing(request)
+    if refused is not None:
+        return refused
     try:
         if not ws._is_code(code):
             raise GameError("room_not_found", f"there is no game with code {code[:6]!r}")
         return await rt.service.room_for_report(code, _report_key(request))
     except GameError as exc:
+        if exc.code == "room_not_found":
+            return await _not_found(request, code)
         return problem(exc.code, exc.message)
     except StoreUnavailable:
         return problem("unavailable", "the game's storage is unreachable right now")

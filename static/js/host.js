@@ -27,6 +27,7 @@ const state = {
   joinUrl: "",
   locked: false,
   players: [],
+  arrived: new Map(), // player id -> when this page first saw them (for "remove recent joins")
   phase: "",
   question: null,
   deadline: 0,
@@ -296,6 +297,7 @@ function showLobby() {
     type: "button", id: "start", class: "btn btn-primary btn-huge", onclick: startGame, "aria-keyshortcuts": "Space Enter",
   }, "Start ", h("kbd", { text: "Space" }));
   const lock = h("button", { type: "button", id: "lock", class: "btn btn-ghost btn-big", onclick: toggleLock });
+  const recent = h("button", { type: "button", id: "kick-recent", class: "btn btn-ghost btn-big", onclick: kickRecent });
   show("lobby",
     h("div", { class: "lobby-hero" },
       h("div", { class: "lobby-join" },
@@ -314,6 +316,7 @@ function showLobby() {
     h("div", { class: "lobby-bar" },
       h("p", { class: "lobby-title", text: state.title }),
       h("p", { class: "lobby-count", id: "lobby-count", "aria-live": "polite" }),
+      recent,
       lock,
       start,
     ),
@@ -331,6 +334,9 @@ function updateLobby() {
   lock.setAttribute("aria-pressed", state.locked ? "true" : "false");
   lock.textContent = state.locked ? "Locked — unlock" : "Lock joining";
   $("#start").disabled = count === 0;
+  const recent = recentJoins();
+  $("#kick-recent").hidden = recent.length === 0;
+  $("#kick-recent").textContent = `Remove ${plural(recent.length, "recent join")}`;
   const focusedId = document.activeElement?.dataset?.playerId;
   mount(list, state.players.length === 0
     ? h("li", { class: "players-empty", text: "Names appear here as players join." })
@@ -353,6 +359,8 @@ function updateLobby() {
 function onLobby(msg) {
   const before = new Set(state.players.map((p) => p.player_id));
   state.players = msg.players || [];
+  const now = Date.now();
+  for (const p of state.players) if (!state.arrived.has(p.player_id)) state.arrived.set(p.player_id, now);
   state.locked = Boolean(msg.locked);
   const joined = state.players.filter((p) => !before.has(p.player_id));
   if (state.screen === "lobby") {
@@ -373,6 +381,28 @@ async function kick(player) {
     danger: true,
   });
   if (ok) send({ type: "kick", player_id: player.player_id });
+}
+
+const RECENT_MS = 60_000;
+
+/** Players this page saw arrive in the last minute, in join order. */
+function recentJoins() {
+  const since = Date.now() - RECENT_MS;
+  const first = state.players.findIndex((p) => (state.arrived.get(p.player_id) || 0) >= since);
+  return first < 0 ? [] : state.players.slice(first);
+}
+
+/** The answer to a script that filled the lobby: everyone from the first recent join on. */
+async function kickRecent() {
+  const recent = recentJoins();
+  if (recent.length === 0) return;
+  const ok = await confirmDialog({
+    title: `Remove ${plural(recent.length, "player")} who joined in the last minute?`,
+    body: "Lock joining first if someone keeps adding players.",
+    confirm: "Remove them",
+    danger: true,
+  });
+  if (ok) send({ type: "kick_since", player_id: recent[0].player_id });
 }
 
 function toggleLock() {

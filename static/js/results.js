@@ -229,6 +229,8 @@ function explain(errorCode) {
     fail("Game not found", `There are no results for game ${code}: results are kept for a limited time after a game.`);
   } else if (errorCode === "forbidden" || errorCode === "unauthorized") {
     fail("This link does not open these results", "Ask the teacher who ran the game for its results link.");
+  } else if (errorCode === "rate_limited") {
+    fail("Too many tries", "This network asked for too many games that do not exist. Wait a minute, then try again.");
   } else {
     fail("Could not load results", "Try again in a moment.");
   }

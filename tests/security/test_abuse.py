@@ -19,6 +19,7 @@ HOST_COMMANDS = {
     "next": {},
     "close": {},
     "kick": {"player_id": "nobody"},
+    "kick_since": {"player_id": "nobody"},
     "lock": {"locked": True},
     "end": {},
 }
@@ -110,9 +111,17 @@ def test_forwarded_for_is_ignored_unless_the_proxy_is_trusted(make_client: AppFa
     assert refused.json()["error"] == "rate_limited"
     assert int(refused.headers["Retry-After"]) >= 1
 
+    # Behind a trusted proxy the address is the one the proxy appended (right-most):
+    # what the client wrote to the left of it changes nothing.
     trusted = make_client(trust_proxy=True, rooms_per_minute=2)
     statuses = [
         trusted.post("/api/rooms", json={"deck": "every-kind"}, headers={"X-Forwarded-For": f"203.0.113.{i}, 10.0.0.1"})
+        .status_code
+        for i in range(3)
+    ]
+    assert statuses == [201, 201, 429]
+    statuses = [
+        trusted.post("/api/rooms", json={"deck": "every-kind"}, headers={"X-Forwarded-For": f"1.2.3.4, 198.51.100.{i}"})
         .status_code
         for i in range(3)
     ]

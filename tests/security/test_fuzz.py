@@ -113,7 +113,7 @@ async def _play(script: list[tuple[str, str]]) -> None:
         return await service.player_view(conn.code, conn.player_id, None)
 
     hub = Hub(bus, resync=resync, lobby_frame=service.lobby_frame)
-    code, _ = await service.create_room("every-kind", service.parse_options({}))
+    code = (await service.create_room("every-kind", service.parse_options({}))).code
     host = Conn(Recorder(), code, "host")
     hub.add(host)
     hub.synced(host, *(await service.host_view(code, welcome=True)))
