@@ -240,13 +240,11 @@ def neutralise(value: Any) -> str:
     return "'" + text if text[:1].isspace() or text.startswith(_FORMULA_START) else text
 
 
-_cell = neutralise
-
 
 def player_rows(room: Room) -> tuple[list[str], list[list[Any]]]:
     """The players' sheet: a header and one row per player not kicked, best first.
 
-    Text cells pass through `_cell`; numbers stay numbers.
+    Text cells pass through `neutralise`; numbers stay numbers.
     """
     questions = room.deck.questions
     done = revealed(room)
@@ -257,12 +255,12 @@ def player_rows(room: Room) -> tuple[list[str], list[list[Any]]]:
     rows: list[list[Any]] = []
     for player, rank in game.ranking(room):
         results = {r.index: r for r in player.results}
-        row: list[Any] = [rank, _cell(player.nickname), player.score, player.correct_count]
+        row: list[Any] = [rank, neutralise(player.nickname), player.score, player.correct_count]
         for i, (question, m) in enumerate(zip(questions, marks(room, player, done), strict=True)):
             given = room.answers.get(i, {}).get(player.id)
             result = results.get(i)
             row += [
-                "" if given is None else _cell(answer_text(question, room.layouts[i], given.value)),
+                "" if given is None else neutralise(answer_text(question, room.layouts[i], given.value)),
                 "" if m is None else _MARK_WORDS[m],
                 "" if result is None else result.points + result.bonus,
                 "" if given is None else given.t,
@@ -285,7 +283,7 @@ def _xlsx_value(value: Any) -> Any:
     """A cell for openpyxl: numbers as numbers; text without the control characters XML
     cannot hold, then neutralised again (removing them may uncover a leading `=`)."""
     if isinstance(value, str):
-        return _cell(ILLEGAL_CHARACTERS_RE.sub("", value))
+        return neutralise(ILLEGAL_CHARACTERS_RE.sub("", value))
     return value
 
 
@@ -309,10 +307,10 @@ def to_xlsx(room: Room) -> bytes:
     head, rows = player_rows(room)
     data = build(room)
     questions = [
-        [q["index"] + 1, _cell(q["prompt"]), q["kind"], _cell(q["correct_text"]), q["correct"], q["wrong"],
+        [q["index"] + 1, neutralise(q["prompt"]), q["kind"], neutralise(q["correct_text"]), q["correct"], q["wrong"],
          q["no_answer"], q["absent"], "" if q["percent_correct"] is None else q["percent_correct"],
          "" if q["avg_ms"] is None else q["avg_ms"],
-         "" if q["most_common_wrong"] is None else _cell(q["most_common_wrong"]["text"])]
+         "" if q["most_common_wrong"] is None else neutralise(q["most_common_wrong"]["text"])]
         for q in data["questions"]
     ]
     book = Workbook()

@@ -265,6 +265,8 @@ class Service:
                 env.personal = {pid: [f] for pid, f in standings_by_player(room).items()}
             elif isinstance(event, PlayerKicked):
                 env.kick.append(event.player_id)
+                if room.phase is Phase.QUESTION:  # the kicked player leaves the "N of M" too
+                    env.progress = (room.index, *game.answer_count(room, room.index))
             elif isinstance(event, LobbyChanged):
                 env.lobby = True
         return env, screen

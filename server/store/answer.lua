@@ -27,6 +27,8 @@ if t < 0 then t = 0 end
 local stored = '{"v":' .. ARGV[7] .. ',"t":' .. string.format('%d', t) .. ',"c":' .. ARGV[8] .. '}'
 if redis.call('HSETNX', akey, ARGV[5], stored) == 0 then return {0, 'already_answered'} end
 local answered = redis.call('HLEN', akey)
+-- An answer that arrives after its sender's disconnect was recorded adds to M (common.lua).
+if redis.call('HEXISTS', KEYS[5], ARGV[5]) == 0 then redis.call('HDEL', KEYS[1], 'total_at') end
 if answered == 1 then redis.call('PEXPIRE', akey, tonumber(ARGV[2])) end  -- a new key never lacks a TTL
 local held = 1
 if now - tonumber(redis.call('HGET', KEYS[1], 'progress_at') or '0') >= tonumber(ARGV[11]) then

@@ -64,8 +64,14 @@ end
 -- count is published once (answer.lua, progress.lua).
 -- game.answer_count's M: the answers plus the connected players who may still answer
 -- (late joiners of this question are not among them; player JSON is decoded only
--- when there are some).
+-- when there are some). An answer from a connected player moves them from one side
+-- to the other, so M changes only when who is connected does (`cv`): it is counted
+-- once per question and connection version, not on every PUBLISH.
 local function answer_total(idx, answered)
+  local at = idx .. ':' .. (redis.call('HGET', KEYS[1], 'cv') or '0')
+  if redis.call('HGET', KEYS[1], 'total_at') == at then
+    return tonumber(redis.call('HGET', KEYS[1], 'total'))
+  end
   local akey = KEYS[7 + idx]
   local late = redis.call('HGET', KEYS[1], 'late_index') == tostring(idx)
     and tonumber(redis.call('HGET', KEYS[1], 'late_count') or '0') > 0
@@ -80,7 +86,9 @@ local function answer_total(idx, answered)
       end
     end
   end
-  return answered + here
+  local total = answered + here
+  redis.call('HSET', KEYS[1], 'total_at', at, 'total', total)
+  return total
 end
 
 -- The hosts' "N of M" for question `idx`, remembered so that a held-back count is

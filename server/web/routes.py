@@ -146,11 +146,15 @@ async def results_page(request: Request) -> Response:
         return RedirectResponse("/host", status_code=303)
     status, problem_code = 200, ""
     try:
+        if _guessing(request) is not None:
+            raise GameError("rate_limited", GUESSING)
         if _report_key(request) is not None:
             await _rt(request).service.room_for_report(code, _report_key(request))
         elif not await _rt(request).service.exists(code):
             raise GameError("room_not_found", f"there is no game with code {code}")
     except GameError as exc:
+        if exc.code == "room_not_found":
+            await _miss(request)
         status, problem_code = STATUS_OF.get(exc.code, 400), exc.code
     except StoreUnavailable:
         status, problem_code = 503, "unavailable"
@@ -262,7 +266,7 @@ def _too_many_guesses(rt: Runtime, address: str) -> Response:
     return problem("rate_limited", GUESSING, headers={"Retry-After": str(retry)})
 
 
-async def _not_found(request: Request, code: str) -> Response:
+async def _miss(request: Request) -> None:
     """A wrong room code: counted against the address, answered slowly when it keeps guessing."""
     rt = _rt(request)
     address = client_address(request.scope, rt.settings)
@@ -271,6 +275,10 @@ async def _not_found(request: Request, code: str) -> Response:
         return _too_many_guesses(rt, address)
     if delay:
         await asyncio.sleep(delay)
+
+
+async def _not_found(request: Request, code: str) -> Response:
+    await _miss(request)
     return problem("room_not_found", f"there is no game with code {code[:6]!r}")
 
 

@@ -281,7 +281,7 @@ async function showSetup(notice = "") {
       if (!response.ok) throw await roomError(response);
       const room = await response.json();
       saveHostToken(room.code, room.host_token);
-      rememberGame({ code: room.code, key: room.report_key });
+      rememberGame({ code: room.code, key: room.report_key, joinUrl: room.join_url });
       state.joinUrl = room.join_url;
       window.history.replaceState(null, "", `#${room.code}`);
       connect(room.code);

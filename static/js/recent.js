@@ -24,10 +24,16 @@ function write(list) {
   try { window.localStorage.setItem(STORE, JSON.stringify(list.slice(0, KEEP))); } catch { /* private mode, full */ }
 }
 
-/** Remember a game the host just created (newest first). */
-export function rememberGame({ code, key, title = "" }) {
+/**
+ * Remember a game the host just created (newest first). `joinUrl` gives the address
+ * other devices reach the server at (not `localhost` on the teacher's laptop), which
+ * the results link then uses.
+ */
+export function rememberGame({ code, key, title = "", joinUrl = "" }) {
   if (!CODE_RE.test(code) || !key) return;
-  write([{ code, key, title, at: Date.now() }, ...read().filter((g) => g.code !== code)]);
+  let origin = "";
+  try { origin = joinUrl ? new URL(joinUrl).origin : ""; } catch { /* keep this page's */ }
+  write([{ code, key, title, origin, at: Date.now() }, ...read().filter((g) => g.code !== code)]);
 }
 
 export function recentGames() {
@@ -52,9 +58,13 @@ function setTitle(code, title) {
   }
 }
 
-/** The link that opens a game's report anywhere: the report key travels in it. */
+function resultsPath(code, key) {
+  return `/results/${encodeURIComponent(code)}?key=${encodeURIComponent(key)}`;
+}
+
+/** The link that opens a game's report on any device: the report key travels in it. */
 export function resultsLink(code, key) {
-  return `${window.location.origin}/results/${encodeURIComponent(code)}?key=${encodeURIComponent(key)}`;
+  return `${recentGame(code)?.origin || window.location.origin}${resultsPath(code, key)}`;
 }
 
 const dateFormat = new Intl.DateTimeFormat(undefined, { dateStyle: "medium", timeStyle: "short" });
@@ -62,7 +72,7 @@ const dateFormat = new Intl.DateTimeFormat(undefined, { dateStyle: "medium", tim
 function entry(game, phase) {
   const when = game.at ? dateFormat.format(new Date(game.at)) : "";
   return h("li", { class: "recent-game", dataset: { code: game.code } },
-    h("a", { class: "recent-link", href: resultsLink(game.code, game.key) },
+    h("a", { class: "recent-link", href: resultsPath(game.code, game.key) },  // this origin: this browser's list
       h("span", { class: "recent-title", text: game.title || `Game ${game.code}` }),
       h("span", { class: "recent-meta", text: [`Game ${game.code}`, when, phase === "finished" ? "" : "still running"].filter(Boolean).join(" · ") }),
     ),

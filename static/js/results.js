@@ -202,7 +202,7 @@ function render(report, found) {
             h("span", { class: "prompt-text", text: q.prompt }),
             h("span", { class: "prompt-meta", text: [KIND_NAMES[q.kind] || q.kind, q.correct_text ? `answer: ${q.correct_text}` : "", q.asked ? "" : "not reached", q.absent ? `${q.absent} not in the game` : ""].filter(Boolean).join(" · ") })),
           h("td", { class: "num", "data-label": "Right" }, meter(q.percent_correct), " ", percent(q.percent_correct)),
-          h("td", { class: "num", "data-label": "Wrong", text: q.asked ? fmt(q.wrong) : "—" }),
+          h("td", { class: "num", "data-label": "Wrong", text: q.asked && q.kind !== "poll" ? fmt(q.wrong) : "—" }),
           h("td", { class: "num", "data-label": "No answer", text: q.asked ? fmt(q.no_answer) : "—" }),
           h("td", { class: "num", "data-label": "Avg. time", text: seconds(q.avg_ms) }),
           h("td", { class: "wrong-common", "data-label": "Most chosen wrong", text: q.most_common_wrong ? `${q.most_common_wrong.text} (${q.most_common_wrong.count})` : "—" }),
@@ -229,6 +229,8 @@ function explain(errorCode) {
     fail("Game not found", `There are no results for game ${code}: results are kept for a limited time after a game.`);
   } else if (errorCode === "forbidden" || errorCode === "unauthorized") {
     fail("This link does not open these results", "Ask the teacher who ran the game for its results link.");
+  } else if (errorCode === "rate_limited") {
+    fail("Too many tries", "This network asked for too many games that do not exist. Wait a minute, then try again.");
   } else {
     fail("Could not load results", "Try again in a moment.");
   }

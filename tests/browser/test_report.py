@@ -23,10 +23,13 @@ DECK = "Every kind <b>of</b> question"
 OUT = Path(__file__).resolve().parent.parent.parent / "test-output" / "report"
 
 
-def _play(ui) -> tuple[Page, str]:  # type: ignore[no-untyped-def]
+def _play(ui) -> tuple[Page, str, str]:  # type: ignore[no-untyped-def]
+    """The game played; the host page, the room code and the origin phones join at."""
     host = ui.projector()
     anna, boris, cleo, dan = ui.phone(), ui.phone(), ui.phone(), ui.phone()
     code = ui.create_room(host, DECK)
+    shown = host.locator(".lobby-link .mono").inner_text().strip()  # the join link, without its http://
+    join_origin = "http://" + re.sub(r"/join/\d+$", "", shown)
     for page, name in ((anna, "Anna"), (boris, "Boris"), (cleo, "Cleo"), (dan, "Dan")):
         ui.join(page, code, name)
     expect(host.locator("#lobby-count")).to_have_text("4 players")
@@ -44,7 +47,7 @@ def _play(ui) -> tuple[Page, str]:  # type: ignore[no-untyped-def]
     host.get_by_role("button", name="End game").click()
     host.locator("dialog[open]").get_by_role("button", name="End game").click()
     ui.screen(host, "finished")
-    return host, code
+    return host, code, join_origin
 
 
 def _check_report(page: Page, code: str) -> None:
@@ -68,7 +71,7 @@ def _check_report(page: Page, code: str) -> None:
 
 def test_report_after_the_host_tab_closed_and_by_link_elsewhere(ui) -> None:  # type: ignore[no-untyped-def]
     OUT.mkdir(parents=True, exist_ok=True)
-    host, code = _play(ui)
+    host, code, join_origin = _play(ui)
     context = host.context
     # an entry whose results are gone: the host page drops it
     host.evaluate("""() => {
@@ -92,9 +95,11 @@ def test_report_after_the_host_tab_closed_and_by_link_elsewhere(ui) -> None:  # 
     recent.first.get_by_role("link").click()
     expect(again).to_have_url(re.compile(rf"/results/{code}\?key="))
     _check_report(again, code)
+    # the link names the server as other devices reach it, as the join link does
     link = again.locator("#share-url").input_value()
-    assert re.fullmatch(rf"{re.escape(ui.base)}/results/{code}\?key=[A-Za-z0-9_-]{{32}}", link), link
+    assert re.fullmatch(rf"{re.escape(join_origin)}/results/{code}\?key=[A-Za-z0-9_-]{{32}}", link), link
     key = link.split("key=")[1]
+    link = f"{ui.base}/results/{code}?key={key}"  # this test's browsers stay on 127.0.0.1
     assert key not in again.evaluate("() => JSON.stringify(sessionStorage)")  # not the host token
 
     # -- another browser, the link only --------------------------------------------------

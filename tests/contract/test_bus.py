@@ -232,3 +232,31 @@ async def test_a_reconnect_made_by_redis_py_underneath_still_resyncs(redis_backe
     await store.publish(room.code, Envelope(lobby=True))
     await until(lambda: heard == [1])
     assert await bus.ping()
+
+
+async def test_the_answer_count_counts_who_is_in_the_game(backend: Backend) -> None:
+    """M in "N of M": a player who leaves unanswered drops out, one who rejoins comes back,
+    an answer that lands after its sender left counts them in again (docs/protocol.md)."""
+    store, bus = backend.store, backend.bus
+    room = await make_room(store, factories.choice())
+    ann, ben, cat = [await join(backend, room.code, name) for name in ("Ann", "Ben", "Cat")]
+    for pid in (ann, ben, cat):
+        await store.set_presence(room.code, pid, f"c-{pid}", True)
+    await transition(store, room.code, lambda r, now: game.start(r, now))
+    counts: list[tuple[int, int, int]] = []
+    bus.subscribe(room.code, lambda code, env: counts.append(env.progress) if env.progress else None)
+    await backend.subscribed(room.code)
+
+    async def count_is(want: tuple[int, int, int]) -> None:
+        await until(lambda: bool(counts) and counts[-1] == want, timeout=2.0)
+
+    await store.answer(room.code, ann, 0, 1)
+    await count_is((0, 1, 3))
+    await store.set_presence(room.code, cat, f"c-{cat}", False)
+    await count_is((0, 1, 2))
+    await store.set_presence(room.code, cat, f"c-{cat}-2", True)
+    await count_is((0, 1, 3))
+    await store.set_presence(room.code, ben, f"c-{ben}", False)
+    await count_is((0, 1, 2))
+    await store.answer(room.code, ben, 0, 0)  # sent before Ben's socket went, stored after
+    await count_is((0, 2, 3))

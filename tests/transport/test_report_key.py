@@ -262,3 +262,19 @@ async def test_the_memory_store_keeps_results_for_the_results_ttl(monkeypatch: p
         response = await live.http.get(url, params={"key": key})
         assert response.status_code == 404
         assert (await live.http.get(f"/results/{code}", params={"key": key})).status_code == 404
+
+
+async def test_a_kick_during_the_question_updates_the_count(server: LiveServer) -> None:
+    created = await _create(server)
+    code = created["code"]
+    host = await server.host(code, created["host_token"])
+    ada, bea, _cy = [await server.join(code, name) for name in ("Ada", "Bea", "Cy")]
+    await host.send({"type": "start"})
+    question = await ada.until("question")
+    await ada.send({"type": "answer", "index": 0, "answer": question["options"][0]["id"]})
+    await ada.expect("answer_ack")
+    await _count_becomes(host, (1, 3))
+    await host.send({"type": "kick", "player_id": ada.player_id})
+    await _count_becomes(host, (0, 2))
+    await host.send({"type": "kick", "player_id": bea.player_id})
+    await _count_becomes(host, (0, 1))
