@@ -121,6 +121,8 @@ def test_scoring_rewards_knowledge(deck_id: str) -> None:
             assert "warm-up" in deck.notes.lower()
         if q.kind is Kind.CHOICE and len(q.correct) > 1:
             assert len(q.correct) / len(q.options) <= 1 / 3, f"question {number}: guessable"
+        if q.kind is Kind.MULTI:
+            assert len(q.options) - len(q.correct) >= 2, f"question {number}: 'all but one' wins"
 
 
 @pytest.mark.parametrize("deck_id", sorted(_decks()))
