@@ -12,6 +12,45 @@ DECK = "Every kind <b>of</b> question"
 OFFLINE = "You're offline. Answers can't reach the game until your connection is back."
 
 
+# At 200 % zoom a 390 px phone is 195 CSS px wide: nothing may scroll sideways,
+# and the brand's every corner must still be the brand (nothing on top of it).
+ZOOMED = """
+() => {
+  const problems = [];
+  const root = document.scrollingElement;
+  if (root.scrollWidth > root.clientWidth + 1) {
+    const right = (e) => e.getBoundingClientRect().right;
+    const wide = [...document.querySelectorAll("body *")].filter((e) => right(e) > root.clientWidth + 1);
+    const names = wide.slice(0, 4).map((e) => `${e.tagName.toLowerCase()}.${e.className.baseVal ?? e.className}`);
+    problems.push(`${root.scrollWidth}px wide in ${root.clientWidth}px: ${names.join(", ")}`);
+  }
+  const brand = document.querySelector(".brand").getBoundingClientRect();
+  for (const [x, y] of [[brand.left + 2, brand.top + 2], [brand.right - 2, brand.top + 2],
+                        [brand.left + 2, brand.bottom - 2], [brand.right - 2, brand.bottom - 2]]) {
+    const hit = document.elementFromPoint(x, y);
+    if (!hit || !hit.closest(".brand, .topbar")) problems.push(`brand covered at ${x},${y} by ${hit && hit.className}`);
+  }
+  for (const el of document.querySelectorAll(".topbar-extra > *, #status")) {
+    const r = el.getBoundingClientRect();
+    const apart = r.left >= brand.right || r.right <= brand.left || r.top >= brand.bottom || r.bottom <= brand.top;
+    if (r.width && r.height && !apart) {
+      problems.push(`${el.className} overlaps the brand`);
+    }
+  }
+  return problems;
+}
+"""
+
+
+def zoomed(page) -> None:  # type: ignore[no-untyped-def]
+    """The page at 200 % zoom (half the CSS width), checked, then put back."""
+    page.set_viewport_size({"width": 195, "height": 422})
+    try:
+        assert page.evaluate(ZOOMED) == []
+    finally:
+        page.set_viewport_size({"width": 390, "height": 844})
+
+
 def test_closed_tab_offline_and_late_join(ui) -> None:  # type: ignore[no-untyped-def]
     server_url, screen, option = ui.base, ui.screen, ui.option
     host = ui.projector()
@@ -38,6 +77,7 @@ def test_closed_tab_offline_and_late_join(ui) -> None:  # type: ignore[no-untype
     screen(late, "spectating")
     expect(late.locator("main h1")).to_have_text("Wait for the next question")
     ui.shot(late, "phone-6-late-join")
+    zoomed(late)
     ui.audit(late, "late joiner", width=360)
 
     # Offline: the banner at once (the socket has not dropped yet), and an
@@ -48,6 +88,7 @@ def test_closed_tab_offline_and_late_join(ui) -> None:  # type: ignore[no-untype
     expect(anna.locator("#toast")).to_contain_text("You're offline: that answer was not sent.")
     screen(anna, "question")
     ui.shot(anna, "phone-6-offline")
+    zoomed(anna)
     anna.context.set_offline(False)
     expect(anna.locator("#status")).to_be_hidden()
     option(anna, "Paris").tap()
@@ -75,6 +116,10 @@ def test_closed_tab_offline_and_late_join(ui) -> None:  # type: ignore[no-untype
     expect(anna.locator(".me-nick")).to_have_text("Anna")
     expect(anna.locator(".me-score")).to_have_text(score)
     ui.shot(anna, "phone-6-rejoined")
+    zoomed(anna)
+    anna.set_viewport_size({"width": 195, "height": 422})
+    ui.shot(anna, "phone-6-zoomed-200")
+    anna.set_viewport_size({"width": 390, "height": 844})
 
     # And again from the start page, typing her own nickname: not refused.
     anna.close()
