@@ -96,7 +96,7 @@ def create_app(settings: Settings | None = None, decks: dict[str, Deck] | None =
         await bus.start()
         owner = settings.instance_id or secrets.token_hex(6)
         service = Service(store, decks, max_players=settings.max_players)
-        timers = Timers(store, service.close_question, owner)
+        timers = Timers(store, service.expire_question, owner)
         service.on_question_opened = timers.question_opened
         hub = Hub(bus, resync=lambda conn: _resync(service, conn), lobby_frame=service.lobby_frame)
         limits = settings.limits

@@ -13,7 +13,7 @@ from typing import Any
 
 from .domain import grading
 from .domain.errors import GameError
-from .domain.game import count_players, ranking
+from .domain.game import check_add_time, count_players, ranking, time_left, time_limit
 from .domain.model import KINDS_WITH_OPTIONS, Kind, Phase, Player, Question, Result, Room
 
 MAX_FRAME_BYTES = 4096
@@ -53,7 +53,9 @@ def error(code: str, message: str) -> str:
 # -- client -> server ------------------------------------------------------------
 
 FIRST_TYPES = ("host", "join", "resume")
-HOST_TYPES = ("start", "next", "close", "kick", "lock", "end")
+HOST_TYPES = ("start", "next", "close", "kick", "lock", "end", "pause", "resume", "add_time")
+# `resume` names two messages: first, a player's reconnect (with a token); later, the host's pace command.
+FIRST_ONLY_TYPES = tuple(t for t in FIRST_TYPES if t not in HOST_TYPES)
 PLAYER_TYPES = ("answer", "reroll")
 KNOWN_TYPES = FIRST_TYPES + HOST_TYPES + PLAYER_TYPES + ("ping",)
 
@@ -65,8 +67,9 @@ def _reject_constant(name: str) -> Any:
 _loads = json.JSONDecoder(parse_constant=_reject_constant).decode  # one decoder, not one per frame
 
 
-def parse(text: str) -> dict[str, Any]:
-    """A client frame as a dict with a known `type` and well-typed fields.
+def parse(text: str, first: bool = False) -> dict[str, Any]:
+    """A client frame as a dict with a known `type` and well-typed fields; `first`
+    for a connection's first message (where `resume` is a player's reconnect).
 
     Raises GameError `bad_message` / `unknown_type` naming what is wrong.
     """
@@ -81,7 +84,7 @@ def parse(text: str) -> dict[str, Any]:
         raise GameError("bad_message", "a message needs a string `type`")
     if kind not in KNOWN_TYPES:
         raise GameError("unknown_type", f"unknown message type {kind[:40]!r}")
-    if kind in ("host", "resume"):
+    if kind == "host" or (kind == "resume" and first):
         _field(msg, "token", str)
     elif kind == "join":
         if "nickname" in msg and not isinstance(msg["nickname"], str):
@@ -90,6 +93,8 @@ def parse(text: str) -> dict[str, Any]:
         _field(msg, "player_id", str)
     elif kind == "lock":
         _field(msg, "locked", bool)
+    elif kind == "add_time":
+        check_add_time(_field(msg, "ms", int))
     elif kind == "answer":
         index = _field(msg, "index", int)
         if isinstance(index, bool):
@@ -138,7 +143,7 @@ def question_payload(room: Room) -> dict[str, Any]:
         "kind": q.kind.value,
         "prompt": q.prompt,
         "options": _options(q, room.layouts[room.index]),
-        "time_limit_ms": q.time_limit_ms,
+        "time_limit_ms": time_limit(room),
         "time_left_ms": q.time_limit_ms,
         "points": q.points,
     }
@@ -155,6 +160,27 @@ def with_time_left(payload: dict[str, Any], time_left_ms: int) -> dict[str, Any]
     return {**payload, "time_left_ms": max(0, time_left_ms)}
 
 
+def question_now(room: Room, now: int) -> dict[str, Any]:
+    """The open question as a (re)connecting client must see it at `now`: time left, paused or not."""
+    payload = with_time_left(question_payload(room), time_left(room, now))
+    if room.paused_at is not None:
+        payload["paused"] = True
+    return payload
+
+
+def paused_payload(room: Room, now: int) -> dict[str, Any]:
+    return {"type": "paused", "index": room.index, "time_left_ms": time_left(room, now)}
+
+
+def resumed_payload(room: Room, now: int) -> dict[str, Any]:
+    return {"type": "resumed", "index": room.index, "time_left_ms": time_left(room, now)}
+
+
+def time_payload(room: Room, now: int) -> dict[str, Any]:
+    return {"type": "time", "index": room.index, "time_left_ms": time_left(room, now),
+            "time_limit_ms": time_limit(room)}
+
+
 def _num(x: float | None) -> float | int | None:
     if x is None:
         return None
@@ -164,7 +190,7 @@ def _num(x: float | None) -> float | int | None:
 def correct_of(room: Room, index: int) -> Any:
     q = room.deck.questions[index]
     layout = room.layouts[index]
-    if q.kind is Kind.CHOICE:
+    if q.kind in (Kind.CHOICE, Kind.MULTI):
         return sorted(q.correct)
     if q.kind is Kind.ORDER:
         assert layout is not None
@@ -184,6 +210,12 @@ def distribution(room: Room, index: int) -> dict[str, int]:
         counts = {str(i): 0 for i in range(len(q.options))}
         for a in counted:
             counts[str(a.value)] += 1
+        return counts
+    if q.kind is Kind.MULTI:  # how many selected each option
+        counts = {str(i): 0 for i in range(len(q.options))}
+        for a in counted:
+            for option in a.value:
+                counts[str(option)] += 1
         return counts
     right = sum(1 for a in counted if a.correct)
     return {"correct": right, "incorrect": len(counted) - right}

@@ -5,6 +5,8 @@ from __future__ import annotations
 import re
 
 from ..domain.model import (
+    MULTI_CORRECT_MIN,
+    MULTI_OPTIONS_MIN,
     POINTS_ALLOWED,
     TEXT_ANSWER_MAX,
     TIME_LIMIT_MAX_MS,
@@ -22,6 +24,8 @@ SOURCE_MAX = 200
 ACCEPT_MAX = TEXT_ANSWER_MAX
 OPTIONS_MIN, OPTIONS_MAX = 2, 6
 ORDER_MIN, ORDER_MAX = 3, 6
+MULTI_MIN = MULTI_OPTIONS_MIN
+MULTI_RIGHT_MIN = MULTI_CORRECT_MIN
 TIME_MIN_S = TIME_LIMIT_MIN_MS // 1000
 TIME_MAX_S = TIME_LIMIT_MAX_MS // 1000
 DEFAULT_TIME_S = 20
@@ -40,6 +44,7 @@ KIND_KEYS: dict[str, tuple[str, ...]] = {
     "number": ("min", "max", "step", "answer", "tolerance"),
     "text": ("accept",),
     "poll": ("options",),
+    "multi": ("options", "correct"),
 }
 KINDS = tuple(KIND_KEYS)
 TRUEFALSE_OPTIONS = ("True", "False")

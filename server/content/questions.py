@@ -169,10 +169,8 @@ def _distinct_texts(
     return [text for text, _ in items]
 
 
-def _choice(f: Fields, base: Question) -> Question | None:
-    options = _distinct_texts(
-        f, "options", "option", limits.OPTIONS_MIN, limits.OPTIONS_MAX
-    )
+def _correct_options(f: Fields, options: list[str] | None, kind: str, low: int) -> set[int] | None:
+    """The positions of the options named by `correct`, each problem logged."""
     node = f.get("correct")
     if node is None or (isinstance(node, YScalar) and node.is_null):
         f.say(
@@ -182,7 +180,7 @@ def _choice(f: Fields, base: Question) -> Question | None:
         return None
     given = node.items if isinstance(node, YList) else (node,)
     if not given:
-        f.say(node.line, "correct is empty: a choice needs at least one correct option")
+        f.say(node.line, f"correct is empty: a {kind} needs at least one correct option")
         return None
     if options is None:
         return None
@@ -203,13 +201,44 @@ def _choice(f: Fields, base: Question) -> Question | None:
             f.say(item.line, f'correct answer "{text}" is listed twice')
         else:
             correct.add(position)
-    if len(correct) == len(options) >= limits.OPTIONS_MIN:
+    if len(correct) == len(options) >= low:
         f.say(
             node.line,
             "every option is marked correct: use kind: poll if no answer is wrong",
         )
+    return correct
+
+
+def _choice(f: Fields, base: Question) -> Question | None:
+    options = _distinct_texts(
+        f, "options", "option", limits.OPTIONS_MIN, limits.OPTIONS_MAX
+    )
+    correct = _correct_options(f, options, "choice", limits.OPTIONS_MIN)
+    if options is None or correct is None:
+        return None
     return replace(
         base, kind=Kind.CHOICE, options=tuple(options), correct=frozenset(correct)
+    )
+
+
+def _multi(f: Fields, base: Question) -> Question | None:
+    """Select every option that applies: partial credit, so two or more are right."""
+    options = _distinct_texts(
+        f, "options", "option", limits.MULTI_MIN, limits.OPTIONS_MAX
+    )
+    correct = _correct_options(f, options, "multi", limits.MULTI_MIN)
+    if options is None or correct is None:
+        return None
+    node = f.get("correct")
+    named = len(node.items) if isinstance(node, YList) else 1
+    if named < limits.MULTI_RIGHT_MIN:
+        f.say(
+            f.line("correct"),
+            f"a multi needs at least {limits.MULTI_RIGHT_MIN} correct options "
+            "(with one right option use kind: choice)",
+        )
+    return replace(
+        base, kind=Kind.MULTI, options=tuple(options), correct=frozenset(correct)
     )
 
 
@@ -330,4 +359,5 @@ _BUILDERS: dict[str, Callable[[Fields, Question], Question | None]] = {
     "number": _number,
     "text": _text,
     "poll": _poll,
+    "multi": _multi,
 }

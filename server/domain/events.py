@@ -44,6 +44,21 @@ class PlayerKicked:
 
 
 @dataclass(frozen=True, slots=True)
+class Paused:
+    index: int
+
+
+@dataclass(frozen=True, slots=True)
+class Resumed:
+    index: int
+
+
+@dataclass(frozen=True, slots=True)
+class TimeAdded:
+    index: int
+
+
+@dataclass(frozen=True, slots=True)
 class PlayerRenamed:
     player_id: str
 
@@ -57,4 +72,7 @@ Event = (
     | AnswerRecorded
     | PlayerKicked
     | PlayerRenamed
+    | Paused
+    | Resumed
+    | TimeAdded
 )

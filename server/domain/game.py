@@ -17,14 +17,29 @@ from .events import (
     Event,
     Finished,
     LobbyChanged,
+    Paused,
     PlayerKicked,
     PlayerRenamed,
     QuestionOpened,
+    Resumed,
     Revealed,
     ScoreboardShown,
+    TimeAdded,
 )
-from .model import KINDS_WITH_OPTIONS, Answer, Deck, Kind, Phase, Player, Result, Room, RoomOptions
-from .scoring import speed_points, standings, streak_bonus
+from .model import (
+    ADD_TIME_MAX_MS,
+    ADD_TIME_MIN_MS,
+    KINDS_WITH_OPTIONS,
+    Answer,
+    Deck,
+    Kind,
+    Phase,
+    Player,
+    Result,
+    Room,
+    RoomOptions,
+)
+from .scoring import share, speed_points, standings, streak_bonus
 
 MAX_REROLLS = 3
 
@@ -226,9 +241,14 @@ def end(room: Room) -> list[Event]:
 
 def tick(room: Room, now: int) -> list[Event]:
     """The clock's command: close the open question once its deadline has passed."""
-    if room.phase is Phase.QUESTION and now >= room.deadline:
+    if room.phase is Phase.QUESTION and room.paused_at is None and now >= room.deadline:
         return _reveal(room)
     return []
+
+
+def expire(room: Room, index: int, now: int) -> list[Event]:
+    """A timer's close of question `index`: only if still open, running and due."""
+    return tick(room, now) if room.index == index else []
 
 
 def close_question(room: Room, index: int) -> list[Event]:
@@ -236,6 +256,61 @@ def close_question(room: Room, index: int) -> list[Event]:
     if room.phase is Phase.QUESTION and room.index == index:
         return _reveal(room)
     return []
+
+
+# -- pace ---------------------------------------------------------------------------
+
+
+def time_limit(room: Room) -> int:
+    """The open question's limit `T`: its own plus the time the host added."""
+    question = room.question
+    assert question is not None
+    return question.time_limit_ms + room.added_ms
+
+
+def time_left(room: Room, now: int) -> int:
+    """What is left of the open question; a paused clock shows what was left at the pause."""
+    at = now if room.paused_at is None else room.paused_at
+    return max(0, room.deadline - at)
+
+
+def _running_question(room: Room, now: int, command: str) -> None:
+    if room.phase is not Phase.QUESTION:
+        raise GameError("wrong_phase", f"`{command}` needs an open question")
+    if room.paused_at is None and now >= room.deadline:
+        raise GameError("wrong_phase", "time is up for this question")
+
+
+def pause(room: Room, now: int) -> list[Event]:
+    _running_question(room, now, "pause")
+    if room.paused_at is not None:
+        raise GameError("wrong_phase", "the question is already paused")
+    room.paused_at = now
+    return [Paused(room.index)]
+
+
+def resume(room: Room, now: int) -> list[Event]:
+    if room.phase is not Phase.QUESTION or room.paused_at is None:
+        raise GameError("wrong_phase", "the question is not paused")
+    stood = max(0, now - room.paused_at)
+    room.opened_at += stood
+    room.deadline += stood
+    room.paused_at = None
+    return [Resumed(room.index)]
+
+
+def check_add_time(ms: Any) -> int:
+    if not isinstance(ms, int) or isinstance(ms, bool) or not ADD_TIME_MIN_MS <= ms <= ADD_TIME_MAX_MS:
+        raise GameError("bad_message", f"`ms` must be a whole number from {ADD_TIME_MIN_MS} to {ADD_TIME_MAX_MS}")
+    return ms
+
+
+def add_time(room: Room, ms: int, now: int) -> list[Event]:
+    check_add_time(ms)
+    _running_question(room, now, "add_time")
+    room.added_ms += ms
+    room.deadline += ms
+    return [TimeAdded(room.index)]
 
 
 # -- answers ----------------------------------------------------------------------
@@ -254,8 +329,10 @@ def check_answer(room: Room, player_id: str, index: Any, value: Any, now: int) -
         raise GameError("too_late", "you joined during this question; you play from the next one")
     question = room.question
     assert question is not None
+    if room.paused_at is not None:
+        raise GameError("paused", "the teacher has paused the question; answer when it goes on")
     t = now - room.opened_at
-    if t > question.time_limit_ms or now > room.deadline:
+    if t > time_limit(room) or now > room.deadline:
         raise GameError("too_late", "time is up for this question")
     if player_id in room.current_answers():
         raise GameError("already_answered", "your first answer stands")
@@ -337,6 +414,8 @@ def _open(room: Room, index: int, now: int) -> list[Event]:
     room.index = index
     room.opened_at = now
     room.deadline = now + question.time_limit_ms
+    room.paused_at = None
+    room.added_ms = 0
     room.answers[index] = {}
     return [QuestionOpened(index)]
 
@@ -347,6 +426,7 @@ def _reveal(room: Room) -> list[Event]:
     assert question is not None
     answers = room.current_answers()
     is_poll = question.kind is Kind.POLL
+    limit = time_limit(room)
     awarded: dict[str, tuple[bool | None, int, int, bool]] = {}
     for player in room.active_players():
         given = answers.get(player.id)
@@ -354,8 +434,9 @@ def _reveal(room: Room) -> list[Event]:
         correct: bool | None = None if is_poll else False
         if given is not None and not is_poll:
             correct = bool(given.correct)
+            earned = grading.credit(question, given.value, correct)
+            points = share(speed_points(question.points, given.t, limit), *earned)
             if correct:
-                points = speed_points(question.points, given.t, question.time_limit_ms)
                 player.streak += 1
                 player.correct_count += 1
                 if room.options.streak_bonus and question.points > 0:
@@ -384,11 +465,13 @@ def _reveal(room: Room) -> list[Event]:
             )
         )
     room.phase = Phase.REVEAL
+    room.paused_at = None
     return [Revealed(room.index)]
 
 
 def _finish(room: Room) -> list[Event]:
     room.phase = Phase.FINISHED
+    room.paused_at = None
     return [Finished()]
 
 

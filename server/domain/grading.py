@@ -70,6 +70,18 @@ def validate(question: Question, layout: tuple[int, ...] | None, answer: Any) ->
         if not 0 <= answer < len(question.options):
             raise _invalid(f"option id {answer} is not one of this question's options")
         return answer
+    if kind is Kind.MULTI:
+        n = len(question.options)
+        if not isinstance(answer, list) or not all(_is_int(x) for x in answer):
+            raise _invalid("a multi answer is a list of option ids")
+        if not answer:
+            raise _invalid("a multi answer selects at least one option")
+        if len(set(answer)) != len(answer):
+            raise _invalid("a multi answer lists each option id at most once")
+        for option in answer:
+            if not 0 <= option < n:
+                raise _invalid(f"option id {option} is not one of this question's options")
+        return sorted(answer)
     if kind is Kind.ORDER:
         n = len(question.options)
         if not isinstance(answer, list) or not all(_is_int(x) for x in answer):
@@ -108,6 +120,8 @@ def grade(question: Question, layout: tuple[int, ...] | None, answer: Any) -> bo
         return None
     if kind is Kind.CHOICE:
         return answer in question.correct
+    if kind is Kind.MULTI:
+        return frozenset(answer) == question.correct
     if kind is Kind.ORDER:
         assert layout is not None
         return bool(answer == true_order_ids(layout))
@@ -117,6 +131,20 @@ def grade(question: Question, layout: tuple[int, ...] | None, answer: Any) -> bo
     if kind is Kind.TEXT:
         return normalise_text(answer) in accepted_forms(question.accepted)
     raise _invalid(f"unknown question kind {kind}")  # pragma: no cover
+
+
+def credit(question: Question, answer: Any, correct: bool) -> tuple[int, int]:
+    """The share of the points a graded answer earns, as (numerator, denominator).
+
+    Only `multi` gives partial credit: each right option picked counts, each wrong
+    one cancels a right one, `max(0, r - w) / R`. Other kinds: all (exact) or nothing.
+    """
+    if question.kind is Kind.MULTI:
+        picked = frozenset(answer)
+        right = len(picked & question.correct)
+        wrong = len(picked - question.correct)
+        return max(0, right - wrong), len(question.correct)
+    return (1, 1) if correct else (0, 1)
 
 
 def _fmt(x: float) -> str:

@@ -17,6 +17,7 @@ class Kind(StrEnum):
     NUMBER = "number"
     TEXT = "text"
     POLL = "poll"
+    MULTI = "multi"
 
 
 class Phase(StrEnum):
@@ -30,8 +31,11 @@ class Phase(StrEnum):
 POINTS_ALLOWED = (0, 1000, 2000)
 TIME_LIMIT_MIN_MS = 5_000
 TIME_LIMIT_MAX_MS = 240_000
+ADD_TIME_MIN_MS, ADD_TIME_MAX_MS = 1, 60_000  # one `add_time` command
 TEXT_ANSWER_MAX = 100
-KINDS_WITH_OPTIONS = (Kind.CHOICE, Kind.ORDER, Kind.POLL)
+KINDS_WITH_OPTIONS = (Kind.CHOICE, Kind.ORDER, Kind.POLL, Kind.MULTI)
+MULTI_OPTIONS_MIN = 3  # a multi-select needs a wrong option besides two right ones
+MULTI_CORRECT_MIN = 2
 
 
 @dataclass(frozen=True, slots=True)
@@ -207,6 +211,12 @@ class Room:
     `index` is the current question (-1 in the lobby). `opened_at` and `deadline`
     are on the room's one clock (ms). `layouts[i]` is the presented order of
     question i's options as deck option indices (None for kinds without options).
+
+    Pace: while `paused_at` is set the clock of the open question stands still;
+    resuming moves `opened_at` and `deadline` on by the pause, so time paused
+    counts neither toward the deadline nor toward an answer's `t`. `added_ms` is
+    the time the host added to the open question (its limit is the question's
+    own plus that).
     """
 
     code: str
@@ -219,6 +229,8 @@ class Room:
     index: int = -1
     opened_at: int = 0
     deadline: int = 0
+    paused_at: int | None = None
+    added_ms: int = 0
     locked: bool = False
     version: int = 0
     next_join: int = 0

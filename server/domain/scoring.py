@@ -21,6 +21,11 @@ def speed_points(points: int, t: int, time_limit: int) -> int:
     return (2 * points * (2 * time_limit - t) + 2 * time_limit) // (4 * time_limit)
 
 
+def share(points: int, numerator: int, denominator: int) -> int:
+    """round_half_up(points * numerator / denominator), in integers (partial credit)."""
+    return (2 * points * numerator + denominator) // (2 * denominator)
+
+
 def streak_bonus(streak: int) -> int:
     """Bonus for a correct answer whose new streak is `streak` (>= 1)."""
     return min(STREAK_STEP * (streak - 1), STREAK_CAP) if streak > 0 else 0

@@ -22,6 +22,8 @@ def answer_text(question: Question, layout: tuple[int, ...] | None, value: Any) 
     """A player's answer as a teacher would read it."""
     if question.kind in (Kind.CHOICE, Kind.POLL):
         return question.options[int(value)]
+    if question.kind is Kind.MULTI:
+        return " + ".join(question.options[int(i)] for i in value)
     if question.kind is Kind.ORDER:
         assert layout is not None
         return " → ".join(question.options[layout[int(i)]] for i in value)
@@ -33,6 +35,8 @@ def answer_text(question: Question, layout: tuple[int, ...] | None, value: Any) 
 def correct_text(question: Question) -> str:
     if question.kind is Kind.CHOICE:
         return " / ".join(question.options[i] for i in sorted(question.correct))
+    if question.kind is Kind.MULTI:
+        return " + ".join(question.options[i] for i in sorted(question.correct))
     if question.kind is Kind.ORDER:
         return " → ".join(question.options)
     if question.kind is Kind.NUMBER:
@@ -61,7 +65,7 @@ class QuestionStats:
 def _wrong_key(question: Question, answer: Answer) -> Any:
     if question.kind is Kind.TEXT:
         return grading.normalise_text(str(answer.value))
-    if question.kind is Kind.ORDER:
+    if question.kind in (Kind.ORDER, Kind.MULTI):
         return tuple(answer.value)
     return answer.value
 

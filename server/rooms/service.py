@@ -16,7 +16,18 @@ from typing import Any
 
 from ..domain import game, nicknames
 from ..domain.errors import GameError
-from ..domain.events import Event, Finished, LobbyChanged, PlayerKicked, QuestionOpened, Revealed, ScoreboardShown
+from ..domain.events import (
+    Event,
+    Finished,
+    LobbyChanged,
+    Paused,
+    PlayerKicked,
+    QuestionOpened,
+    Resumed,
+    Revealed,
+    ScoreboardShown,
+    TimeAdded,
+)
 from ..domain.model import Deck, Phase, Player, Room, RoomOptions
 from ..domain.namegen import generate_nickname
 from ..protocol import (
@@ -26,14 +37,17 @@ from ..protocol import (
     finished_payload,
     host_welcome_payload,
     lobby_payload,
+    paused_payload,
+    question_now,
     question_payload,
     results_by_player,
+    resumed_payload,
     reveal_payload,
     scoreboard_payload,
     screen_frames,
     standings_by_player,
+    time_payload,
     welcome_payload,
-    with_time_left,
 )
 from ..store.base import AnswerOutcome, RoomStore, StoreUnavailable, View
 
@@ -146,12 +160,24 @@ class Service:
         elif kind == "kick":
             pid = str(msg["player_id"])
             await self.transition(code, lambda room, now: game.kick(room, pid, now))
+        elif kind == "pause":
+            await self.transition(code, game.pause)
+        elif kind == "resume":
+            await self.transition(code, game.resume)
+        elif kind == "add_time":
+            ms = game.check_add_time(msg["ms"])
+            await self.transition(code, lambda room, now: game.add_time(room, ms, now))
         else:  # pragma: no cover - protocol.parse admits only the above
             raise GameError("unknown_type", f"unknown host command {kind!r}")
 
     async def close_question(self, code: str, index: int) -> None:
         """Close question `index` if it is still open (timers, all answered)."""
         await self.transition(code, lambda room, now: game.close_question(room, index), quiet=True)
+
+    async def expire_question(self, code: str, index: int) -> None:
+        """A timer's close: question `index` closes only if it is still open, running and due
+        (a pause, a resume or added time elsewhere may have moved its deadline)."""
+        await self.transition(code, lambda room, now: game.expire(room, index, now), quiet=True)
 
     async def tick(self, code: str) -> None:
         await self.transition(code, game.tick, quiet=True)
@@ -174,20 +200,28 @@ class Service:
             events = rule(room, now)
             if not events:
                 return []
-            envelope, screen = self.envelope_for(room, events)
+            envelope, screen = self.envelope_for(room, events, now)
             if await self.store.commit(room, version, envelope, screen):
                 for event in events:
-                    if isinstance(event, QuestionOpened) and self.on_question_opened is not None:
+                    if self.on_question_opened is None or room.paused_at is not None:
+                        continue
+                    if isinstance(event, QuestionOpened | Resumed | TimeAdded):  # a new deadline to wait for
                         self.on_question_opened(code, event.index, room.deadline)
                 return events
         raise StoreUnavailable(f"room {code} is too busy; try again")
 
-    def envelope_for(self, room: Room, events: list[Event]) -> tuple[Envelope, list[str] | None]:
+    def envelope_for(self, room: Room, events: list[Event], now: int) -> tuple[Envelope, list[str] | None]:
         """Turn a transition's events into one envelope; the new screen if the phase changed."""
         env = Envelope()
         screen: list[str] | None = None
         for event in events:
-            if isinstance(event, QuestionOpened):
+            if isinstance(event, Paused):
+                env.frames.append(dumps(paused_payload(room, now)))
+            elif isinstance(event, Resumed):
+                env.frames.append(dumps(resumed_payload(room, now)))
+            elif isinstance(event, TimeAdded):
+                env.frames.append(dumps(time_payload(room, now)))
+            elif isinstance(event, QuestionOpened):
                 frame = dumps(question_payload(room))
                 env.frames.append(frame)
                 screen = [frame]
@@ -300,6 +334,8 @@ class Service:
         frames += self._screen(view)
         room = view.room
         if room.phase is Phase.QUESTION:
+            if room.paused_at is not None:
+                frames.append(dumps(paused_payload(room, view.now)))
             if view.player.first_index > room.index:
                 frames.append(dumps({"type": "spectating", "index": room.index}))
             elif view.answer is not None:
@@ -321,6 +357,8 @@ class Service:
             frames.append(dumps(host_welcome_payload(room, f"{join_base}/join/{code}")))
         frames.append(dumps(lobby_payload(room)))
         frames += self._screen(view)
+        if room.phase is Phase.QUESTION and view.room.paused_at is not None:
+            frames.append(dumps(paused_payload(view.room, view.now)))
         if room.phase is Phase.QUESTION:
             answered = sum(1 for pid in room.current_answers() if not room.players[pid].kicked)
             frames.append(dumps(answers_payload(room.index, answered, game.count_connected(room))))
@@ -333,8 +371,7 @@ class Service:
     def _screen(self, view: View) -> list[str]:
         room = view.room
         if room.phase is Phase.QUESTION:
-            payload = question_payload(room)
-            return [dumps(with_time_left(payload, room.deadline - view.now))]
+            return [dumps(question_now(room, view.now))]
         if view.screen:
             return list(view.screen)
         return screen_frames(room)

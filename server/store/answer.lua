@@ -1,6 +1,6 @@
 -- The hot path: one round trip per answer.
 -- ARGV 5 player id, 6 index, 7 canonical value json, 8 correct (true/false/null),
--- 9 time limit ms, 10 '1' = only check (the value was invalid; find a better error),
+-- 9 the question's own time limit ms (the host's added time is in meta), 10 '1' = only check (the value was invalid; find a better error),
 -- 11 progress interval ms: the answer count is published at most once per interval
 -- (2,000 answers must not be 2,000 PUBLISHes read by every instance); a count held
 -- back is reported to the caller, which publishes it later with progress.lua.
@@ -10,9 +10,11 @@ if redis.call('HGET', KEYS[1], 'phase') ~= 'question' then return {0, 'wrong_pha
 local idx = tonumber(ARGV[6])
 if tonumber(redis.call('HGET', KEYS[1], 'index')) ~= idx then return {0, 'wrong_question'} end
 if tonumber(p.first_index) > idx then return {0, 'too_late'} end
+local clock = redis.call('HMGET', KEYS[1], 'opened_at', 'deadline', 'paused_at', 'added')
+if clock[3] and clock[3] ~= '' then return {0, 'paused'} end
 local now = now_ms()
-local t = now - tonumber(redis.call('HGET', KEYS[1], 'opened_at'))
-if t > tonumber(ARGV[9]) or now > tonumber(redis.call('HGET', KEYS[1], 'deadline')) then
+local t = now - tonumber(clock[1])
+if t > tonumber(ARGV[9]) + tonumber(clock[4] or '0') or now > tonumber(clock[2]) then
   return {0, 'too_late'}
 end
 if redis.call('HGET', KEYS[1], 'fence') == tostring(idx) then return {0, 'too_late'} end

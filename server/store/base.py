@@ -130,7 +130,8 @@ class RoomStore(Protocol):
         ...
 
     async def open_deadlines(self) -> list[tuple[str, int, int]]:
-        """(code, question index, deadline) of every open question, for timer recovery."""
+        """(code, question index, deadline) of every open, running question, for timer
+        recovery (a paused question has no deadline until it resumes)."""
         ...
 
     async def claim_timer(self, code: str, owner: str, ttl_ms: int) -> bool:

@@ -2,7 +2,7 @@
 -- ARGV 5 expected version, 6 phase, 7 index, 8 opened_at, 9 deadline, 10 locked,
 -- 11 kicked count, 12 screen json ('' = keep), 13 personal {id: json},
 -- 14 envelope, 15 answers seen at load (-1 = unknown), 16 changed players {id: json},
--- 17 newly kicked [[id, folded nickname], ...]
+-- 17 newly kicked [[id, folded nickname], ...], 18 paused_at ('' = running), 19 time added ms
 -- Returns {1, '', seq, players version before, players version after}.
 local err = check_room()
 if err then return {0, err} end
@@ -22,6 +22,7 @@ if old_phase == 'question' and (new_phase ~= 'question' or new_index ~= old_inde
 end
 redis.call('HSET', KEYS[1], 'phase', new_phase, 'index', ARGV[7], 'opened_at', ARGV[8],
   'deadline', ARGV[9], 'locked', ARGV[10], 'kicked_count', ARGV[11],
+  'paused_at', ARGV[18], 'added', ARGV[19],
   'version', tonumber(ARGV[5]) + 1)
 local pv_before = redis.call('HGET', KEYS[1], 'pv') or ''
 local pv_after = pv_before

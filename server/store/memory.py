@@ -188,7 +188,7 @@ class MemoryStore:
         return [
             (code, r.room.index, r.room.deadline)
             for code, r in self._rooms.items()
-            if r.room.phase is Phase.QUESTION
+            if r.room.phase is Phase.QUESTION and r.room.paused_at is None
         ]
 
     async def claim_timer(self, code: str, owner: str, ttl_ms: int) -> bool:

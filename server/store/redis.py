@@ -408,6 +408,8 @@ class RedisStore:
             "index": str(room.index),
             "opened_at": str(room.opened_at),
             "deadline": str(room.deadline),
+            "paused_at": _paused_text(room.paused_at),
+            "added": str(room.added_ms),
             "locked": "1" if room.locked else "0",
             "version": str(room.version),
             "next_join": str(room.next_join),
@@ -564,6 +566,8 @@ class RedisStore:
             index=int(meta["index"]),
             opened_at=int(meta["opened_at"]),
             deadline=int(meta["deadline"]),
+            paused_at=int(meta["paused_at"]) if meta.get("paused_at") else None,
+            added_ms=int(meta.get("added") or 0),
             locked=meta["locked"] == "1",
             version=int(meta["version"]),
             next_join=int(meta["next_join"]),
@@ -602,6 +606,8 @@ class RedisStore:
             str(seen),
             dumps(changed),
             dumps(kicked),
+            _paused_text(room.paused_at),
+            str(room.added_ms),
         ]
         member = f"{code}|{room.index}"
         if room.phase is Phase.QUESTION:
@@ -736,13 +742,15 @@ class RedisStore:
         static = await self._static(code)
         if static is None:
             return None
-        phase, index, opened_at, deadline, locked, version, next_join, seq, screen = result[2:11]
-        player_raw, conn, answer_raw, personal_raw, now = result[11:16]
+        phase, index, opened_at, deadline, locked, version, next_join, seq, screen, paused_at, added = result[2:13]
+        player_raw, conn, answer_raw, personal_raw, now = result[13:18]
         meta = {
             "phase": phase,
             "index": index,
             "opened_at": opened_at,
             "deadline": deadline,
+            "paused_at": paused_at,
+            "added": added,
             "locked": locked,
             "version": version,
             "next_join": next_join,
@@ -810,14 +818,15 @@ class RedisStore:
                 for member, score in entries:
                     room_code, _, position = str(member).partition("|")
                     parsed.append((str(member), room_code, int(position), int(score)))
-                    pipe.hmget(f"{self._base(room_code)}:meta", ["phase", "index", "deadline"])
+                    pipe.hmget(f"{self._base(room_code)}:meta", ["phase", "index", "deadline", "paused_at"])
                 states = await pipe.execute()
             out: list[tuple[str, int, int]] = []
             stale: list[str] = []
             for (member, room_code, index, _score), state in zip(parsed, states, strict=True):
-                phase, current, deadline = cast("list[str | None]", state)
+                phase, current, deadline, paused_at = cast("list[str | None]", state)
                 if phase == Phase.QUESTION.value and current is not None and int(current) == index:
-                    out.append((room_code, index, int(deadline or 0)))
+                    if not paused_at:  # a paused clock has no deadline to keep; resume lists it again
+                        out.append((room_code, index, int(deadline or 0)))
                 else:
                     stale.append(member)
             if stale:
@@ -828,6 +837,11 @@ class RedisStore:
         base = self._base(code)
         with unavailable():
             return bool(await self._timer(keys=[f"{base}:meta", f"{base}:timer"], args=[owner, ttl_ms]))
+
+
+def _paused_text(paused_at: int | None) -> str:
+    """`Room.paused_at` as stored in the room's meta: '' while the clock runs."""
+    return "" if paused_at is None else str(paused_at)
 
 
 def _raise_refusal(result: list[Any], what: str) -> None:
@@ -847,6 +861,7 @@ _MESSAGES = {
     "wrong_question": "that is not the open question",
     "too_late": "time is up for this question",
     "already_answered": "your first answer stands",
+    "paused": "the teacher has paused the question; answer when it goes on",
     "rate_limited": f"a nickname can be rerolled at most {MAX_REROLLS} times",
     "bad_message": "player id already in use",
 }

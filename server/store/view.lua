@@ -2,9 +2,9 @@
 local err = check_room()
 if err then return {0, err} end
 local m = redis.call('HMGET', KEYS[1], 'phase', 'index', 'opened_at', 'deadline', 'locked',
-  'version', 'next_join', 'seq', 'screen')
+  'version', 'next_join', 'seq', 'screen', 'paused_at', 'added')
 local out = {1, ''}
-for i = 1, 9 do out[#out + 1] = m[i] or '' end
+for i = 1, 11 do out[#out + 1] = m[i] or '' end
 local pid = ARGV[5]
 local player, conn, answer, personal = '', '', '', ''
 if pid ~= '' then

@@ -16,7 +16,7 @@ from typing import Any
 from starlette.websockets import WebSocket, WebSocketDisconnect, WebSocketState
 
 from ..domain.errors import GameError
-from ..protocol import FIRST_TYPES, HOST_TYPES, MAX_FRAME_BYTES, Envelope, dumps, error, parse
+from ..protocol import FIRST_ONLY_TYPES, FIRST_TYPES, HOST_TYPES, MAX_FRAME_BYTES, Envelope, dumps, error, parse
 from ..rooms.limits import TokenBucket
 from ..runtime import Runtime
 from ..store.base import StoreUnavailable
@@ -129,7 +129,7 @@ async def _session(ws: WebSocket, rt: Runtime, code: str, address: str) -> None:
         await ws.close(CLOSE_BAD_INPUT, "bad_message")
         return
     try:
-        msg = parse(text)
+        msg = parse(text, first=True)
         kind = msg["type"]
         if kind not in FIRST_TYPES:
             raise GameError("bad_message", "the first message must be `host`, `join` or `resume`")
@@ -295,7 +295,7 @@ async def _dispatch(rt: Runtime, conn: Conn, msg: dict[str, Any]) -> None:
     if kind == "ping":
         conn.send(dumps({"type": "pong", "t": msg.get("t") if isinstance(msg.get("t"), int | float) else None}))
         return
-    if kind in FIRST_TYPES:
+    if kind in FIRST_ONLY_TYPES:
         raise GameError("bad_message", f"this connection is already attached; `{kind}` only comes first")
     if conn.is_host:
         if kind in HOST_TYPES:

@@ -113,6 +113,16 @@ def test_good_deck_maps_to_questions() -> None:
     assert years.correct == frozenset({1})
 
 
+def test_multi_maps_to_its_own_kind() -> None:
+    deck, problems = parse_deck(
+        HEAD + '  - {kind: multi, prompt: "Q", options: [A, B, C, D], correct: [d, B]}\n', PATH
+    )
+    assert problems == []
+    assert deck is not None
+    question = deck.questions[0]
+    assert (question.kind, question.options, question.correct) == (Kind.MULTI, ("A", "B", "C", "D"), frozenset({1, 3}))
+
+
 def test_defaults_are_optional() -> None:
     deck, problems = parse_deck(
         HEAD + '  - {kind: truefalse, prompt: "Q", correct: false}\n', PATH
@@ -130,18 +140,18 @@ def test_defaults_are_optional() -> None:
 QUESTION_CASES = [
     pytest.param(
         """\
-          - kind: multiple
+          - kind: pol
             prompt: "Q"
         """,
-        '4: question 1: unknown kind "multiple" '
-        "(expected one of choice, truefalse, order, number, text, poll)",
+        '4: question 1: unknown kind "pol" (did you mean "poll"? '
+        "expected one of choice, truefalse, order, number, text, poll, multi)",
         id="unknown-kind",
     ),
     pytest.param(
         """\
           - prompt: "Q"
         """,
-        "4: question 1: kind is missing (one of choice, truefalse, order, number, text, poll)",
+        "4: question 1: kind is missing (one of choice, truefalse, order, number, text, poll, multi)",
         id="missing-kind",
     ),
     pytest.param(
@@ -479,6 +489,46 @@ QUESTION_CASES = [
         """,
         '6: duplicate key "prompt" (first given at line 5)',
         id="duplicate-key",
+    ),
+    pytest.param(
+        """\
+          - kind: multi
+            prompt: "Q"
+            options: ["A", "B"]
+            correct: ["A", "B"]
+        """,
+        "6: question 1 (multi): needs 3 to 6 options, got 2",
+        id="multi-two-options",
+    ),
+    pytest.param(
+        """\
+          - kind: multi
+            prompt: "Q"
+            options: ["A", "B", "C"]
+            correct: "A"
+        """,
+        "7: question 1 (multi): a multi needs at least 2 correct options (with one right option use kind: choice)",
+        id="multi-one-correct",
+    ),
+    pytest.param(
+        """\
+          - kind: multi
+            prompt: "Q"
+            options: ["A", "B", "C"]
+            correct: ["A", "B", "C"]
+        """,
+        "7: question 1 (multi): every option is marked correct: use kind: poll if no answer is wrong",
+        id="multi-all-correct",
+    ),
+    pytest.param(
+        """\
+          - kind: multi
+            prompt: "Q"
+            options: ["A", "B", "C", "D", "E", "F", "G"]
+            correct: ["A", "B"]
+        """,
+        "6: question 1 (multi): needs 3 to 6 options, got 7",
+        id="multi-seven-options",
     ),
     pytest.param(
         """\

@@ -86,8 +86,25 @@ def poll(options: tuple[str, ...] = ("Yes", "No", "Not sure"), *, time_limit_ms:
     )
 
 
+def multi(
+    correct: tuple[int, ...] = (0, 2),
+    options: tuple[str, ...] = ("Malenkov", "Trotsky", "Beria", "Lenin"),
+    *,
+    points: int = 1000,
+    time_limit_ms: int = T,
+) -> Question:
+    return Question(
+        kind=Kind.MULTI,
+        prompt="Select every member of the triumvirate",
+        options=options,
+        correct=frozenset(correct),
+        points=points,
+        time_limit_ms=time_limit_ms,
+    )
+
+
 def every_kind() -> tuple[Question, ...]:
-    return (choice(), order(), number(), text(), poll(), true_false(), choice((0, 2)))
+    return (choice(), order(), number(), text(), poll(), true_false(), choice((0, 2)), multi())
 
 
 def deck(*questions: Question, deck_id: str = "test-deck") -> Deck:

@@ -17,9 +17,9 @@ from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, pr
 from thaw.domain import game, nicknames
 from thaw.domain.errors import GameError
 from thaw.domain.events import AnswerRecorded, Event, Revealed
-from thaw.domain.grading import true_order_ids
+from thaw.domain.grading import credit, true_order_ids
 from thaw.domain.model import Kind, Phase, Question, Room
-from thaw.domain.scoring import speed_points, streak_bonus
+from thaw.domain.scoring import share, speed_points, streak_bonus
 
 from . import factories as f
 
@@ -31,6 +31,7 @@ QUESTIONS: tuple[Question, ...] = (
     f.text(("Khrushchev", "Nikita"), time_limit_ms=5_000),
     f.choice((1,), points=0, time_limit_ms=5_000),
     f.true_false(True, points=2000),
+    f.multi((0, 2, 3), ("a", "b", "c", "d", "e"), time_limit_ms=5_000),
 )
 
 PLAYER_IDS = ("p0", "p1", "p2", "p3", "p4", "ghost")
@@ -52,6 +53,7 @@ CODES = {
     "invalid_answer",
     "kicked",
     "rate_limited",
+    "paused",
 }
 
 garbage = st.one_of(
@@ -63,13 +65,15 @@ garbage = st.one_of(
     st.text(max_size=110),
     st.sampled_from(["Khrushchev", " khrushchëv!", "NIKITA", "", "   ", "x" * 101]),
     st.lists(st.integers(-1, 4), max_size=5),
+    st.lists(st.integers(0, 4), min_size=1, max_size=5, unique=True),
     st.permutations([0, 1, 2]),
     st.none(),
     st.booleans(),
     st.dictionaries(st.text(max_size=3), st.integers(), max_size=2),
 )
 # `end` and kicks are rare, as in a real game; `next` is what the host mostly does.
-HOST_COMMANDS = ("next",) * 8 + ("start", "close", "close", "kick", "kick", "lock", "unlock", "end")
+HOST_COMMANDS = ("next",) * 8 + ("start", "close", "close", "kick", "kick", "lock", "unlock", "end") + (
+    "pause", "pause", "resume", "resume", "add_time")
 
 indices = st.one_of(st.integers(-1, len(QUESTIONS)), st.sampled_from(["0", None, True, 0.0, [0]]))
 
@@ -79,6 +83,8 @@ def correct_answer(room: Room) -> Any:
     assert q is not None
     if q.kind is Kind.CHOICE:
         return min(q.correct)
+    if q.kind is Kind.MULTI:
+        return sorted(q.correct)
     if q.kind is Kind.POLL:
         return 0
     if q.kind is Kind.ORDER:
@@ -100,6 +106,7 @@ class RoomMachine(RuleBasedStateMachine):
         self.refusals = 0
         self.steps = 0
         self.answers = 0
+        self.limits: dict[int, int] = {}  # question index -> its limit T (grown by add_time)
 
     @initialize(
         streak=st.booleans(),
@@ -143,6 +150,8 @@ class RoomMachine(RuleBasedStateMachine):
 
     def after(self, events: list[Event]) -> None:
         room = self.room
+        if room.phase is Phase.QUESTION:
+            self.limits[room.index] = game.time_limit(room)
         # The derived counts (kept up to date by the rules, not rescanned) agree with a rescan.
         assert game.count_players(room) == sum(1 for p in room.players.values() if not p.kicked)
         assert game.count_connected(room) == sum(1 for p in room.players.values() if p.connected and not p.kicked)
@@ -238,7 +247,9 @@ class RoomMachine(RuleBasedStateMachine):
             value = correct_answer(room)
         elif value is None:
             value = 1  # well-formed for choice, poll and true/false
+        paused = room.paused_at is not None
         if self.apply(lambda: game.answer(room, pid, room.index, value, self.now)):
+            assert not paused, "an answer was taken while the question was paused"
             self.close_if_all_answered()
 
     # -- host --------------------------------------------------------------------------
@@ -256,6 +267,12 @@ class RoomMachine(RuleBasedStateMachine):
             self.apply(lambda: game.close(room))
         elif command == "end":
             self.apply(lambda: game.end(room))
+        elif command == "pause":
+            self.apply(lambda: game.pause(room, self.now))
+        elif command == "resume":
+            self.apply(lambda: game.resume(room, self.now))
+        elif command == "add_time":
+            self.apply(lambda: game.add_time(room, 1500, self.now))
         else:
             self.apply(lambda: game.lock(room, command == "lock"))
 
@@ -266,8 +283,10 @@ class RoomMachine(RuleBasedStateMachine):
         self.now += ms
         if command == "tick":
             self.apply(lambda: game.tick(self.room, self.now))
-        elif command == "timer" and self.now >= self.room.deadline:
-            self.apply(lambda: game.close_question(self.room, self.room.index))
+        elif command == "timer":
+            paused = self.room.paused_at is not None
+            if self.apply(lambda: game.expire(self.room, self.room.index, self.now)):
+                assert not paused, "a paused question closed on its timer"
         elif command == "stale timer":
             self.apply(lambda: game.close_question(self.room, self.room.index - 1))
 
@@ -287,7 +306,10 @@ class RoomMachine(RuleBasedStateMachine):
         if room.phase is Phase.QUESTION:
             q = room.question
             assert q is not None
-            assert room.deadline == room.opened_at + q.time_limit_ms
+            assert room.deadline == room.opened_at + game.time_limit(room)
+            assert room.added_ms % 1500 == 0
+        else:
+            assert room.paused_at is None
         assert self.revealed == sorted(set(self.revealed))  # each question revealed once, in order
 
     @invariant()
@@ -317,10 +339,14 @@ class RoomMachine(RuleBasedStateMachine):
                     assert (r.correct, r.points, r.bonus, r.streak) == (None, 0, 0, previous_streak)
                 elif r.correct:
                     assert given is not None and given.correct is True
-                    assert r.points == speed_points(q.points, given.t, q.time_limit_ms)
+                    assert r.points == speed_points(q.points, given.t, self.limits[r.index])
                     assert r.streak == previous_streak + 1
                     wanted = streak_bonus(r.streak) if room.options.streak_bonus and q.points > 0 else 0
                     assert r.bonus == wanted
+                elif q.kind is Kind.MULTI and given is not None:  # partial credit, no streak
+                    assert given.correct is False and (r.correct, r.bonus, r.streak) == (False, 0, 0)
+                    base = speed_points(q.points, given.t, self.limits[r.index])
+                    assert r.points == share(base, *credit(q, given.value, False)) < base
                 else:
                     assert r.correct is False and (r.points, r.bonus, r.streak) == (0, 0, 0)
                     assert given is None or given.correct is False
@@ -334,7 +360,7 @@ class RoomMachine(RuleBasedStateMachine):
             for pid, a in answers.items():
                 p = room.players[pid]
                 assert p.first_index <= index, "a late joiner answered the open question"
-                assert 0 <= a.t <= q.time_limit_ms
+                assert 0 <= a.t <= self.limits[index]
                 assert (a.correct is None) == (q.kind is Kind.POLL)
         if room.phase is Phase.QUESTION:
             for pid in room.current_answers():

@@ -16,9 +16,9 @@ from thaw.domain.model import Kind, Phase, Question, Room
 from . import factories as f
 
 
-def parse_error(text: str) -> str:
+def parse_error(text: str, first: bool = False) -> str:
     with pytest.raises(GameError) as info:
-        protocol.parse(text)
+        protocol.parse(text, first=first)
     return info.value.code
 
 
@@ -61,8 +61,6 @@ class TestParse:
             {"type": "host"},
             {"type": "host", "token": 1},
             {"type": "host", "token": None},
-            {"type": "resume"},
-            {"type": "resume", "token": ["t"]},
             {"type": "join", "nickname": 5},
             {"type": "join", "nickname": None},
             {"type": "kick"},
@@ -76,10 +74,22 @@ class TestParse:
             {"type": "answer", "index": True, "answer": 1},
             {"type": "answer", "index": None, "answer": 1},
             {"type": "answer", "index": 0},
+            {"type": "add_time"},
+            {"type": "add_time", "ms": "5000"},
+            {"type": "add_time", "ms": 5000.0},
+            {"type": "add_time", "ms": True},
+            {"type": "add_time", "ms": 0},
+            {"type": "add_time", "ms": 60_001},
+            {"type": "add_time", "ms": -1000},
         ],
     )
     def test_wrong_field_types(self, msg: dict[str, Any]) -> None:
         assert parse_error(json.dumps(msg)) == "bad_message"
+
+    @pytest.mark.parametrize("msg", [{"type": "resume"}, {"type": "resume", "token": ["t"]}])
+    def test_a_first_resume_needs_a_token(self, msg: dict[str, Any]) -> None:
+        assert parse_error(json.dumps(msg), first=True) == "bad_message"
+        assert protocol.parse(json.dumps(msg)) == msg  # later, `resume` is the host's pace command
 
     @pytest.mark.parametrize(
         "msg",
@@ -93,6 +103,10 @@ class TestParse:
             {"type": "end"},
             {"type": "kick", "player_id": "p1"},
             {"type": "lock", "locked": False},
+            {"type": "pause"},
+            {"type": "resume"},
+            {"type": "add_time", "ms": 1},
+            {"type": "add_time", "ms": 60_000},
             {"type": "answer", "index": 0, "answer": [2, 0, 1]},
             {"type": "answer", "index": 3, "answer": None},  # the shape is the rules' business
             {"type": "ping"},

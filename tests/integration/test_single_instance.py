@@ -63,7 +63,7 @@ async def test_a_whole_game_over_real_sockets_then_a_sigterm_drain(server: Serve
         _ana, ben, _cleo = players
         await host.send({"type": "start"})
         scores = {p.name: 0 for p in players}
-        for index in range(7):
+        for index in range(8):
             for p in players:
                 q = await p.until("question")
                 assert q["index"] == index
@@ -79,7 +79,7 @@ async def test_a_whole_game_over_real_sockets_then_a_sigterm_drain(server: Serve
             kind = q["kind"]
             for p in players:
                 value: Any = {"choice": 0, "poll": 0, "number": 8, "text": "azure"}.get(kind)
-                if kind == "order":
+                if kind in ("order", "multi"):
                     value = [o["id"] for o in q["options"]]
                 await p.send({"type": "answer", "index": index, "answer": value})
                 assert (await p.until("answer_ack"))["index"] == index

@@ -21,6 +21,9 @@ HOST_COMMANDS = {
     "kick": {"player_id": "nobody"},
     "lock": {"locked": True},
     "end": {},
+    "pause": {},
+    "resume": {},
+    "add_time": {"ms": 5000},
 }
 
 

@@ -68,7 +68,7 @@ def test_decks_are_listed_sorted_by_id_with_their_fields(client: TestClient) -> 
     assert ids == sorted(ids) == sorted(transport_decks())
     by_id = {d["id"]: d for d in decks}
     assert by_id["kinds"]["title"] == "Every kind <b>of</b> question"
-    assert by_id["kinds"]["questions"] == 7
+    assert by_id["kinds"]["questions"] == 8
     assert by_id["fast"]["questions"] == 3
     assert "correct" not in json.dumps(decks)
 
@@ -256,7 +256,7 @@ def test_results_json_reports_the_room(client: TestClient) -> None:
     body = response.json()
     assert body["code"] == code
     assert body["players"] == []
-    assert len(body["questions"]) == 7
+    assert len(body["questions"]) == 8
     assert body["finished"] is False
 
 

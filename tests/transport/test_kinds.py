@@ -34,6 +34,11 @@ CASES = {
         Question(kind=Kind.CHOICE, prompt="Stalin died in 1953.", options=("True", "False"), correct=frozenset({0})),
         (),
     ),
+    "multi": Case(
+        Question(kind=Kind.MULTI, prompt="Select every member of the triumvirate.",
+                 options=("Malenkov", "Trotsky", "Beria", "Molotov", "Lenin"), correct=frozenset({0, 2, 3})),
+        (),
+    ),
     "order": Case(
         Question(kind=Kind.ORDER, prompt="Oldest first.",
                  options=("Stalin dies", "Secret Speech", "Sputnik", "Cuban Missile Crisis")),
@@ -65,6 +70,9 @@ def _right(kind: str, question: dict[str, Any], case: Case) -> Any:
         return 1956
     if kind == "text":
         return "  leonid BREZHNÉV!"  # normalised: case, accents, punctuation, spaces
+    if kind == "multi":
+        right = {q.options[i] for i in q.correct}
+        return [o["id"] for o in question["options"] if o["text"] in right]
     by_text = {o["text"]: o["id"] for o in question["options"]}
     return by_text[q.options[min(q.correct)]] if q.correct else question["options"][0]["id"]
 
@@ -78,6 +86,9 @@ def _wrong(kind: str, question: dict[str, Any], case: Case) -> Any:
         return 1953
     if kind == "text":
         return "Malenkov"
+    if kind == "multi":  # one right and one wrong: no credit
+        by_text = {o["text"]: o["id"] for o in question["options"]}
+        return [by_text["Malenkov"], by_text["Trotsky"]]
     wrong = [o["id"] for o in question["options"] if o["id"] not in case.question.correct]
     return wrong[-1]
 
@@ -124,10 +135,10 @@ async def test_each_kind_is_graded_and_never_leaks(kind: str) -> None:
             return
         assert mine["correct"] is True and mine["points"] > 0
         assert theirs["correct"] is False and theirs["points"] == 0 and theirs["streak"] == 0
-        if kind in ("choice", "multi-choice", "true-false"):
+        if kind in ("choice", "multi-choice", "true-false", "multi"):
             assert reveal["correct"] == sorted(q.correct)
             assert set(reveal["distribution"]) == {str(i) for i in range(len(q.options))}
-            assert sum(reveal["distribution"].values()) == 2
+            assert sum(reveal["distribution"].values()) == (5 if kind == "multi" else 2)  # multi: per selection
         else:
             assert reveal["distribution"] == {"correct": 1, "incorrect": 1}
         if kind == "order":

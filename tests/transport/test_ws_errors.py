@@ -184,7 +184,7 @@ async def test_a_wrong_player_token_is_bad_token_and_4401(live: LiveServer) -> N
      '{"type": "answer", "index": "0", "answer": 1}', '{"type": "answer", "index": true, "answer": 1}',
      '{"type": "answer", "answer": 1}', '{"type": "answer", "index": 0}',
      '{"type": "answer", "index": 0.5, "answer": 1}',
-     '{"type": "join", "nickname": "Again"}', '{"type": "resume", "token": "x"}'],
+     '{"type": "join", "nickname": "Again"}', '{"type": "host", "token": "x"}'],
 )
 async def test_a_bad_later_message_is_bad_message_and_the_connection_stays(live: LiveServer, raw: str) -> None:
     code, _host = await _room(live)

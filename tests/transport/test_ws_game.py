@@ -87,7 +87,7 @@ async def test_a_whole_game_with_a_host_and_three_players(live: LiveServer) -> N
     # -- q0: choice, single correct (Paris is id 1). Closes by itself once all answered.
     await host.send({"type": "start"})
     q = await broadcast(host, players, "question")
-    assert q["index"] == 0 and q["count"] == 7 and q["kind"] == "choice" and q["points"] == 1000
+    assert q["index"] == 0 and q["count"] == 8 and q["kind"] == "choice" and q["points"] == 1000
     assert q["time_limit_ms"] == 60_000 and 0 < q["time_left_ms"] <= 60_000
     assert [o["text"] for o in q["options"]] == ["Lyon", "Paris", "Marseille", "<img src=x onerror=alert(1)>"]
     assert [o["id"] for o in q["options"]] == [0, 1, 2, 3]
@@ -227,14 +227,33 @@ async def test_a_whole_game_with_a_host_and_three_players(live: LiveServer) -> N
         ("Ana", 8500, 1), ("Ben", 4100, 2), ("Cleo", 2000, 3),
     ]
 
+    # -- q7: multi (2 and 4 are even): the exact set, half of it, a wrong set.
+    await host.send({"type": "next"})
+    q = await broadcast(host, players, "question")
+    assert q["kind"] == "multi" and "correct" not in q
+    by_text = {o["text"]: o["id"] for o in q["options"]}
+    await answer(a, 7, [by_text["4"], by_text["2"]])
+    await answer(b, 7, [by_text["2"]])
+    await answer(c, 7, [by_text["3"], by_text["5"]])
+    reveal = await broadcast(host, players, "reveal")
+    assert sorted(reveal["correct"]) == sorted([by_text["2"], by_text["4"]])
+    assert reveal["distribution"] == {str(by_text["2"]): 2, str(by_text["3"]): 1, str(by_text["4"]): 1,
+                                      str(by_text["5"]): 1}
+    ra, rb, rc = await results(players, 7)
+    check_result(ra, True, 1000, 500, 10000, 7, 1)
+    check_result(rb, False, 500, 0, 4600, 0, 2)  # partial credit, streak reset
+    check_result(rc, False, 0, 0, 2000, 0, 3)
+    await host.send({"type": "next"})
+    await broadcast(host, players, "scoreboard")
+
     # -- finished: podium for all, a standing for each player.
     await host.send({"type": "next"})
     finished = await broadcast(host, players, "finished")
     assert finished["players"] == 3
     assert [(e["nickname"], e["score"], e["rank"]) for e in finished["podium"]] == [
-        ("Ana", 8500, 1), ("Ben", 4100, 2), ("Cleo", 2000, 3),
+        ("Ana", 10000, 1), ("Ben", 4600, 2), ("Cleo", 2000, 3),
     ]
-    for peer, (score, rank) in zip(players, [(8500, 1), (4100, 2), (2000, 3)], strict=True):
+    for peer, (score, rank) in zip(players, [(10000, 1), (4600, 2), (2000, 3)], strict=True):
         standing = await peer.expect("standing")
         assert (standing["score"], standing["rank"], standing["players"]) == (score, rank, 3)
 
@@ -247,12 +266,12 @@ async def test_a_whole_game_with_a_host_and_three_players(live: LiveServer) -> N
     assert response.status_code == 200 and response.headers["content-type"].startswith("text/csv")
     rows = list(csv.DictReader(io.StringIO(response.text)))
     assert [(r["rank"], r["nickname"], r["score"], r["correct"]) for r in rows] == [
-        ("1", "Ana", "8500", "6"), ("2", "Ben", "4100", "3"), ("3", "Cleo", "2000", "2"),
+        ("1", "Ana", "10000", "7"), ("2", "Ben", "4600", "3"), ("3", "Cleo", "2000", "2"),
     ]
     report = (await live.http.get(f"/api/rooms/{code}/results", headers=auth)).json()
     assert report["finished"] is True
     assert [(p["nickname"], p["score"], p["rank"]) for p in report["players"]] == [
-        ("Ana", 8500, 1), ("Ben", 4100, 2), ("Cleo", 2000, 3),
+        ("Ana", 10000, 1), ("Ben", 4600, 2), ("Cleo", 2000, 3),
     ]
     info = (await live.http.get(f"/api/rooms/{code}")).json()
     assert info["phase"] == "finished" and info["players"] == 3
