@@ -452,6 +452,11 @@ function updateLobby() {
 
 function onLobby(msg) {
   const before = new Set(state.players.map((p) => p.player_id));
+  const now = new Set((msg.players || []).map((p) => p.player_id));
+  // A player removed mid-question is no longer waited for: until the server's
+  // next `answers`, the count they were part of drops by them.
+  const gone = state.players.filter((p) => p.connected && !now.has(p.player_id)).length;
+  if (gone && state.answers) state.answers = { ...state.answers, total: Math.max(0, state.answers.total - gone) };
   state.players = msg.players || [];
   state.locked = Boolean(msg.locked);
   const joined = state.players.filter((p) => !before.has(p.player_id));

@@ -463,7 +463,8 @@ function onError(msg) {
     else toast(text);
     return;
   }
-  if (msg.code === "invalid_answer" && state.question && state.screen === "locked") {
+  // Refused but still open (paused, malformed, too fast): the question comes back to answer again.
+  if (["invalid_answer", "paused", "rate_limited"].includes(msg.code) && state.question && state.screen === "locked") {
     state.pending = null;
     showQuestion(state.question);
   }
