@@ -64,6 +64,11 @@ def test_closed_tab_offline_and_late_join(ui) -> None:  # type: ignore[no-untype
     assert boris.locator("body").get_attribute("data-nick-max") == str(MAX_LENGTH)
     ui.join(boris, code, "Boris")
     ui.join(anna, code, "Anna")
+    # Phones are silent until the player turns sound on; the choice is kept.
+    expect(anna.locator("body")).to_have_attribute("data-sound", "off")
+    anna.get_by_role("button", name="Sound").tap()
+    expect(anna.locator("body")).to_have_attribute("data-sound", "on")
+    expect(anna.get_by_role("button", name="Sound")).to_have_attribute("aria-pressed", "true")
 
     host.keyboard.press("Space")
     screen(host, "question")
@@ -115,6 +120,7 @@ def test_closed_tab_offline_and_late_join(ui) -> None:  # type: ignore[no-untype
     screen(anna, "result")
     expect(anna.locator(".me-nick")).to_have_text("Anna")
     expect(anna.locator(".me-score")).to_have_text(score)
+    expect(anna.locator("body")).to_have_attribute("data-sound", "on")
     ui.shot(anna, "phone-6-rejoined")
     zoomed(anna)
     anna.set_viewport_size({"width": 195, "height": 422})
