@@ -55,6 +55,7 @@ def test_controls_by_keyboard_and_mouse(ui) -> None:  # type: ignore[no-untyped-
     code = ui.create_room(host, DECK)
     expect(host.locator("body")).to_have_attribute("data-sound", "on")
     expect(host.locator("body")).to_have_attribute("data-music", "lobby")
+    expect(host.locator("body")).to_have_attribute("data-audio", "running")  # the page's own synthesis
 
     # Nothing moves when the first player joins (at two projector sizes).
     before = {}
