@@ -793,3 +793,67 @@ async def test_a_store_that_says_it_never_waits_does_not(backend: Backend) -> No
         assert await store.info(code) is not None
 
     _at_once(a_game())
+
+
+# -- pace -----------------------------------------------------------------------------------
+
+
+async def test_a_paused_question_refuses_answers_and_its_pause_does_not_count(backend: Backend) -> None:
+    store = backend.store
+    room = await make_room(store, factories.choice(), factories.choice())
+    code = room.code
+    ann, _ben = await joined(store, code, "Ann", "Ben")
+    await start(store, code, opened_ago_ms=1000)
+    paused = await transition(store, code, lambda r, now: game.pause(r, now))
+    paused_at, opened_at = paused.paused_at, paused.opened_at  # (the memory store hands out its own room)
+    assert paused_at is not None
+    await refused("paused", store.answer(code, ann, 0, 1))
+    await refused("paused", store.answer(code, ann, 0, "bad"))  # the rules' order: paused before the shape
+    await refused("wrong_question", store.answer(code, ann, 1, 1))
+    view = await store.view(code, ann)
+    assert view is not None and view.room.paused_at == paused_at
+    # A pause of 30 s, as far as the store's clock can tell: the resume moves the opening on.
+    resumed = await transition(store, code, lambda r, now: game.resume(r, now + 30_000))
+    assert resumed.paused_at is None and resumed.opened_at >= opened_at + 30_000
+    await store.answer(code, ann, 0, 1)
+    loaded = await store.load(code)
+    assert loaded is not None
+    assert loaded[0].answers[0][ann].t < 1000  # the answer came "before" the question had run 2 s
+
+
+async def test_added_time_is_kept_and_lets_an_answer_in_after_the_decks_limit(backend: Backend) -> None:
+    store = backend.store
+    room = await make_room(store, factories.choice())
+    code = room.code
+    (ann,) = await joined(store, code, "Ann")
+    await start(store, code, opened_ago_ms=T + 50)
+    await refused("too_late", store.answer(code, ann, 0, 1))
+    # Time up but not yet closed: the host's add_time is refused; opened later, it is taken.
+    room2 = await make_room(store, factories.choice())
+    (ben,) = await joined(store, room2.code, "Ben")
+    await start(store, room2.code, opened_ago_ms=T - 2000)
+    grown = await transition(store, room2.code, lambda r, now: game.add_time(r, 4000, now))
+    assert (grown.added_ms, game.time_limit(grown)) == (4000, T + 4000)
+    await asyncio.sleep(2.2)
+    await store.answer(room2.code, ben, 0, 1)
+    loaded = await store.load(room2.code)
+    assert loaded is not None
+    assert loaded[0].added_ms == 4000 and T < loaded[0].answers[0][ben].t <= T + 4000
+
+
+async def test_a_paused_question_is_not_listed_for_the_timers(backend: Backend) -> None:
+    store = backend.store
+    room = await make_room(store, factories.choice())
+    await joined(store, room.code, "Ann")
+    opened = await start(store, room.code)
+    deadline = opened.deadline
+
+    async def listed() -> list[tuple[str, int, int]]:
+        return [d for d in await store.open_deadlines() if d[0] == room.code]
+
+    assert await listed() == [(room.code, 0, deadline)]
+    await transition(store, room.code, lambda r, now: game.pause(r, now))
+    assert await listed() == []
+    resumed = await transition(store, room.code, lambda r, now: game.resume(r, now + 5000))
+    assert await listed() == [(room.code, 0, resumed.deadline)]
+    assert resumed.deadline >= deadline + 5000

@@ -1,0 +1,164 @@
+"""The same command sequences through the memory and the Redis store give the same outcomes.
+
+Grading and scoring are decided once, in Python; what stays in Lua is the atomic
+acceptance of an answer (phase, question, pause, deadline, first answer) and its
+bookkeeping. Hypothesis drives host commands (pace included), answers of every
+shape and presence changes through both stores, the way the service does, and
+requires identical refusals, counts and final rooms.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import secrets
+from typing import Any
+
+import pytest
+from hypothesis import HealthCheck, event, example, given, settings
+from hypothesis import strategies as st
+from thaw.backends import open_backends
+from thaw.domain import game
+from thaw.domain.errors import GameError
+from thaw.store.base import RoomStore
+
+from tests.contract.conftest import _delete_prefix, make_room, transition
+from tests.contract.test_store import joined
+from tests.domain import factories
+
+pytestmark = pytest.mark.redis
+
+PLAYERS = ("p-ann", "p-ben", "p-cat")
+QUESTIONS = (factories.choice((1,)), factories.multi((0, 2)), factories.choice((0, 3)))
+
+# Mostly well-formed (an answer that is taken changes what follows), some of every other shape.
+values = st.one_of(
+    st.integers(0, 3),
+    st.lists(st.integers(0, 3), min_size=1, max_size=3, unique=True),
+    st.integers(-1, 4),
+    st.lists(st.integers(-1, 4), max_size=4),
+    st.sampled_from(["x", None, True, 1.5, [0, 0]]),
+)
+answers = st.tuples(st.just("answer"), st.sampled_from(PLAYERS), st.sampled_from([0, 1, 2, -1, 3]), values)
+good_answers = st.tuples(
+    st.just("answer"), st.sampled_from(PLAYERS), st.sampled_from([0, 1]), st.sampled_from([1, [0, 2], [0], 3])
+)
+commands = st.lists(
+    st.one_of(  # each branch about equally likely: answers and pace commands are most of it
+        answers,
+        good_answers,
+        good_answers,
+        st.just(("pause",)),
+        st.just(("pause",)),
+        st.just(("resume",)),
+        st.just(("resume",)),
+        st.sampled_from([("next",), ("next",), ("close",), ("close",), ("end",)]),
+        st.tuples(st.just("add_time"), st.sampled_from([1, 1000, 60_000])),
+        st.tuples(st.just("kick"), st.sampled_from(PLAYERS)),
+        st.tuples(st.just("presence"), st.sampled_from(PLAYERS), st.booleans()),
+    ),
+    min_size=8,
+    max_size=30,
+)
+
+RULES: dict[str, Any] = {
+    "pause": game.pause,
+    "resume": game.resume,
+    "next": game.advance,
+    "close": lambda room, now: game.close(room),
+    "end": lambda room, now: game.end(room),
+}
+
+
+async def _rule(store: RoomStore, code: str, rule: Any) -> str:
+    try:
+        await transition(store, code, rule)
+    except GameError as exc:
+        return exc.code
+    return "ok"
+
+
+async def _play(store: RoomStore, steps: list[tuple[Any, ...]]) -> tuple[list[Any], dict[str, Any]]:
+    room = await make_room(store, *QUESTIONS)
+    code = room.code
+    await joined(store, code, "Ann", "Ben", "Cat")
+    await transition(store, code, lambda r, now: game.start(r, now))
+    outcomes: list[Any] = []
+    for step in steps:
+        name = step[0]
+        if name == "answer":
+            _, pid, index, value = step
+            try:
+                outcome = await store.answer(code, pid, index, value)
+            except GameError as exc:
+                outcomes.append(exc.code)
+                continue
+            outcomes.append((outcome.answered, outcome.all_answered))
+            if outcome.all_answered:  # what the service does next
+                outcomes.append(await _rule(store, code, lambda r, now, i=index: game.close_question(r, i)))
+        elif name == "add_time":
+            outcomes.append(await _rule(store, code, lambda r, now, ms=step[1]: game.add_time(r, ms, now)))
+        elif name == "kick":
+            outcomes.append(await _rule(store, code, lambda r, now, pid=step[1]: game.kick(r, pid, now)))
+        elif name == "presence":
+            _, pid, connected = step
+            closes = await store.set_presence(code, pid, f"conn-{pid}", connected)
+            outcomes.append(("presence", closes))
+            if closes:
+                outcomes.append(await _rule(store, code, lambda r, now: game.close_question(r, r.index)))
+        else:
+            outcomes.append(await _rule(store, code, RULES[name]))
+    loaded = await store.load(code)
+    assert loaded is not None
+    final = loaded[0]
+    state = {
+        "phase": final.phase,
+        "index": final.index,
+        "paused": final.paused_at is not None,
+        "added": final.added_ms,
+        "answers": {i: {pid: (a.value, a.correct) for pid, a in sorted(given.items())}
+                    for i, given in sorted(final.answers.items()) if given},
+        # points depend on each store's clock; everything else about a result may not
+        "players": {p.id: (p.kicked, p.streak, p.correct_count,
+                           [(r.index, r.correct, r.bonus, r.streak, r.answered) for r in p.results])
+                    for p in final.players.values()},
+    }
+    for p in final.players.values():
+        for r in p.results:
+            q = final.deck.questions[r.index]
+            given = final.answers.get(r.index, {}).get(p.id)
+            if given is None or q.kind.value == "poll":
+                assert r.points == 0
+            else:
+                assert 0 <= r.points <= q.points
+    return outcomes, state
+
+
+async def _both(url: str, steps: list[tuple[Any, ...]]) -> None:
+    memory, _bus = open_backends(None)
+    prefix = f"t{secrets.token_hex(5)}"
+    redis, _rbus = open_backends(url, prefix=prefix, max_connections=4)
+    await memory.start()
+    await redis.start()
+    try:
+        in_memory = await _play(memory, steps)
+        in_redis = await _play(redis, steps)
+    finally:
+        await redis.close()
+        await memory.close()
+        await _delete_prefix(url, prefix)
+    event(f"steps~{len(steps) // 5 * 5}")
+    for step, outcome in zip(steps, in_memory[0], strict=False):
+        event(f"{step[0]} -> {outcome if isinstance(outcome, str) else 'taken'}")
+    assert in_memory == in_redis
+
+
+@settings(max_examples=50, deadline=None, derandomize=True, database=None,
+          suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
+@given(steps=commands)
+@example(steps=[("pause",), ("answer", "p-ann", 0, 1), ("add_time", 1000), ("answer", "p-ben", 0, "x"), ("resume",),
+                ("answer", "p-ann", 0, 1), ("resume",), ("answer", "p-ann", 0, 2), ("kick", "p-cat"),
+                ("answer", "p-ben", 0, 0), ("next",), ("next",), ("answer", "p-ann", 1, [0, 1]), ("pause",),
+                ("presence", "p-ben", False), ("answer", "p-ben", 1, [0, 2]), ("resume",),
+                ("answer", "p-ben", 1, [2, 0])])
+def test_memory_and_redis_agree_on_every_command_sequence(redis_url: str, steps: list[tuple[Any, ...]]) -> None:
+    asyncio.run(_both(redis_url, steps))
