@@ -330,9 +330,6 @@ class Ui:
         finally:
             if size is not None:
                 page.set_viewport_size(size)
-        if os.environ.get("THAW_FIT_REPORT"):
-            print(f"FIT {where}: {found}")
-            return
         assert found == {}, f"{where}: {found}"
 
     @staticmethod
