@@ -332,7 +332,7 @@ function connect(code) {
     hello: () => ({ type: "host", token: loadHostToken(code) }),
     onMessage: handle,
     onState: (s) => {
-      if (s === "offline") setStatus("This computer is offline. The game waits; controls work again when the network is back.");
+      if (s === "offline") setStatus("This computer is offline. The game goes on; the controls work again when the network is back.");
       else if (s === "reconnecting") setStatus("Connection lost — reconnecting…");
       else if (s === "open") setStatus("");
     },
