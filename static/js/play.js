@@ -83,6 +83,23 @@ function saveToken(code, token) {
 }
 function dropToken(code) {
   try { window.localStorage.removeItem(tokenKey(code)); } catch { /* private mode */ }
+  saveLateJoin(code, null);
+}
+
+// The question a player joined during (the server says so only while it is
+// open): kept so a reload at its reveal still does not show "No answer".
+const lateKey = (code) => `thaw.late.${code}`;
+function loadLateJoin(code) {
+  try {
+    const v = window.localStorage.getItem(lateKey(code));
+    return v === null ? null : Number(v);
+  } catch { return null; }
+}
+function saveLateJoin(code, index) {
+  try {
+    if (index === null) window.localStorage.removeItem(lateKey(code));
+    else window.localStorage.setItem(lateKey(code), String(index));
+  } catch { /* private mode */ }
 }
 
 /** The longest prefix of `value` whose nickname form fits the server's limit. */
@@ -288,7 +305,8 @@ function connect(code, nickname) {
   state.code = code;
   state.welcomed = false;
   state.question = state.ack = state.pending = state.reveal = state.result = null;
-  state.spectating = state.scoreboard = state.finished = state.standing = null;
+  state.scoreboard = state.finished = state.standing = null;
+  state.spectating = loadLateJoin(code);
   const conn = new Connection({
     code,
     hello: () => {
@@ -391,7 +409,10 @@ function onQuestion(q) {
     if (state.ack && state.ack.index !== q.index) state.ack = null;
     state.pending = null;
   }
-  if (state.spectating !== null && q.index > state.spectating) state.spectating = null;
+  if (state.spectating !== null && q.index > state.spectating) {
+    state.spectating = null;
+    saveLateJoin(state.code, null);
+  }
   if (same) {
     syncTimer(true);
     return;
@@ -415,6 +436,7 @@ function onAck(msg) {
 
 function onSpectating(msg) {
   state.spectating = msg.index;
+  saveLateJoin(state.code, msg.index);
   if (state.question && state.question.index === msg.index) showSpectating();
 }
 

@@ -111,6 +111,11 @@ def test_closed_tab_offline_and_late_join(ui) -> None:  # type: ignore[no-untype
     late.wait_for_timeout(300)
     screen(late, "reveal")
     expect(late.locator(".result")).to_have_count(0)
+    late.reload()  # and still not after a reload at the reveal
+    screen(late, "reveal")
+    expect(late.locator("main h1")).to_have_text("Here's the answer")
+    late.wait_for_timeout(300)
+    expect(late.locator(".result")).to_have_count(0)
 
     # Anna closes the tab, then opens the join link again: the same player.
     context = anna.context
