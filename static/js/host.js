@@ -23,10 +23,10 @@ const KIND_NAMES = {
 // Seconds added by the "+ time" control (the server allows 1 ms to 60 s).
 const ADD_TIME_MS = 10_000;
 
-/** The kind as the class reads it: a two-option True/False choice says so. */
+/** The kind as the class reads it: a True/False choice (in either order) says so. */
 function kindName(q) {
-  const texts = (q.options || []).map((opt) => opt.text);
-  if (q.kind === "choice" && texts.length === 2 && texts[0] === "True" && texts[1] === "False") return "True or false";
+  const texts = (q.options || []).map((opt) => opt.text).sort();
+  if (q.kind === "choice" && texts.length === 2 && texts[0] === "False" && texts[1] === "True") return "True or false";
   return KIND_NAMES[q.kind] || q.kind;
 }
 
