@@ -1,13 +1,20 @@
-"""Nobody loses their place: a closed tab comes back as the same player, the
-player's own nickname is not refused to them, going offline is said at once,
-a late joiner waits for the next question, the nickname field stops at the
-server's limit."""
+"""Nobody loses their place: a closed tab comes back as the same player (also
+after the instance that served it was replaced), the player's own nickname is
+not refused to them, going offline is said at once, a late joiner waits for the
+next question, the nickname field stops at the server's limit."""
 
 from __future__ import annotations
+
+import os
+import secrets
+from pathlib import Path
 
 from playwright.sync_api import expect
 from thaw.domain.nicknames import MAX_LENGTH
 
+from tests.support.servers import free_port, start_server
+
+DECKS = Path(__file__).parent / "decks"
 DECK = "Every kind <b>of</b> question"
 OFFLINE = "You're offline. Answers can't reach the game until your connection is back."
 
@@ -156,3 +163,48 @@ def test_closed_tab_offline_and_late_join(ui) -> None:  # type: ignore[no-untype
     expect(anna.locator(".streak")).to_contain_text("2 in a row")
     expect(anna.locator(".me-score")).not_to_have_text(score)
     expect(late.locator(".result h1")).to_have_text("Correct!")
+
+
+def test_rejoin_after_the_instance_is_replaced(ui) -> None:  # type: ignore[no-untyped-def]
+    """Redis holds the game: the instance that served a player is replaced (a
+    deploy, a crash) while her tab is closed; the join link on the new
+    instance, at the same address, brings her back with her score."""
+    screen, option = ui.screen, ui.option
+    redis_url = os.environ.get("REDIS_URL") or "redis://127.0.0.1:6379/0"
+    env = {"REDIS_URL": redis_url, "THAW_REDIS_PREFIX": f"t{secrets.token_hex(4)}", "THAW_CONTENT": str(DECKS)}
+    port = free_port()
+    first = start_server(env={**env, "THAW_INSTANCE": "instance-1"}, port=port)
+    second = None
+    try:
+        ui.base = first.url.rstrip("/")
+        host, anna = ui.projector(), ui.phone()
+        code = ui.create_room(host, DECK)
+        ui.join(anna, code, "Anna")
+        expect(host.locator("#lobby-count")).to_have_text("1 player")
+        host.keyboard.press("Space")
+        option(anna, "Paris").tap()
+        screen(anna, "result")
+        score = anna.locator(".me-score").inner_text()
+        assert score != "0"
+
+        context = anna.context
+        anna.close()
+        first.terminate()
+        second = start_server(env={**env, "THAW_INSTANCE": "instance-2"}, port=port)
+        anna = ui.watch(context.new_page())
+        anna.goto(f"{ui.base}/join/{code}")
+        screen(anna, "result")
+        expect(anna.locator(".me-nick")).to_have_text("Anna")
+        expect(anna.locator(".me-score")).to_have_text(score)
+        # The projector found its way back too, and the game goes on.
+        expect(host.locator("#status")).to_be_hidden()
+        host.keyboard.press("Space")
+        screen(host, "scoreboard")
+        screen(anna, "scoreboard")
+        # While no instance listened, the projector's retries were refused (the
+        # browser logs each); that, and only that, was expected.
+        ui.problems[:] = [p for p in ui.problems if f"127.0.0.1:{port}/ws/" not in p or "REFUSED" not in p]
+    finally:
+        first.kill()
+        if second is not None:
+            second.kill()
