@@ -14,7 +14,7 @@ from typing import Any
 from .domain import grading
 from .domain.errors import GameError
 from .domain.game import check_add_time, count_players, ranking, time_left, time_limit
-from .domain.model import KINDS_WITH_OPTIONS, Kind, Phase, Player, Question, Result, Room
+from .domain.model import KINDS_WITH_OPTIONS, Kind, Phase, Player, Result, Room
 
 MAX_FRAME_BYTES = 4096
 PROGRESS_INTERVAL_MS = 200  # a host gets at most five `answers` frames a second per room (the contract: one per 250 ms)
@@ -123,13 +123,28 @@ def _type_name(kind: type) -> str:
 # -- server -> clients: shared pieces ----------------------------------------------
 
 
-def _options(question: Question, layout: tuple[int, ...] | None) -> list[dict[str, Any]]:
+def _options(room: Room, index: int) -> list[dict[str, Any]]:
+    """The options in their presented order, under their wire ids."""
+    question = room.deck.questions[index]
+    layout = room.layouts[index]
     if question.kind not in KINDS_WITH_OPTIONS:
         return []
     assert layout is not None
     if question.kind is Kind.ORDER:
         return [{"id": pos, "text": question.options[i]} for pos, i in enumerate(layout)]
-    return [{"id": i, "text": question.options[i]} for i in layout]
+    ids = room.option_ids(index)
+    return [{"id": grading.wire_id(ids, i), "text": question.options[i]} for i in layout]
+
+
+def wire_answer(room: Room, index: int, value: Any) -> Any:
+    """A stored answer as its player sent it (deck indices back to wire ids)."""
+    kind = room.deck.questions[index].kind
+    ids = room.option_ids(index)
+    if kind in (Kind.CHOICE, Kind.POLL):
+        return grading.wire_id(ids, value)
+    if kind is Kind.MULTI:
+        return sorted(grading.wire_id(ids, i) for i in value)
+    return value
 
 
 def question_payload(room: Room) -> dict[str, Any]:
@@ -142,7 +157,7 @@ def question_payload(room: Room) -> dict[str, Any]:
         "count": len(room.deck.questions),
         "kind": q.kind.value,
         "prompt": q.prompt,
-        "options": _options(q, room.layouts[room.index]),
+        "options": _options(room, room.index),
         "time_limit_ms": time_limit(room),
         "time_left_ms": q.time_limit_ms,
         "points": q.points,
@@ -191,7 +206,8 @@ def correct_of(room: Room, index: int) -> Any:
     q = room.deck.questions[index]
     layout = room.layouts[index]
     if q.kind in (Kind.CHOICE, Kind.MULTI):
-        return sorted(q.correct)
+        ids = room.option_ids(index)
+        return sorted(grading.wire_id(ids, i) for i in q.correct)
     if q.kind is Kind.ORDER:
         assert layout is not None
         return grading.true_order_ids(layout)
@@ -206,17 +222,13 @@ def distribution(room: Room, index: int) -> dict[str, int]:
     q = room.deck.questions[index]
     answers = room.answers.get(index, {})
     counted = [a for pid, a in answers.items() if pid in room.players and not room.players[pid].kicked]
-    if q.kind in (Kind.CHOICE, Kind.POLL):
-        counts = {str(i): 0 for i in range(len(q.options))}
+    if q.kind in (Kind.CHOICE, Kind.POLL, Kind.MULTI):  # multi: how many selected each option
+        per_option = [0] * len(q.options)
         for a in counted:
-            counts[str(a.value)] += 1
-        return counts
-    if q.kind is Kind.MULTI:  # how many selected each option
-        counts = {str(i): 0 for i in range(len(q.options))}
-        for a in counted:
-            for option in a.value:
-                counts[str(option)] += 1
-        return counts
+            for option in a.value if q.kind is Kind.MULTI else (a.value,):
+                per_option[option] += 1
+        ids = room.option_ids(index)
+        return {str(wire): per_option[grading.deck_index(ids, wire)] for wire in range(len(q.options))}
     right = sum(1 for a in counted if a.correct)
     return {"correct": right, "incorrect": len(counted) - right}
 
@@ -231,7 +243,7 @@ def reveal_payload(room: Room) -> dict[str, Any]:
         "count": len(room.deck.questions),
         "kind": q.kind.value,
         "prompt": q.prompt,
-        "options": _options(q, room.layouts[index]),
+        "options": _options(room, index),
         "correct": correct_of(room, index),
         "distribution": distribution(room, index),
         "answered": sum(1 for pid in answers if pid in room.players and not room.players[pid].kicked),

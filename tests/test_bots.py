@@ -51,8 +51,12 @@ questions:
   - kind: poll
     prompt: "Favourite?"
     options: ["x", "y"]
+  - kind: multi
+    prompt: "Select the vowels"
+    options: ["a", "b", "e", "f"]
+    correct: ["a", "e"]
 """
-QUESTIONS = 7
+QUESTIONS = 8
 
 
 @pytest.fixture(scope="module")

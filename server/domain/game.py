@@ -29,6 +29,7 @@ from .events import (
 from .model import (
     ADD_TIME_MAX_MS,
     ADD_TIME_MIN_MS,
+    KINDS_WITH_IDS,
     KINDS_WITH_OPTIONS,
     Answer,
     Deck,
@@ -67,6 +68,20 @@ def make_layouts(deck: Deck, shuffle_options: bool, rng: random.Random) -> tuple
     return tuple(layouts)
 
 
+def make_ids(deck: Deck, rng: random.Random) -> tuple[tuple[int, ...] | None, ...]:
+    """Wire ids per option, drawn once per room: with ids that were deck positions,
+    and decks that tend to list the right option first, `answer: 0` won."""
+    ids: list[tuple[int, ...] | None] = []
+    for q in deck.questions:
+        if q.kind not in KINDS_WITH_IDS:
+            ids.append(None)
+            continue
+        drawn = list(range(len(q.options)))
+        rng.shuffle(drawn)
+        ids.append(tuple(drawn))
+    return tuple(ids)
+
+
 def new_room(
     code: str,
     deck: Deck,
@@ -81,6 +96,7 @@ def new_room(
         host_token_hash=host_token_hash,
         options=options,
         layouts=make_layouts(deck, options.shuffle_options, rng),
+        ids=make_ids(deck, rng),
         created_at=now,
     )
 
@@ -337,7 +353,7 @@ def check_answer(room: Room, player_id: str, index: Any, value: Any, now: int) -
     if player_id in room.current_answers():
         raise GameError("already_answered", "your first answer stands")
     layout = room.layouts[index]
-    canonical = grading.validate(question, layout, value)
+    canonical = grading.validate(question, layout, value, room.option_ids(index))
     return canonical, grading.grade(question, layout, canonical), max(t, 0)
 
 

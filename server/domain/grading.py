@@ -40,13 +40,6 @@ def accepted_forms(accepted: tuple[str, ...]) -> frozenset[str]:
     return frozenset(normalise_text(a) for a in accepted)
 
 
-def option_ids(question: Question, layout: tuple[int, ...] | None) -> list[int]:
-    """The ids of the options, in the order they are presented."""
-    if question.kind is Kind.ORDER:
-        return list(range(len(question.options)))
-    return list(layout if layout is not None else range(len(question.options)))
-
-
 def true_order_ids(layout: tuple[int, ...]) -> list[int]:
     """For `order`: the wire ids (positions in `layout`) in the true order."""
     position = {deck_index: pos for pos, deck_index in enumerate(layout)}
@@ -61,15 +54,31 @@ def _is_int(value: Any) -> bool:
     return isinstance(value, int) and not isinstance(value, bool)
 
 
-def validate(question: Question, layout: tuple[int, ...] | None, answer: Any) -> Any:
-    """Return the answer in canonical form, or raise `invalid_answer` naming the problem."""
+def deck_index(ids: tuple[int, ...] | None, wire_id: int) -> int:
+    """The deck option a wire id names (ids are a permutation of the deck indices)."""
+    return ids.index(wire_id) if ids else wire_id
+
+
+def wire_id(ids: tuple[int, ...] | None, index: int) -> int:
+    """The wire id of deck option `index`."""
+    return ids[index] if ids else index
+
+
+def validate(
+    question: Question, layout: tuple[int, ...] | None, answer: Any, ids: tuple[int, ...] | None = None
+) -> Any:
+    """Return the answer in canonical form, or raise `invalid_answer` naming the problem.
+
+    `ids` are the room's wire ids of the options (`Room.ids`); `choice`, `multi` and
+    `poll` answers come in as wire ids and are kept as deck indices.
+    """
     kind = question.kind
     if kind in (Kind.CHOICE, Kind.POLL):
         if not _is_int(answer):
             raise _invalid(f"a {kind} answer is one option id (an integer)")
         if not 0 <= answer < len(question.options):
             raise _invalid(f"option id {answer} is not one of this question's options")
-        return answer
+        return deck_index(ids, answer)
     if kind is Kind.MULTI:
         n = len(question.options)
         if not isinstance(answer, list) or not all(_is_int(x) for x in answer):
@@ -81,7 +90,7 @@ def validate(question: Question, layout: tuple[int, ...] | None, answer: Any) ->
         for option in answer:
             if not 0 <= option < n:
                 raise _invalid(f"option id {option} is not one of this question's options")
-        return sorted(answer)
+        return sorted(deck_index(ids, option) for option in answer)
     if kind is Kind.ORDER:
         n = len(question.options)
         if not isinstance(answer, list) or not all(_is_int(x) for x in answer):

@@ -34,6 +34,7 @@ TIME_LIMIT_MAX_MS = 240_000
 ADD_TIME_MIN_MS, ADD_TIME_MAX_MS = 1, 60_000  # one `add_time` command
 TEXT_ANSWER_MAX = 100
 KINDS_WITH_OPTIONS = (Kind.CHOICE, Kind.ORDER, Kind.POLL, Kind.MULTI)
+KINDS_WITH_IDS = (Kind.CHOICE, Kind.POLL, Kind.MULTI)  # option ids drawn per room (`order` has its own)
 MULTI_OPTIONS_MIN = 3  # a multi-select needs a wrong option besides two right ones
 MULTI_CORRECT_MIN = 2
 
@@ -211,6 +212,10 @@ class Room:
     `index` is the current question (-1 in the lobby). `opened_at` and `deadline`
     are on the room's one clock (ms). `layouts[i]` is the presented order of
     question i's options as deck option indices (None for kinds without options).
+    `ids[i][k]` is the wire id of deck option k of question i for `choice`, `multi`
+    and `poll`: a permutation drawn per room, so an id says nothing about where the
+    option stands in the deck (empty: ids are deck indices, as in rooms made before).
+    Answers are kept as deck indices; ids exist only on the wire.
 
     Pace: while `paused_at` is set the clock of the open question stands still;
     resuming moves `opened_at` and `deadline` on by the pause, so time paused
@@ -224,6 +229,7 @@ class Room:
     host_token_hash: str
     options: RoomOptions
     layouts: tuple[tuple[int, ...] | None, ...]
+    ids: tuple[tuple[int, ...] | None, ...] = ()
     created_at: int = 0
     phase: Phase = Phase.LOBBY
     index: int = -1
@@ -248,6 +254,10 @@ class Room:
         if 0 <= self.index < len(self.deck.questions):
             return self.deck.questions[self.index]
         return None
+
+    def option_ids(self, index: int) -> tuple[int, ...] | None:
+        """Question `index`'s wire id per deck option, or None where ids are deck indices."""
+        return self.ids[index] if index < len(self.ids) else None
 
     def active_players(self) -> list[Player]:
         """Players not kicked, in join order."""

@@ -48,6 +48,7 @@ from ..protocol import (
     standings_by_player,
     time_payload,
     welcome_payload,
+    wire_answer,
 )
 from ..store.base import AnswerOutcome, RoomStore, StoreUnavailable, View
 
@@ -339,7 +340,8 @@ class Service:
             if view.player.first_index > room.index:
                 frames.append(dumps({"type": "spectating", "index": room.index}))
             elif view.answer is not None:
-                frames.append(dumps({"type": "answer_ack", "index": room.index, "answer": view.answer.value}))
+                value = wire_answer(room, room.index, view.answer.value)
+                frames.append(dumps({"type": "answer_ack", "index": room.index, "answer": value}))
         else:
             frames += view.personal
         return frames, view.seq

@@ -5,6 +5,12 @@ the deadline (measured on the store's clock). Every instance also sweeps once a
 second: an open question whose deadline passed more than `grace` ago is closed
 by whoever gets the lease first, so a killed owner costs a few seconds at most.
 Closing is a compare-and-set transition, so a double close is harmless.
+
+The host may pause, resume or add time on any instance, which moves the deadline
+under a waiting timer. So a timer's close is `Service.expire_question`: it closes
+the question only if it is still open, running and due; the instance that took a
+resume or added time waits for the new deadline (`question_opened` again), and a
+paused question is not listed for the sweep until it resumes.
 """
 
 from __future__ import annotations
@@ -51,7 +57,8 @@ class Timers:
         self._waits.clear()
 
     def question_opened(self, code: str, index: int, deadline: int) -> None:
-        """Called right after a transition opened question `index` of room `code`."""
+        """Called right after a transition opened question `index` of room `code`, or
+        gave it a new deadline (resumed, time added): wait for that deadline instead."""
         old = self._waits.pop(code, None)
         if old is not None:
             old.cancel()

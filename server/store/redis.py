@@ -9,7 +9,7 @@ the room's `seq` and PUBLISHes the event on `quiz:{code}:events` as
 The room's one clock is Redis `TIME`, read inside the scripts, so deadlines and
 response times do not depend on which instance got the message.
 
-A room's deck, layouts, options and host token never change after creation; each
+A room's deck, layouts, option ids, options and host token never change after creation; each
 process caches them per code (checked against the room's `uid` by every script,
 so a code reused by a later room cannot be graded with a stale deck).
 """
@@ -100,6 +100,7 @@ class _Static:
     code: str
     deck: Deck
     layouts: tuple[tuple[int, ...] | None, ...]
+    ids: tuple[tuple[int, ...] | None, ...]
     options: RoomOptions
     host_token_hash: str
     created_at: int
@@ -166,6 +167,7 @@ def _static_to_json(s: _Static) -> str:
                 "questions": [_question_to_dict(q) for q in deck.questions],
             },
             "layouts": [None if lay is None else list(lay) for lay in s.layouts],
+            "ids": [None if ids is None else list(ids) for ids in s.ids],
             "options": s.options.to_dict(),
             "host_token_hash": s.host_token_hash,
             "created_at": s.created_at,
@@ -188,6 +190,7 @@ def _static_from_json(text: str) -> _Static:
             notes=deck["notes"],
         ),
         layouts=tuple(None if lay is None else tuple(lay) for lay in d["layouts"]),
+        ids=tuple(None if ids is None else tuple(ids) for ids in d.get("ids", ())),  # none in older rooms
         options=RoomOptions(**d["options"]),
         host_token_hash=d["host_token_hash"],
         created_at=int(d["created_at"]),
@@ -397,6 +400,7 @@ class RedisStore:
             code=room.code,
             deck=room.deck,
             layouts=room.layouts,
+            ids=room.ids,
             options=room.options,
             host_token_hash=room.host_token_hash,
             created_at=room.created_at,
@@ -561,6 +565,7 @@ class RedisStore:
             host_token_hash=static.host_token_hash,
             options=static.options,
             layouts=static.layouts,
+            ids=static.ids,
             created_at=static.created_at,
             phase=Phase(meta["phase"]),
             index=int(meta["index"]),
@@ -682,7 +687,8 @@ class RedisStore:
                 layout = static.layouts[index]
                 time_limit = question.time_limit_ms
                 try:
-                    canonical = grading.validate(question, layout, value)
+                    ids = static.ids[index] if index < len(static.ids) else None
+                    canonical = grading.validate(question, layout, value, ids)
                     correct = grading.grade(question, layout, canonical)
                 except GameError as exc:
                     invalid.append(exc)

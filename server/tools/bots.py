@@ -99,6 +99,13 @@ def choose_answer(frame: dict[str, Any], key: Question | None, rng: random.Rando
         bad = [o["id"] for o in options if o.get("text") not in correct_texts]
         pool = good if right else bad
         return rng.choice(pool or ids)  # multi-correct: one correct id is a correct answer
+    if kind == "multi":
+        if right and key is not None and key.kind is Kind.MULTI:
+            texts = {key.options[i] for i in key.correct if i < len(key.options)}
+            good = [o["id"] for o in options if o.get("text") in texts]
+            if good:
+                return good
+        return rng.sample(ids, rng.randint(1, len(ids))) if ids else [0]
     if kind == "order":
         shuffled = list(ids)
         rng.shuffle(shuffled)

@@ -160,12 +160,16 @@ def new_code() -> str:
     return str(random.randint(100_000, 999_999))
 
 
-async def make_room(store: RoomStore, *questions: Question, **options: Any) -> Room:
-    """A fresh room in the store (lobby), with a deck of `questions` (default: every kind)."""
+async def make_room(store: RoomStore, *questions: Question, opaque_ids: bool = False, **options: Any) -> Room:
+    """A fresh room in the store (lobby), with a deck of `questions` (default: every kind).
+
+    Its option ids are the deck indices (answers can say "option 1") unless `opaque_ids`."""
     now = await store.now()
     deck = factories.deck(*(questions or factories.every_kind()))
     for _ in range(20):
         room = game.new_room(new_code(), deck, "host-hash", RoomOptions(**options), now, random.Random(1))
+        if not opaque_ids:
+            room.ids = ()
         if await store.create(room):
             return room
     raise AssertionError("no free room code")

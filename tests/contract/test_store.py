@@ -73,7 +73,8 @@ def load_replies(store: Any) -> Iterator[list[Any]]:
 
 async def test_create_then_load_gives_back_the_room(backend: Backend) -> None:
     store = backend.store
-    room = await make_room(store, streak_bonus=False, max_players=30)
+    room = await make_room(store, streak_bonus=False, max_players=30, opaque_ids=True)
+    assert any(room.ids)
     loaded = await store.load(room.code)
     assert loaded is not None
     back, now = loaded
@@ -81,6 +82,7 @@ async def test_create_then_load_gives_back_the_room(backend: Backend) -> None:
     assert back.code == room.code
     assert back.deck == room.deck
     assert back.layouts == room.layouts
+    assert back.ids == room.ids
     assert back.options == room.options
     assert back.host_token_hash == "host-hash"
     assert (back.phase, back.index, back.version, back.players) == (Phase.LOBBY, -1, 0, {})
@@ -557,7 +559,7 @@ async def test_a_code_reused_by_a_new_room_is_not_graded_with_the_old_deck(redis
     assert await redis_backend.other_store().create(fresh)
     (ann,) = await joined(store, room.code, "Ann")
     await start(store, room.code)
-    await store.answer(room.code, ann, 0, 2)
+    await store.answer(room.code, ann, 0, factories.option_id(fresh, "Washington", 0))  # the new room's own ids
     loaded = await store.load(room.code)
     assert loaded is not None
     assert loaded[0].answers[0][ann].correct is True

@@ -78,7 +78,7 @@ async def _rule(store: RoomStore, code: str, rule: Any) -> str:
 
 
 async def _play(store: RoomStore, steps: list[tuple[Any, ...]]) -> tuple[list[Any], dict[str, Any]]:
-    room = await make_room(store, *QUESTIONS)
+    room = await make_room(store, *QUESTIONS, opaque_ids=True)
     code = room.code
     await joined(store, code, "Ann", "Ben", "Cat")
     await transition(store, code, lambda r, now: game.start(r, now))

@@ -5,7 +5,7 @@ from __future__ import annotations
 import random
 from typing import Any
 
-from thaw.domain import game
+from thaw.domain import game, grading
 from thaw.domain.model import Deck, Kind, Question, Room, RoomOptions
 
 T = 20_000  # the default time limit of the questions built here
@@ -115,9 +115,15 @@ def room(
     *questions: Question,
     seed: int = 0,
     now: int = 0,
+    opaque_ids: bool = False,
     **options: Any,
 ) -> Room:
-    return game.new_room("123456", deck(*questions), "host-hash", RoomOptions(**options), now, random.Random(seed))
+    """A room in its lobby. Its option ids are the deck indices (so tests can say "option 1")
+    unless `opaque_ids`, as every real room has them (drawn per room)."""
+    r = game.new_room("123456", deck(*questions), "host-hash", RoomOptions(**options), now, random.Random(seed))
+    if not opaque_ids:
+        r.ids = ()
+    return r
 
 
 def join(r: Room, nickname: str, *, connected: bool = True, player_id: str | None = None) -> str:
@@ -130,6 +136,13 @@ def join(r: Room, nickname: str, *, connected: bool = True, player_id: str | Non
 
 def players(r: Room, *nicknames: str, connected: bool = True) -> list[str]:
     return [join(r, n, connected=connected) for n in nicknames]
+
+
+def option_id(r: Room, text: str, index: int | None = None) -> int:
+    """The wire id of the option with this text in question `index` (default: the open one)."""
+    i = r.index if index is None else index
+    q = r.deck.questions[i]
+    return grading.wire_id(r.option_ids(i), q.options.index(text))
 
 
 def order_answer(r: Room, index: int | None = None) -> list[int]:

@@ -17,7 +17,7 @@ from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, pr
 from thaw.domain import game, nicknames
 from thaw.domain.errors import GameError
 from thaw.domain.events import AnswerRecorded, Event, Revealed
-from thaw.domain.grading import credit, true_order_ids
+from thaw.domain.grading import credit, true_order_ids, wire_id
 from thaw.domain.model import Kind, Phase, Question, Room
 from thaw.domain.scoring import share, speed_points, streak_bonus
 
@@ -81,10 +81,11 @@ indices = st.one_of(st.integers(-1, len(QUESTIONS)), st.sampled_from(["0", None,
 def correct_answer(room: Room) -> Any:
     q = room.question
     assert q is not None
+    ids = room.option_ids(room.index)
     if q.kind is Kind.CHOICE:
-        return min(q.correct)
+        return wire_id(ids, min(q.correct))
     if q.kind is Kind.MULTI:
-        return sorted(q.correct)
+        return [wire_id(ids, i) for i in q.correct]
     if q.kind is Kind.POLL:
         return 0
     if q.kind is Kind.ORDER:
@@ -119,7 +120,8 @@ class RoomMachine(RuleBasedStateMachine):
     def create(
         self, streak: bool, shuffle: bool, max_players: int, seed: int, joined: list[bool], started: bool
     ) -> None:
-        self.room = f.room(*QUESTIONS, seed=seed, streak_bonus=streak, shuffle_options=shuffle, max_players=max_players)
+        self.room = f.room(*QUESTIONS, seed=seed, streak_bonus=streak, shuffle_options=shuffle, max_players=max_players,
+                           opaque_ids=True)
         self.now = 1_000_000
         for pid, connected in zip(PLAYER_IDS, joined[:max_players], strict=False):
             game.join(self.room, pid, f"Player {pid}", f"hash-{pid}")

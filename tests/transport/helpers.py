@@ -214,6 +214,16 @@ class LiveServer:
         return peer
 
 
+def option(peer: Peer, text: str) -> int:
+    """The id of the option with this text in the last question the peer received
+    (option ids are drawn per room: tests name options by their text)."""
+    for raw in reversed(peer.log):
+        frame = json.loads(raw)
+        if frame.get("type") == "question":
+            return next(int(o["id"]) for o in frame["options"] if o["text"] == text)
+    raise AssertionError(f"{peer.name} has seen no question")
+
+
 def _free_socket() -> socket.socket:
     sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)

@@ -89,7 +89,8 @@ def _wrong(kind: str, question: dict[str, Any], case: Case) -> Any:
     if kind == "multi":  # one right and one wrong: no credit
         by_text = {o["text"]: o["id"] for o in question["options"]}
         return [by_text["Malenkov"], by_text["Trotsky"]]
-    wrong = [o["id"] for o in question["options"] if o["id"] not in case.question.correct]
+    right = {case.question.options[i] for i in case.question.correct}
+    wrong = [o["id"] for o in question["options"] if o["text"] not in right]
     return wrong[-1]
 
 
@@ -136,7 +137,8 @@ async def test_each_kind_is_graded_and_never_leaks(kind: str) -> None:
         assert mine["correct"] is True and mine["points"] > 0
         assert theirs["correct"] is False and theirs["points"] == 0 and theirs["streak"] == 0
         if kind in ("choice", "multi-choice", "true-false", "multi"):
-            assert reveal["correct"] == sorted(q.correct)
+            text_of = {o["id"]: o["text"] for o in question["options"]}
+            assert sorted(text_of[i] for i in reveal["correct"]) == sorted(q.options[i] for i in q.correct)
             assert set(reveal["distribution"]) == {str(i) for i in range(len(q.options))}
             assert sum(reveal["distribution"].values()) == (5 if kind == "multi" else 2)  # multi: per selection
         else:

@@ -12,7 +12,7 @@ from websockets.asyncio.client import connect
 from websockets.exceptions import InvalidStatus
 from websockets.frames import Frame, Opcode
 
-from .helpers import HOST_NOISE, FrozenClock, LiveServer, Peer, make_settings, serve
+from .helpers import HOST_NOISE, FrozenClock, LiveServer, Peer, make_settings, option, serve
 
 pytestmark = pytest.mark.asyncio(loop_scope="module")
 
@@ -307,13 +307,14 @@ async def test_already_answered_keeps_the_first_answer(live: LiveServer) -> None
     await live.join(code, "Ben")  # so that Ana's answer does not close the question
     await host.send({"type": "start"})
     await ana.expect("question")
-    await ana.send({"type": "answer", "index": 0, "answer": 0})
+    lyon, paris = option(ana, "Lyon"), option(ana, "Paris")
+    await ana.send({"type": "answer", "index": 0, "answer": lyon})
     await ana.expect("answer_ack")
-    await ana.send({"type": "answer", "index": 0, "answer": 1})
+    await ana.send({"type": "answer", "index": 0, "answer": paris})
     await ana.expect_error("already_answered")
     await host.send({"type": "close"})
     reveal = await ana.expect("reveal")
-    assert reveal["distribution"]["0"] == 1 and reveal["distribution"]["1"] == 0
+    assert reveal["distribution"][str(lyon)] == 1 and reveal["distribution"][str(paris)] == 0
     assert (await ana.expect("result"))["correct"] is False
 
 
@@ -342,7 +343,7 @@ async def test_an_answer_at_the_last_millisecond_counts(live: LiveServer, clock:
 
 
 # Invalid answers per question of the `kinds` deck (0 choice, 1 multi, 2 true/false, 3 order, 4 number,
-# 5 text, 6 poll).
+# 5 text, 6 poll, 7 multi).
 INVALID: dict[int, list[Any]] = {
     0: [4, -1, 99, "1", 1.5, [1], None, {"id": 1}, True],
     1: [[1, 3], 7, "3"],
@@ -351,6 +352,7 @@ INVALID: dict[int, list[Any]] = {
     4: [21, -1, "8", None, [8], 1e309, True],
     5: ["x" * 101, 5, None, ["azure"], {"text": "azure"}],
     6: [3, -1, "0", None],
+    7: [[], 1, [0, 0], [0, 9], [-1], "0", [True], [0.0], None],
 }
 
 

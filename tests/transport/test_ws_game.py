@@ -50,6 +50,17 @@ async def results(players: list[Peer], index: int) -> list[dict[str, Any]]:
     return out
 
 
+def ids_by_text(question: dict[str, Any]) -> dict[str, int]:
+    """Option ids are drawn per room: a test names options by their text."""
+    return {o["text"]: o["id"] for o in question["options"]}
+
+
+def counts(by_text: dict[str, int], **per_text: int) -> dict[str, int]:
+    """The `distribution` a reveal should carry, from counts per option text (0 if not named)."""
+    named = {text.replace("_", " "): n for text, n in per_text.items()}
+    return {str(i): named.get(text, 0) for text, i in sorted(by_text.items(), key=lambda kv: kv[1])}
+
+
 def check_result(frame: dict[str, Any], correct: bool | None, points: int, bonus: int, score: int, streak: int,
                  rank: int, players: int = 3) -> None:
     got = {k: frame[k] for k in ("correct", "points", "bonus", "score", "streak", "rank", "players")}
@@ -90,19 +101,20 @@ async def test_a_whole_game_with_a_host_and_three_players(live: LiveServer) -> N
     assert q["index"] == 0 and q["count"] == 8 and q["kind"] == "choice" and q["points"] == 1000
     assert q["time_limit_ms"] == 60_000 and 0 < q["time_left_ms"] <= 60_000
     assert [o["text"] for o in q["options"]] == ["Lyon", "Paris", "Marseille", "<img src=x onerror=alert(1)>"]
-    assert [o["id"] for o in q["options"]] == [0, 1, 2, 3]
-    await answer(a, 0, 1)
+    assert sorted(o["id"] for o in q["options"]) == [0, 1, 2, 3]
+    by = ids_by_text(q)
+    await answer(a, 0, by["Paris"])
     progress = await host.expect("answers", skip=("lobby",), timeout=0.5)
     assert progress["index"] == 0 and progress["total"] == 3 and progress["answered"] in (0, 1)
     if progress["answered"] == 0:  # the opening progress, then the first answer within 250 ms
         progress = await host.expect("answers", skip=("lobby",), timeout=0.5)
     assert progress == {"type": "answers", "index": 0, "answered": 1, "total": 3}
-    await answer(b, 0, 0)
-    await answer(c, 0, 1)
+    await answer(b, 0, by["Lyon"])
+    await answer(c, 0, by["Paris"])
     reveal = await broadcast(host, players, "reveal")
     assert reveal["index"] == 0 and reveal["kind"] == "choice"
-    assert reveal["correct"] == [1]
-    assert reveal["distribution"] == {"0": 1, "1": 2, "2": 0, "3": 0}
+    assert reveal["correct"] == [by["Paris"]]
+    assert reveal["distribution"] == counts(by, Lyon=1, Paris=2)
     assert reveal["answered"] == 3
     ra, rb, rc = await results(players, 0)
     check_result(ra, True, 1000, 0, 1000, 1, 1)
@@ -117,16 +129,17 @@ async def test_a_whole_game_with_a_host_and_three_players(live: LiveServer) -> N
     ]
     assert all(set(e) >= {"player_id", "nickname", "score", "rank"} for e in board["top"])
 
-    # -- q1: choice, two correct (ids 1 and 3).
+    # -- q1: choice, two correct ("2" and "3").
     await host.send({"type": "next"})
     q = await broadcast(host, players, "question")
     assert q["index"] == 1
-    await answer(a, 1, 3)
-    await answer(b, 1, 1)
-    await answer(c, 1, 0)
+    by = ids_by_text(q)
+    await answer(a, 1, by["2"])
+    await answer(b, 1, by["3"])
+    await answer(c, 1, by["4"])
     reveal = await broadcast(host, players, "reveal")
-    assert sorted(reveal["correct"]) == [1, 3]
-    assert reveal["distribution"] == {"0": 1, "1": 1, "2": 0, "3": 1}
+    assert sorted(reveal["correct"]) == sorted([by["2"], by["3"]])
+    assert reveal["distribution"] == {str(by["2"]): 1, str(by["3"]): 1, str(by["4"]): 1, str(by["6"]): 0}
     ra, rb, rc = await results(players, 1)
     check_result(ra, True, 1000, 100, 2100, 2, 1)
     check_result(rb, True, 1000, 0, 1000, 1, 2)
@@ -134,13 +147,14 @@ async def test_a_whole_game_with_a_host_and_three_players(live: LiveServer) -> N
     await host.send({"type": "next"})
     await broadcast(host, players, "scoreboard")
 
-    # -- q2: true/false worth 2000 ("True" is id 0).
+    # -- q2: true/false worth 2000.
     await host.send({"type": "next"})
     q = await broadcast(host, players, "question")
     assert q["index"] == 2 and q["points"] == 2000 and [o["text"] for o in q["options"]] == ["True", "False"]
-    await answer(a, 2, 0)
-    await answer(b, 2, 0)
-    await answer(c, 2, 1)
+    by = ids_by_text(q)
+    await answer(a, 2, by["True"])
+    await answer(b, 2, by["True"])
+    await answer(c, 2, by["False"])
     await broadcast(host, players, "reveal")
     ra, rb, rc = await results(players, 2)
     check_result(ra, True, 2000, 200, 4300, 3, 1)
@@ -211,12 +225,13 @@ async def test_a_whole_game_with_a_host_and_three_players(live: LiveServer) -> N
     await host.send({"type": "next"})
     q = await broadcast(host, players, "question")
     assert q["kind"] == "poll" and q["points"] == 0
-    await answer(a, 6, 0)
-    await answer(b, 6, 2)
+    by = ids_by_text(q)
+    await answer(a, 6, by["Yes"])
+    await answer(b, 6, by["No"])
     await host.send({"type": "next"})
     reveal = await broadcast(host, players, "reveal")
     assert reveal["correct"] == []
-    assert reveal["distribution"] == {"0": 1, "1": 0, "2": 1}
+    assert reveal["distribution"] == counts(by, Yes=1, No=1)
     ra, rb, rc = await results(players, 6)
     check_result(ra, None, 0, 0, 8500, 6, 1)
     check_result(rb, None, 0, 0, 4100, 1, 2)
@@ -282,9 +297,9 @@ async def test_without_streak_bonus_there_is_no_bonus(live: LiveServer) -> None:
     host = await live.host(code, token)
     a = await live.join(code, "Ana")
     await host.send({"type": "start"})
-    for index, value in [(0, 1), (1, 1)]:
-        await a.expect("question")
-        await answer(a, index, value)
+    for index, right in [(0, "Paris"), (1, "3")]:
+        q = await a.expect("question")
+        await answer(a, index, ids_by_text(q)[right])
         await a.expect("reveal")
         result = await a.expect("result")
         assert (result["points"], result["bonus"], result["streak"]) == (1000, 0, index + 1)
@@ -293,15 +308,16 @@ async def test_without_streak_bonus_there_is_no_bonus(live: LiveServer) -> None:
         await host.send({"type": "next"})
 
 
-async def test_shuffled_options_keep_the_deck_ids(live: LiveServer) -> None:
+async def test_shuffled_options_keep_their_ids(live: LiveServer) -> None:
     code, token = await live.create_room("kinds", shuffle_options=True)
     host = await live.host(code, token)
     a = await live.join(code, "Ana")
     await host.send({"type": "start"})
     q = await a.expect("question")
-    assert sorted((o["id"], o["text"]) for o in q["options"]) == [
-        (0, "Lyon"), (1, "Paris"), (2, "Marseille"), (3, "<img src=x onerror=alert(1)>"),
-    ]
-    await answer(a, 0, 1)  # Paris, wherever it is shown
-    assert (await a.expect("reveal"))["correct"] == [1]
+    texts = ["Lyon", "Paris", "Marseille", "<img src=x onerror=alert(1)>"]
+    assert sorted(o["text"] for o in q["options"]) == sorted(texts)
+    paris = ids_by_text(q)["Paris"]
+    await answer(a, 0, paris)  # wherever it is shown
+    reveal = await a.expect("reveal")
+    assert reveal["correct"] == [paris] and ids_by_text(reveal) == ids_by_text(q)
     assert (await a.expect("result"))["correct"] is True

@@ -7,7 +7,7 @@ import time
 
 import pytest
 
-from .helpers import HOST_NOISE, FrozenClock, LiveServer, Peer
+from .helpers import HOST_NOISE, FrozenClock, LiveServer, Peer, option
 
 pytestmark = pytest.mark.asyncio(loop_scope="module")
 
@@ -24,7 +24,7 @@ async def _game(live: LiveServer, deck: str = "kinds", n: int = 2) -> tuple[str,
 
 async def test_resume_mid_question_gets_the_question_with_less_time_and_the_ack(live: LiveServer) -> None:
     code, _t, _host, (ana, ben) = await _game(live)
-    await ana.send({"type": "answer", "index": 0, "answer": 1})
+    await ana.send({"type": "answer", "index": 0, "answer": option(ana, "Paris")})
     await ana.expect("answer_ack")
     await ana.close()
     await asyncio.sleep(0.05)
@@ -37,7 +37,7 @@ async def test_resume_mid_question_gets_the_question_with_less_time_and_the_ack(
     ack = await again.expect("answer_ack")
     assert ack["index"] == 0
     # Ben is the only one left: his answer closes the question for both.
-    await ben.send({"type": "answer", "index": 0, "answer": 0})
+    await ben.send({"type": "answer", "index": 0, "answer": option(ben, "Lyon")})
     await ben.expect("answer_ack")
     await again.expect("reveal")
     assert (await again.expect("result"))["correct"] is True
@@ -48,14 +48,14 @@ async def test_resume_before_answering_can_still_answer(live: LiveServer) -> Non
     await ana.close()
     again = await live.resume(code, ana.token)
     await again.expect("question")
-    await again.send({"type": "answer", "index": 0, "answer": 1})
+    await again.send({"type": "answer", "index": 0, "answer": option(again, "Paris")})
     await again.expect("answer_ack")
 
 
 async def test_resume_at_reveal_gets_reveal_and_result_and_keeps_the_score(live: LiveServer) -> None:
     code, _t, _host, (ana, ben) = await _game(live)
-    await ana.send({"type": "answer", "index": 0, "answer": 1})
-    await ben.send({"type": "answer", "index": 0, "answer": 0})
+    await ana.send({"type": "answer", "index": 0, "answer": option(ana, "Paris")})
+    await ben.send({"type": "answer", "index": 0, "answer": option(ben, "Lyon")})
     reveal = await ana.until("reveal")
     result = await ana.expect("result")
     await ana.close()
@@ -78,8 +78,8 @@ async def test_resume_at_scoreboard_gets_the_scoreboard(live: LiveServer) -> Non
 
 async def test_resume_at_finished_gets_finished_and_standing(live: LiveServer) -> None:
     code, _t, host, (ana, ben) = await _game(live)
-    await ana.send({"type": "answer", "index": 0, "answer": 1})
-    await ben.send({"type": "answer", "index": 0, "answer": 1})
+    await ana.send({"type": "answer", "index": 0, "answer": option(ana, "Paris")})
+    await ben.send({"type": "answer", "index": 0, "answer": option(ben, "Paris")})
     await ana.until("result")
     await host.send({"type": "end"})
     finished = await ana.expect("finished")
@@ -94,7 +94,7 @@ async def test_resume_at_finished_gets_finished_and_standing(live: LiveServer) -
 
 async def test_a_host_reconnecting_gets_welcome_lobby_and_the_present(live: LiveServer) -> None:
     code, token, host, (ana, _ben) = await _game(live)
-    await ana.send({"type": "answer", "index": 0, "answer": 1})
+    await ana.send({"type": "answer", "index": 0, "answer": option(ana, "Paris")})
     await ana.expect("answer_ack")
     await host.close()
     again = await live.open(code, "host again")
@@ -135,7 +135,7 @@ async def test_a_second_connection_with_the_same_token_replaces_the_first_with_4
     await ana.expect_close(4409)
     await host.send({"type": "start"})
     await second.expect("question")
-    await second.send({"type": "answer", "index": 0, "answer": 1})
+    await second.send({"type": "answer", "index": 0, "answer": option(second, "Paris")})
     await second.expect("answer_ack")
     info = (await live.http.get(f"/api/rooms/{code}")).json()
     assert info["players"] == 1
@@ -147,11 +147,11 @@ async def test_a_late_joiner_cannot_answer_the_open_question_and_plays_the_next(
     assert late.welcome["phase"] == "question"
     q = await late.until("question")
     assert q["index"] == 0
-    await late.send({"type": "answer", "index": 0, "answer": 1})
+    await late.send({"type": "answer", "index": 0, "answer": option(late, "Paris")})
     assert (await late.until("error"))["code"] == "too_late"
     # The question does not wait for the late joiner.
-    await ana.send({"type": "answer", "index": 0, "answer": 1})
-    await ben.send({"type": "answer", "index": 0, "answer": 0})
+    await ana.send({"type": "answer", "index": 0, "answer": option(ana, "Paris")})
+    await ben.send({"type": "answer", "index": 0, "answer": option(ben, "Lyon")})
     reveal = await ana.until("reveal")
     assert reveal["answered"] == 2
     result = await ana.expect("result")
@@ -162,7 +162,7 @@ async def test_a_late_joiner_cannot_answer_the_open_question_and_plays_the_next(
     await host.send({"type": "next"})
     await host.send({"type": "next"})
     await late.until("question")
-    await late.send({"type": "answer", "index": 1, "answer": 3})
+    await late.send({"type": "answer", "index": 1, "answer": option(late, "2")})
     assert (await late.expect("answer_ack"))["index"] == 1
 
 
@@ -170,7 +170,7 @@ async def test_the_late_joiners_error_is_too_late(live: LiveServer) -> None:
     code, _t, _host, (_ana, _ben) = await _game(live)
     late = await live.join(code, "Late")
     await late.until("question")
-    await late.send({"type": "answer", "index": 0, "answer": 1})
+    await late.send({"type": "answer", "index": 0, "answer": option(late, "Paris")})
     error = await late.until("error")
     assert error["code"] == "too_late"
 
@@ -178,7 +178,7 @@ async def test_the_late_joiners_error_is_too_late(live: LiveServer) -> None:
 async def test_the_question_closes_at_its_deadline(live: LiveServer) -> None:
     _code, _t, _host, (ana, ben) = await _game(live, "fast")
     opened = time.monotonic()
-    await ana.send({"type": "answer", "index": 0, "answer": 0})
+    await ana.send({"type": "answer", "index": 0, "answer": option(ana, "Tomato")})
     await ana.expect("answer_ack")
     reveal = await ana.expect("reveal", timeout=8)
     waited = time.monotonic() - opened
@@ -197,7 +197,7 @@ async def test_an_overdue_question_is_closed_by_the_sweep(live: LiveServer, cloc
 
 async def test_the_question_closes_when_the_last_player_who_has_not_answered_leaves(live: LiveServer) -> None:
     _code, _t, _host, (ana, ben) = await _game(live)
-    await ana.send({"type": "answer", "index": 0, "answer": 1})
+    await ana.send({"type": "answer", "index": 0, "answer": option(ana, "Paris")})
     await ana.expect("answer_ack")
     assert await ana.quiet(0.2) == []
     await ben.close()
@@ -220,7 +220,7 @@ async def test_with_nobody_connected_the_question_waits(live: LiveServer) -> Non
 async def test_answers_progress_counts_connected_players(live: LiveServer) -> None:
     _code, _t, host, (ana, _ben, cleo) = await _game(live, n=3)
     await cleo.close()
-    await ana.send({"type": "answer", "index": 0, "answer": 1})
+    await ana.send({"type": "answer", "index": 0, "answer": option(ana, "Paris")})
     await ana.expect("answer_ack")
     for _ in range(10):
         progress = await host.until("answers")
@@ -240,7 +240,7 @@ async def test_exact_speed_points_on_the_servers_clock(live: LiveServer, clock: 
     ana, ben, cleo, _dan = players
     for peer, at in ((ana, 499), (ben, 660), (cleo, 30_000)):
         clock.now = 10_000_000 + at
-        await peer.send({"type": "answer", "index": 0, "answer": 1})
+        await peer.send({"type": "answer", "index": 0, "answer": option(peer, "Paris")})
         await peer.expect("answer_ack")
     await host.send({"type": "close"})
     points = []
