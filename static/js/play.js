@@ -783,10 +783,12 @@ function showSpectating() {
 function describeCorrect(r) {
   if (r.kind === "poll") return null;
   const q = { kind: r.kind, options: r.options || state.question?.options || [] };
+  // Option ids are opaque: the right ones are listed in the order they were shown.
+  const shown = (ids) => q.options.map((opt) => opt.id).filter((id) => (ids || []).includes(id));
   if (r.kind === "choice") {
-    return h("div", { class: "answer-list" }, (r.correct || []).map((id) => describeAnswer(q, id)));
+    return h("div", { class: "answer-list" }, shown(r.correct).map((id) => describeAnswer(q, id)));
   }
-  if (r.kind === "multi") return describeAnswer(q, r.correct || []);
+  if (r.kind === "multi") return describeAnswer(q, shown(r.correct));
   if (r.kind === "order") return describeAnswer(q, r.correct);
   if (r.kind === "number" && r.correct) {
     const tol = r.correct.tolerance ? ` (± ${fmtValue(r.correct.tolerance)})` : "";
