@@ -26,10 +26,10 @@ const KIND_NAMES = {
 // Seconds added by the "+ time" control (the server allows 1 ms to 60 s).
 const ADD_TIME_MS = 10_000;
 
-/** The kind as the class reads it: a two-option True/False choice says so. */
+/** The kind as the class reads it: a True/False choice (in either order) says so. */
 function kindName(q) {
-  const texts = (q.options || []).map((opt) => opt.text);
-  if (q.kind === "choice" && texts.length === 2 && texts[0] === "True" && texts[1] === "False") return "True or false";
+  const texts = (q.options || []).map((opt) => opt.text).sort();
+  if (q.kind === "choice" && texts.length === 2 && texts[0] === "False" && texts[1] === "True") return "True or false";
   return KIND_NAMES[q.kind] || q.kind;
 }
 
@@ -338,7 +338,8 @@ function connect(code) {
     hello: () => ({ type: "host", token: loadHostToken(code) }),
     onMessage: handle,
     onState: (s) => {
-      if (s === "reconnecting") setStatus("Connection lost — reconnecting…");
+      if (s === "offline") setStatus("This computer is offline. The game goes on; the controls work again when the network is back.");
+      else if (s === "reconnecting") setStatus("Connection lost — reconnecting…");
       else if (s === "open") setStatus("");
     },
     onFatal: ({ code: reason, message }) => {
@@ -463,6 +464,11 @@ function updateLobby() {
 
 function onLobby(msg) {
   const before = new Set(state.players.map((p) => p.player_id));
+  const now = new Set((msg.players || []).map((p) => p.player_id));
+  // A player removed mid-question is no longer waited for: until the server's
+  // next `answers`, the count they were part of drops by them.
+  const gone = state.players.filter((p) => p.connected && !now.has(p.player_id)).length;
+  if (gone && state.answers) state.answers = { ...state.answers, total: Math.max(0, state.answers.total - gone) };
   state.players = msg.players || [];
   const now = Date.now();
   for (const p of state.players) if (!state.arrived.has(p.player_id)) state.arrived.set(p.player_id, now);

@@ -84,6 +84,23 @@ function saveToken(code, token) {
 }
 function dropToken(code) {
   try { window.localStorage.removeItem(tokenKey(code)); } catch { /* private mode */ }
+  saveLateJoin(code, null);
+}
+
+// The question a player joined during (the server says so only while it is
+// open): kept so a reload at its reveal still does not show "No answer".
+const lateKey = (code) => `thaw.late.${code}`;
+function loadLateJoin(code) {
+  try {
+    const v = window.localStorage.getItem(lateKey(code));
+    return v === null ? null : Number(v);
+  } catch { return null; }
+}
+function saveLateJoin(code, index) {
+  try {
+    if (index === null) window.localStorage.removeItem(lateKey(code));
+    else window.localStorage.setItem(lateKey(code), String(index));
+  } catch { /* private mode */ }
 }
 
 /** The longest prefix of `value` whose nickname form fits the server's limit. */
@@ -289,7 +306,8 @@ function connect(code, nickname) {
   state.code = code;
   state.welcomed = false;
   state.question = state.ack = state.pending = state.reveal = state.result = null;
-  state.spectating = state.scoreboard = state.finished = state.standing = null;
+  state.scoreboard = state.finished = state.standing = null;
+  state.spectating = loadLateJoin(code);
   const conn = new Connection({
     code,
     hello: () => {
@@ -392,7 +410,10 @@ function onQuestion(q) {
     if (state.ack && state.ack.index !== q.index) state.ack = null;
     state.pending = null;
   }
-  if (state.spectating !== null && q.index > state.spectating) state.spectating = null;
+  if (state.spectating !== null && q.index > state.spectating) {
+    state.spectating = null;
+    saveLateJoin(state.code, null);
+  }
   if (same) {
     syncTimer(true);
     return;
@@ -416,6 +437,7 @@ function onAck(msg) {
 
 function onSpectating(msg) {
   state.spectating = msg.index;
+  saveLateJoin(state.code, msg.index);
   if (state.question && state.question.index === msg.index) showSpectating();
 }
 
@@ -464,7 +486,8 @@ function onError(msg) {
     else toast(text);
     return;
   }
-  if (msg.code === "invalid_answer" && state.question && state.screen === "locked") {
+  // Refused but still open (paused, malformed, too fast): the question comes back to answer again.
+  if (["invalid_answer", "paused", "rate_limited"].includes(msg.code) && state.question && state.screen === "locked") {
     state.pending = null;
     showQuestion(state.question);
   }
@@ -762,10 +785,12 @@ function showSpectating() {
 function describeCorrect(r) {
   if (r.kind === "poll") return null;
   const q = { kind: r.kind, options: r.options || state.question?.options || [] };
+  // Option ids are opaque: the right ones are listed in the order they were shown.
+  const shown = (ids) => q.options.map((opt) => opt.id).filter((id) => (ids || []).includes(id));
   if (r.kind === "choice") {
-    return h("div", { class: "answer-list" }, (r.correct || []).map((id) => describeAnswer(q, id)));
+    return h("div", { class: "answer-list" }, shown(r.correct).map((id) => describeAnswer(q, id)));
   }
-  if (r.kind === "multi") return describeAnswer(q, r.correct || []);
+  if (r.kind === "multi") return describeAnswer(q, shown(r.correct));
   if (r.kind === "order") return describeAnswer(q, r.correct);
   if (r.kind === "number" && r.correct) {
     const tol = r.correct.tolerance ? ` (± ${fmtValue(r.correct.tolerance)})` : "";

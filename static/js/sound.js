@@ -5,8 +5,9 @@
 // localStorage; browsers only let audio start after a tap or a key, so the
 // context is created (or resumed) on the first one.
 //
-// `document.body.dataset.music` names the loop that should be playing and
-// `dataset.sound` says "on" or "off", so the page (and its tests) can tell.
+// `document.body.dataset.music` names the loop that should be playing,
+// `dataset.sound` says "on" or "off" and `dataset.audio` the audio context's
+// state ("running" once sound can be heard), so the page and its tests can tell.
 
 const NOTE = (n) => 440 * 2 ** ((n - 69) / 12); // MIDI note number to Hz
 
@@ -93,6 +94,8 @@ export class Sound {
       } catch {
         return;
       }
+      this.ctx.addEventListener("statechange", () => { document.body.dataset.audio = this.ctx.state; });
+      document.body.dataset.audio = this.ctx.state;
       this.master = this.ctx.createGain();
       this.master.gain.value = 1;
       this.master.connect(this.ctx.destination);

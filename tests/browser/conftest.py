@@ -11,7 +11,7 @@ import re
 import shutil
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 from urllib.parse import urlsplit
 
 import pytest
@@ -244,9 +244,9 @@ class Ui:
         self.contexts: list[BrowserContext] = []
         self.requests: list[str] = []
 
-    def page(self, kind: dict[str, Any], reduced_motion: str = "reduce") -> Page:
+    def page(self, kind: dict[str, Any], reduced_motion: Literal["reduce", "no-preference"] = "reduce") -> Page:
         """A new tab in its own context (tabs sharing a context run much slower here)."""
-        context = self.browser.new_context(**kind, reduced_motion=reduced_motion)  # type: ignore[arg-type]
+        context = self.browser.new_context(**kind, reduced_motion=reduced_motion)
         self.contexts.append(context)
         return self.watch(context.new_page())
 
@@ -330,9 +330,6 @@ class Ui:
         finally:
             if size is not None:
                 page.set_viewport_size(size)
-        if os.environ.get("THAW_FIT_REPORT"):
-            print(f"FIT {where}: {found}")
-            return
         assert found == {}, f"{where}: {found}"
 
     @staticmethod

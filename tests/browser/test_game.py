@@ -178,6 +178,7 @@ def test_whole_game(ui) -> None:  # type: ignore[no-untyped-def]
     host.keyboard.press("Space")
     screen(host, "question")
     expect(host.locator(".badge-double")).to_be_visible()
+    expect(host.locator(".q-top .badge").first).to_have_text("True or false")
     expect(anna.locator(".answer-btn")).to_have_count(2)
     for phone in (anna, xss, boris):
         option(phone, "True").tap()

@@ -55,6 +55,7 @@ def test_controls_by_keyboard_and_mouse(ui) -> None:  # type: ignore[no-untyped-
     code = ui.create_room(host, DECK)
     expect(host.locator("body")).to_have_attribute("data-sound", "on")
     expect(host.locator("body")).to_have_attribute("data-music", "lobby")
+    expect(host.locator("body")).to_have_attribute("data-audio", "running")  # the page's own synthesis
 
     # Nothing moves when the first player joins (at two projector sizes).
     before = {}
@@ -64,6 +65,11 @@ def test_controls_by_keyboard_and_mouse(ui) -> None:  # type: ignore[no-untyped-
     phones = {name: ui.phone() for name in ("Anna", "Boris", "Chen", "Dana")}
     ui.join(phones["Anna"], code, "Anna")
     expect(host.locator("#lobby-count")).to_have_text("1 player")
+    # A further control that shows up once players are in takes a row of its own.
+    host.locator(".lobby-bar").evaluate(
+        "bar => bar.append(Object.assign(document.createElement('button'), "
+        "{type: 'button', className: 'btn btn-ghost btn-big', textContent: 'One more control'}))"
+    )
     for width, height in ((1920, 1080), (1280, 720)):
         host.set_viewport_size({"width": width, "height": height})
         assert boxes(host) == before[width], f"controls moved at {width}x{height}"

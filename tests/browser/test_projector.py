@@ -67,6 +67,20 @@ def test_projector_fits_every_screen(ui) -> None:  # type: ignore[no-untyped-def
     ui.fits(host, "order reveal", shot="fit-reveal-order")
     host.keyboard.press("Space")
     screen(host, "scoreboard")
+
+    # Select all that apply: the tiles, then the right set over a per-option chart.
+    host.keyboard.press("Space")
+    screen(host, "question")
+    ui.fits(host, "multi-select")
+    for picks, phone in zip((["Mars", "Venus", "Jupiter"], ["Mars", "Pluto"]), phones, strict=False):
+        for word in picks:
+            option(phone, word).tap()
+        phone.get_by_role("button", name="Submit").tap()
+    host.keyboard.press("Space")
+    screen(host, "reveal")
+    ui.fits(host, "multi-select reveal", shot="fit-reveal-multi")
+    host.keyboard.press("Space")
+    screen(host, "scoreboard")
     host.keyboard.press("Space")
     screen(host, "finished")
     ui.fits(host, "podium", shot="fit-podium")
