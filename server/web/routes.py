@@ -266,8 +266,9 @@ def _too_many_guesses(rt: Runtime, address: str) -> Response:
     return problem("rate_limited", GUESSING, headers={"Retry-After": str(retry)})
 
 
-async def _miss(request: Request) -> None:
-    """A wrong room code: counted against the address, answered slowly when it keeps guessing."""
+async def _miss(request: Request) -> Response | None:
+    """A wrong room code: counted against the address, answered slowly when it keeps guessing;
+    the refusal when this miss used up the address's budget."""
     rt = _rt(request)
     address = client_address(request.scope, rt.settings)
     delay = rt.address_limits.missed(address)
@@ -275,10 +276,13 @@ async def _miss(request: Request) -> None:
         return _too_many_guesses(rt, address)
     if delay:
         await asyncio.sleep(delay)
+    return None
 
 
 async def _not_found(request: Request, code: str) -> Response:
-    await _miss(request)
+    refused = await _miss(request)
+    if refused is not None:
+        return refused
     return problem("room_not_found", f"there is no game with code {code[:6]!r}")
 
 
