@@ -10,6 +10,7 @@ import difflib
 import math
 from collections.abc import Collection, Mapping
 
+from ..protocol import is_text
 from .problems import ProblemLog
 from .yamltree import YList, YMap, YNode, YScalar, describe
 
@@ -70,6 +71,9 @@ class Fields:
             self.say(
                 node.line, f"{what} is {len(text)} characters long (at most {max_len})"
             )
+            return None
+        if not is_text(text):  # a YAML "\ud800" escape, or a bad cell of an import
+            self.say(node.line, f"{what} is not valid text (it holds an unpaired surrogate)")
             return None
         return text
 

@@ -742,3 +742,13 @@ def test_content_dir_can_be_overridden(
     assert default_content_dir() == tmp_path
     monkeypatch.delenv("THAW_CONTENT")
     assert default_content_dir().name == "content"
+
+
+def test_a_string_that_is_not_valid_text_is_a_problem_at_its_line() -> None:
+    """A YAML `\\ud800` escape (or a bad spreadsheet cell) never becomes deck text."""
+    text = 'id: bad\ntitle: Bad\nquestions:\n  - kind: choice\n    prompt: "Evil \\ud800"\n' \
+           '    options: ["a", "b"]\n    correct: "a"\n'
+    deck, problems = parse_deck(text, "bad.yaml")
+    assert deck is None
+    assert [(p.line, p.message.split(": ", 1)[1]) for p in problems] == [
+        (5, "prompt is not valid text (it holds an unpaired surrogate)")]
