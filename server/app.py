@@ -179,7 +179,7 @@ def _measure(metrics: Metrics, service: Service, hub: Hub, bus: object, redis: b
     service.record_answer = metrics.counted(  # type: ignore[method-assign]
         service.record_answer, metrics.answers, metrics.answer_ack
     )
-    service.create_room = metrics.counted(service.create_room, metrics.rooms_created)  # type: ignore[method-assign]
+    service.host_deck = metrics.counted(service.host_deck, metrics.rooms_created)  # type: ignore[method-assign]
     hub.on_fanout = metrics.fanout.observe
     metrics.watch(
         connections=hub.count,

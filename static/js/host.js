@@ -464,10 +464,10 @@ function updateLobby() {
 
 function onLobby(msg) {
   const before = new Set(state.players.map((p) => p.player_id));
-  const now = new Set((msg.players || []).map((p) => p.player_id));
+  const present = new Set((msg.players || []).map((p) => p.player_id));
   // A player removed mid-question is no longer waited for: until the server's
   // next `answers`, the count they were part of drops by them.
-  const gone = state.players.filter((p) => p.connected && !now.has(p.player_id)).length;
+  const gone = state.players.filter((p) => p.connected && !present.has(p.player_id)).length;
   if (gone && state.answers) state.answers = { ...state.answers, total: Math.max(0, state.answers.total - gone) };
   state.players = msg.players || [];
   const now = Date.now();

@@ -28,7 +28,7 @@ async def test_resuming_does_not_extend_a_finished_room(kind: str) -> None:
     await bus.start()
     try:
         service = Service(store, load_decks([DECKS]))
-        code, _token = await service.create_room("attack", service.parse_options(None))
+        code = (await service.create_room("attack", service.parse_options(None))).code
         player, _ = await service.join(code, "Ana")
         await service.host_command(code, {"type": "end"})
         loop = asyncio.get_running_loop()
