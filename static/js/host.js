@@ -402,7 +402,6 @@ function showLobby() {
     type: "button", id: "start", class: "btn btn-primary btn-huge", onclick: startGame, "aria-keyshortcuts": "Space Enter",
   }, "Start ", h("kbd", { text: "Space" }));
   const lock = h("button", { type: "button", id: "lock", class: "btn btn-ghost btn-big", onclick: toggleLock });
-  const recent = h("button", { type: "button", id: "kick-recent", class: "btn btn-ghost btn-big", onclick: kickRecent });
   sound.music("lobby");
   show("lobby",
     h("div", { class: "lobby-hero" },
@@ -424,7 +423,6 @@ function showLobby() {
       h("p", { class: "lobby-count", id: "lobby-count", "aria-live": "polite" }),
       lock,
       start,
-      recent, // last: when the bar wraps, Start stays beside the count
     ),
     h("ul", { class: "players", id: "players", "aria-label": "Players (select a name to remove that player)" }),
   );
@@ -441,11 +439,9 @@ function updateLobby() {
   lock.textContent = state.locked ? "Locked — unlock" : "Lock joining";
   $("#start").disabled = count === 0;
   const recent = recentJoins();
-  $("#kick-recent").hidden = recent.length === 0;
-  $("#kick-recent").textContent = `Remove ${plural(recent.length, "recent join")}`;
   const focusedId = document.activeElement?.dataset?.playerId;
-  mount(list, state.players.length === 0
-    ? h("li", { class: "players-empty", text: "Names appear here as players join." })
+  const items = state.players.length === 0
+    ? [h("li", { class: "players-empty", text: "Names appear here as players join." })]
     : state.players.map((p) => h("li", { class: "player" },
       h("button", {
         type: "button",
@@ -457,18 +453,21 @@ function updateLobby() {
       h("span", { class: "player-name", text: p.nickname }),
       p.connected ? null : h("span", { class: "player-away", text: " (away)" }),
       h("span", { class: "visually-hidden", text: " — remove" }),
-      ))));
+      )));
+  if (recent.length > 0) {
+    // After the names, not in the bar: the bar's controls never move, and it shows only
+    // while someone has just joined (a script filling the room is answered in one click).
+    items.push(h("li", { class: "players-action" }, h("button", {
+      type: "button", id: "kick-recent", class: "btn btn-ghost", onclick: kickRecent,
+    }, `Remove ${plural(recent.length, "recent join")}`)));
+  }
+  mount(list, items);
   if (focusedId) list.querySelector(`[data-player-id="${CSS.escape(focusedId)}"]`)?.focus();
   renderTopbar();
 }
 
 function onLobby(msg) {
   const before = new Set(state.players.map((p) => p.player_id));
-  const present = new Set((msg.players || []).map((p) => p.player_id));
-  // A player removed mid-question is no longer waited for: until the server's
-  // next `answers`, the count they were part of drops by them.
-  const gone = state.players.filter((p) => p.connected && !present.has(p.player_id)).length;
-  if (gone && state.answers) state.answers = { ...state.answers, total: Math.max(0, state.answers.total - gone) };
   state.players = msg.players || [];
   const now = Date.now();
   for (const p of state.players) if (!state.arrived.has(p.player_id)) state.arrived.set(p.player_id, now);
