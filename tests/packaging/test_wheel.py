@@ -22,6 +22,7 @@ from tests.support.game import play_short_game
 from tests.support.servers import ROOT, free_port
 
 SHIPPED_DECKS = sorted(p.name for p in (ROOT / "content").glob("*.yaml"))
+SERVER = ROOT / "server"
 LUA = sorted(p.name for p in (ROOT / "server" / "store").glob("*.lua"))
 TEMPLATES = sorted(p.name for p in (ROOT / "server" / "web" / "templates").glob("*.html"))
 STATIC = sorted(str(p.relative_to(ROOT / "static")) for p in (ROOT / "static").rglob("*") if p.is_file())
@@ -128,6 +129,14 @@ def test_the_installed_command_runs_outside_the_checkout(venv: Path, tmp_path: P
     checked = subprocess.run([venv / "bin" / "thaw", "check"], cwd=tmp_path, env=_env(), capture_output=True,
                              text=True, check=False)
     assert checked.returncode == 0, checked.stdout + checked.stderr
+    for tool in ("bench", "bots"):  # the tools' own packages came along too
+        done = subprocess.run([venv / "bin" / "thaw", tool, "--help"], cwd=tmp_path, env=_env(),
+                              capture_output=True, text=True, check=False)
+        assert done.returncode == 0 and "usage" in done.stdout, done.stderr
+    installed = Path(where).parent
+    missing = sorted(str(f.relative_to(SERVER)) for f in SERVER.rglob("*.py")
+                     if "__pycache__" not in f.parts and not (installed / f.relative_to(SERVER)).is_file())
+    assert missing == [], f"modules of server/ missing from the wheel (pyproject.toml packages): {missing}"
 
 
 def test_thaw_serve_from_an_empty_folder_serves_pages_files_decks_and_a_game(served: str) -> None:
