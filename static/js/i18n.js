@@ -24,6 +24,7 @@ export const LANGUAGES = Object.freeze({
 const RTL = new Set(["ar"]);
 const AREAS = ["common", "play", "host", "report", "editor"];
 const STORAGE_KEY = "thaw.lang";
+const COOKIE = "thaw_lang";
 
 function supported(tag) {
   if (!tag) return null;
@@ -68,6 +69,8 @@ const catalog = own ? { ...english, ...own } : english;
 
 document.documentElement.lang = lang;
 document.documentElement.dir = dir;
+// The server answers this device in the same language (its pages, API messages, downloads).
+document.cookie = `${COOKIE}=${lang}; path=/; max-age=31536000; SameSite=Lax`;
 
 const numbers = new Intl.NumberFormat(lang);
 const cardinal = new Intl.PluralRules(lang);
