@@ -43,6 +43,8 @@ from collections.abc import Callable, Coroutine, Iterator
 from functools import cache
 from typing import Any
 
+from . import connlimits
+
 log = logging.getLogger("thaw.transport")
 
 FORCE_ENV = "THAW_FAST_PATH"
@@ -66,6 +68,7 @@ _CONTROL = frozenset((_CLOSE, _PING, 0x8A))  # FIN + close, ping, pong
 _MASKED = 0x80
 
 _missing: list[str] = []
+_missing_http: list[str] = []
 
 # uvicorn 0.52.1 – 0.55: `WebSocketsSansIOProtocol` (the module exists since 0.35, its
 # keepalive hooks `start_keepalive`/`schedule_ping`/`send_keepalive_ping` since 0.44,
@@ -398,6 +401,96 @@ def forced_off() -> bool:
     return os.environ.get(FORCE_ENV, "").strip().lower() in ("off", "0", "false", "no")
 
 
+# uvicorn 0.52.1 – 0.55 with httptools: `httptools_impl.HttpToolsProtocol` (an internal
+# module). Subclassed; its hooks `connection_made`, `connection_lost`, `on_message_begin`,
+# `on_headers_complete`, `handle_websocket_upgrade` are extended and its attributes
+# `client`, `loop`, `transport` read. A WebSocket upgrade hands the transport to the
+# `ws` protocol, whose `connection_lost` is wrapped so the connection's count ends with it.
+try:
+    from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol as _UvicornHttp
+except ImportError as exc:  # pragma: no cover - httptools not installed, or uvicorn moved it
+    _missing_http.append(f"uvicorn's httptools protocol ({exc})")
+    _UvicornHttp = asyncio.Protocol  # type: ignore[misc,assignment]
+
+
+class HttpProtocol(_UvicornHttp):
+    """uvicorn's HTTP protocol with `connlimits.Gate`'s header deadline and connection cap."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._gate = connlimits.Gate(self.loop, self._too_slow)
+
+    def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
+        super().connection_made(transport)
+        if not self._gate.admit(self.client[0] if self.client else "unknown"):
+            transport.abort()
+
+    def _too_slow(self) -> None:
+        if self.transport is not None and not self.transport.is_closing():
+            self.transport.abort()
+
+    def on_message_begin(self) -> None:
+        self._gate.arm()  # the next request on a kept-alive connection has its own deadline
+        super().on_message_begin()
+
+    def on_headers_complete(self) -> None:
+        self._gate.disarm()
+        super().on_headers_complete()
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        self._gate.release()
+        super().connection_lost(exc)
+
+    def handle_websocket_upgrade(self) -> None:
+        self._gate.disarm()
+        super().handle_websocket_upgrade()
+        # The socket's protocol is now the WebSocket one, whose connection_lost ends
+        # the connection: the count is released there.
+        ws = self.transport.get_protocol()
+        if ws is not self and self._gate.counted():
+            lost = ws.connection_lost
+            release = self._gate.release
+
+            def release_then(exc: Exception | None) -> None:
+                release()
+                lost(exc)
+
+            ws.connection_lost = release_then  # type: ignore[method-assign]
+
+
+async def _probe_http() -> None:
+    """One connection through `HttpProtocol` in memory: a request answered, its
+    deadline armed and disarmed, its count taken and given back."""
+    import uvicorn
+    from uvicorn.server import ServerState
+
+    async def app(scope: Any, receive: Any, send: Any) -> None:
+        await send({"type": "http.response.start", "status": 204, "headers": []})
+        await send({"type": "http.response.body", "body": b""})
+
+    config = uvicorn.Config(app, http=HttpProtocol, log_config=None, lifespan="off")
+    config.load()
+    proto = HttpProtocol(config=config, server_state=ServerState(), app_state={})
+    transport = _Transport()
+    before = sum(connlimits.OPEN.values())
+    proto.connection_made(transport)
+    gate = proto._gate
+    assert gate._deadline is not None, "a new connection's header deadline was not armed"
+    assert sum(connlimits.OPEN.values()) == before + gate.counted(), "a new connection was not counted"
+    assert proto.client is not None, "the protocol did not read the client's address"
+    proto.data_received(b"GET /probe HTTP/1.1\r\nHost: localhost\r\n\r\n")
+    assert gate._deadline is None, "the header deadline was not disarmed when the headers came in"
+    for _ in range(20):
+        if transport.out:
+            break
+        await asyncio.sleep(0)
+    assert transport.out.startswith(b"HTTP/1.1 204"), "the request was not answered"
+    proto.connection_lost(None)
+    assert sum(connlimits.OPEN.values()) == before, "a closed connection was still counted"
+    for _ in range(5):
+        await asyncio.sleep(0)
+
+
 class _Transport(asyncio.Transport):
     """A transport in memory: what the protocol writes, and whether it reads."""
 
@@ -562,19 +655,23 @@ def _run_apart(probe: Callable[[], Coroutine[Any, Any, None]]) -> None:
         raise failure[0]
 
 
-def check() -> str | None:
-    """Why the fast path cannot be used here, or None when its internals are there and behave."""
-    if _missing:
-        return "; ".join(_missing)
+def _diagnose(missing: list[str], what: str, *probes: Callable[[], None]) -> str | None:
+    """What is missing or misbehaves (the first probe to fail), or None."""
+    if missing:
+        return "; ".join(missing)
     try:
-        _probe_encoder()
-        _probe_unblock()
-        _run_apart(_probe)
+        for probe in probes:
+            probe()
     except AssertionError as exc:
-        return str(exc) or "the in-memory socket misbehaved"
+        return str(exc) or f"the in-memory {what} misbehaved"
     except Exception as exc:
         return f"{type(exc).__name__}: {exc}"
     return None
+
+
+def check() -> str | None:
+    """Why the fast path cannot be used here, or None when its internals are there and behave."""
+    return _diagnose(_missing, "socket", _probe_encoder, _probe_unblock, lambda: _run_apart(_probe))
 
 
 @cache
@@ -599,16 +696,26 @@ def ws_protocol() -> str:
     return PROTOCOL if fast_path() else PUBLIC_PROTOCOL
 
 
+HTTP_PROTOCOL = "thaw.transport.internals:HttpProtocol"
+"""What `thaw serve` passes to uvicorn as `http` when `http_protocol()` finds it behaves."""
+
+
+def check_http() -> str | None:
+    """Why Thaw's HTTP protocol cannot be used here, or None when it behaves."""
+    return _diagnose(_missing_http, "HTTP connection", lambda: _run_apart(_probe_http))
+
+
+@cache
 def http_protocol() -> str:
     """The `http` option for uvicorn: Thaw's subclass of uvicorn's httptools protocol
-    (`httpprotocol.py`: a deadline for a request's headers, connections per address)
-    when that class is there, else uvicorn's own choice, with one warning."""
+    (a deadline for a request's headers, connections per address: `connlimits.py`)
+    when it is there and behaves, else uvicorn's own choice, with one warning."""
     if forced_off():
         return "auto"
-    try:
-        from . import httpprotocol
-    except ImportError as exc:
-        log.warning("Thaw's HTTP protocol is unavailable (%s); serving through uvicorn's own, without the "
-                    "header deadline and the connection cap per address", exc)
+    reason = check_http()
+    if reason is not None:
+        log.warning("Thaw's HTTP protocol is unavailable with these library versions (%s); serving through "
+                    "uvicorn's own, without the header deadline and the connection cap per address "
+                    "(docs/deploying.md)", reason)
         return "auto"
-    return httpprotocol.PROTOCOL
+    return HTTP_PROTOCOL

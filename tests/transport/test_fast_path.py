@@ -36,6 +36,20 @@ websockets.speedups.apply_mask = lambda mask, data: _real(data, mask)
 '''
 
 
+def _play_on_a_simulated_release(tmp_path: Path, sitecustomize: str) -> str:
+    """Play a short game on a server whose libraries `sitecustomize` changed; its log."""
+    shim = tmp_path / "shim"
+    shim.mkdir()
+    (shim / "sitecustomize.py").write_text(sitecustomize)
+    server = start_server(env={**FAST, "PYTHONPATH": str(shim)}, log_dir=tmp_path)
+    try:
+        board = asyncio.run(play_short_game(server.url, "fast"))
+        assert len(board["top"]) == 2
+    finally:
+        server.terminate()
+    return server.log()
+
+
 def test_the_check_passes_with_the_installed_libraries() -> None:
     assert internals.check() is None
 
@@ -59,17 +73,26 @@ def test_the_check_names_a_uvicorn_without_its_keepalive_hook(monkeypatch: pytes
     assert reason is not None and "keepalive hook" in reason
 
 
+def test_the_http_check_passes_with_the_installed_libraries() -> None:
+    assert internals.check_http() is None
+
+
+def test_the_http_check_names_a_uvicorn_whose_header_hook_is_not_called(monkeypatch: pytest.MonkeyPatch) -> None:
+    # As in a uvicorn that renamed the parser callback: the deadline would never be disarmed.
+    monkeypatch.setattr(internals.HttpProtocol, "on_headers_complete", internals._UvicornHttp.on_headers_complete)
+    reason = internals.check_http()
+    assert reason is not None and "header deadline" in reason
+
+
+def test_without_its_http_protocol_a_server_warns_once_and_serves(tmp_path: Path) -> None:
+    # A uvicorn without the httptools protocol (as when httptools is not installed).
+    log = _play_on_a_simulated_release(tmp_path, "import sys\nsys.modules['httptools'] = None\n")
+    assert log.count("HTTP protocol is unavailable") == 1, log
+    assert "httptools" in log and WARNING not in log, log  # the WebSocket fast path still runs
+
+
 def test_without_the_internals_a_server_warns_once_and_plays_through_public_apis(tmp_path: Path) -> None:
-    shim = tmp_path / "shim"
-    shim.mkdir()
-    (shim / "sitecustomize.py").write_text(SIMULATED_RELEASE)
-    server = start_server(env={**FAST, "PYTHONPATH": str(shim)}, log_dir=tmp_path)
-    try:
-        board = asyncio.run(play_short_game(server.url, "fast"))
-        assert len(board["top"]) == 2
-    finally:
-        server.terminate()
-    log = server.log()
+    log = _play_on_a_simulated_release(tmp_path, SIMULATED_RELEASE)
     assert log.count(WARNING) == 1, log
     assert "mask" in log, log  # the warning says what did not behave
 
