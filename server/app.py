@@ -7,7 +7,7 @@ import contextlib
 import logging
 import secrets
 import socket
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import TYPE_CHECKING
 
 import uvicorn
@@ -38,19 +38,6 @@ if TYPE_CHECKING:
 
 log = logging.getLogger("thaw.app")
 
-RUNNING: list[Runtime] = []
-"""The runtimes of this process's apps, so a shutting-down server can drain them first."""
-
-
-async def drain_all(flush_s: float = 0.3) -> None:
-    """Tell every client of this process to reconnect elsewhere, before the sockets close."""
-    for runtime in RUNNING:
-        runtime.draining = True
-        runtime.hub.drain()
-    if RUNNING:
-        await asyncio.sleep(flush_s)
-
-
 def load_content(settings: Settings) -> dict[str, Deck]:
     """Every deck of the content folder, validated; DeckError names each problem as file:line."""
     return load_decks([settings.content_dir or default_content_dir()])
@@ -66,6 +53,15 @@ class ThawApp(Starlette):
     any other WebSocket path goes through the stack as before and is refused there.
     """
 
+    async def drain(self, flush_s: float = 0.3) -> None:
+        """Tell every client of this app to reconnect elsewhere, before the sockets close."""
+        runtime: Runtime | None = getattr(self.state, "runtime", None)
+        if runtime is None:
+            return
+        runtime.draining = True
+        runtime.hub.drain()
+        await asyncio.sleep(flush_s)
+
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "websocket":
             match, child_scope = web.socket_route.matches(scope)
@@ -78,14 +74,21 @@ class ThawApp(Starlette):
         await super().__call__(scope, receive, send)
 
 
-def create_app(settings: Settings | None = None, decks: dict[str, Deck] | None = None) -> ThawApp:
+def create_app(
+    settings: Settings | None = None, decks: dict[str, Deck] | None = None, *, tune_gc: bool = False
+) -> ThawApp:
     """The app. Settings come from the environment unless given; decks are loaded
-    (and validated) now, so a broken deck stops the server before it listens."""
+    (and validated) now, so a broken deck stops the server before it listens.
+
+    `tune_gc` is for the process that serves (`thaw serve`): it changes the
+    interpreter's garbage collector for the whole process (`gcwatch.py`), which
+    an app built inside a test or another program must not do.
+    """
     settings = settings or from_env()
     settings.check()
     decks = decks if decks is not None else load_content(settings)
 
-    gc_watch = GcWatch()
+    gc_watch = GcWatch() if tune_gc else None
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
@@ -101,10 +104,17 @@ def create_app(settings: Settings | None = None, decks: dict[str, Deck] | None =
         await store.start()
         await bus.start()
         owner = settings.instance_id or secrets.token_hex(6)
-        service = Service(store, decks, max_players=settings.max_players)
-        timers = Timers(store, service.expire_question, owner)
-        service.on_question_opened = timers.question_opened
-        hub = Hub(bus, resync=lambda conn: _resync(service, conn), lobby_frame=service.lobby_frame)
+        metrics: Metrics | None = None
+        if settings.metrics_token:
+            from .metrics import Metrics  # prometheus-client only where metrics are on
+
+            app.state.metrics = metrics = Metrics(owner, fast_path())
+        # The timers close a question through the service, which tells them of each new deadline.
+        timers = Timers(store, lambda code, index: service.expire_question(code, index), owner)
+        service = Service(store, decks, max_players=settings.max_players,
+                          on_question_opened=timers.question_opened, observer=metrics)
+        hub = Hub(bus, resync=lambda conn: _resync(service, conn), lobby_frame=service.lobby_frame,
+                  on_fanout=metrics.fanout.observe if metrics is not None else None)
         limits = settings.limits
         runtime = Runtime(
             settings=settings,
@@ -123,27 +133,24 @@ def create_app(settings: Settings | None = None, decks: dict[str, Deck] | None =
         app.state.runtime = runtime
         acceptlog.install(settings.log_addresses)
         logs.set_instance(owner)
-        lag_task = None
-        if settings.metrics_token:
-            from .metrics import Metrics  # prometheus-client only where metrics are on
-
-            app.state.metrics = metrics = Metrics(owner, fast_path())
-            _measure(metrics, service, hub, bus, redis=store.kind == "redis")
-            lag_task = asyncio.create_task(metrics.measure_loop_lag(), name="loop-lag")
+        tasks: list[asyncio.Task[None]] = []
+        if metrics is not None:
+            _watch(metrics, hub, bus, redis=store.kind == "redis")
+            tasks.append(asyncio.create_task(metrics.measure_loop_lag(), name="loop-lag"))
         timers.start()
-        gc_watch.install()
-        gc_watch.tune()
-        gc_task = asyncio.create_task(gc_watch.keep_frozen(settings.gc_freeze_s, lambda: hub.count() == 0))
-        RUNNING.append(runtime)
+        if gc_watch is not None:
+            gc_watch.install()
+            gc_watch.tune()
+            tasks.append(asyncio.create_task(
+                gc_watch.keep_frozen(settings.gc_freeze_s, lambda: hub.count() == 0), name="gc-freeze"))
         log.info("thaw ready: %d decks, %s store, instance %s", len(decks), store.kind, owner)
         try:
             yield
         finally:
-            RUNNING.remove(runtime)
-            gc_watch.remove()
-            gc_task.cancel()
-            if lag_task is not None:
-                lag_task.cancel()
+            if gc_watch is not None:
+                gc_watch.remove()
+            for task in tasks:
+                task.cancel()
             runtime.draining = True
             hub.drain()
             await timers.close()
@@ -173,14 +180,8 @@ def _redis_failures() -> int:
     return redis_store.failures
 
 
-def _measure(metrics: Metrics, service: Service, hub: Hub, bus: object, redis: bool) -> None:
-    """Feed `metrics` from the use cases, the hub and the Redis adapters (only when metrics are on)."""
-    service.join = metrics.counted(service.join, metrics.joins)  # type: ignore[method-assign]
-    service.record_answer = metrics.counted(  # type: ignore[method-assign]
-        service.record_answer, metrics.answers, metrics.answer_ack
-    )
-    service.host_deck = metrics.counted(service.host_deck, metrics.rooms_created)  # type: ignore[method-assign]
-    hub.on_fanout = metrics.fanout.observe
+def _watch(metrics: Metrics, hub: Hub, bus: object, redis: bool) -> None:
+    """The gauges `metrics` reads when scraped: the hub's sockets and rooms, the Redis adapters' failures."""
     metrics.watch(
         connections=hub.count,
         rooms=lambda: len(hub.rooms),
@@ -202,13 +203,18 @@ async def _resync(service: Service, conn: object) -> tuple[list[str], int]:
 class DrainingServer(uvicorn.Server):
     """On SIGTERM, first tell clients to reconnect (to another instance), then close."""
 
+    def __init__(self, config: uvicorn.Config, drain: Callable[[], Awaitable[None]]) -> None:
+        super().__init__(config)
+        self._drain = drain
+
     async def shutdown(self, sockets: list[socket.socket] | None = None) -> None:
-        await drain_all()
+        await self._drain()
         await super().shutdown(sockets)
 
 
 def app_from_env() -> ThawApp:
-    """The factory uvicorn uses (`uvicorn --factory thaw.app:app_from_env`)."""
+    """The factory `thaw serve` gives uvicorn (also `uvicorn --factory thaw.app:app_from_env`):
+    the serving process's app, which tunes the process's garbage collector."""
     settings = from_env()
     logs.configure(settings.log_format)
-    return create_app(settings)
+    return create_app(settings, tune_gc=True)

@@ -16,7 +16,7 @@ def _serve(args: argparse.Namespace) -> int:
     import uvicorn
 
     from . import logs
-    from .app import DrainingServer, load_content
+    from .app import DrainingServer, ThawApp, app_from_env, load_content
     from .content import DeckError
     from .transport.internals import http_protocol, ws_protocol
     from .transport.netaddr import lan_address
@@ -84,7 +84,17 @@ def _serve(args: argparse.Namespace) -> int:
         # 1012 close on shutdown and reconnect, only without the `reconnect` frame first.
         uvicorn.run("thaw.app:app_from_env", **options)
     else:
-        DrainingServer(uvicorn.Config("thaw.app:app_from_env", **options)).run()
+        apps: list[ThawApp] = []  # the one this process serves, once uvicorn has built it
+
+        def build() -> ThawApp:
+            apps.append(app_from_env())
+            return apps[-1]
+
+        async def drain() -> None:
+            for app in apps:
+                await app.drain()
+
+        DrainingServer(uvicorn.Config(build, **options), drain).run()
     return 0
 
 

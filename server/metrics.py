@@ -10,9 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import secrets
-import time
-from collections.abc import Awaitable, Callable, Coroutine, Iterator
-from functools import wraps
+from collections.abc import Awaitable, Callable, Iterator
 from typing import Any, ParamSpec, TypeVar
 
 from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Counter, Gauge, Histogram, generate_latest
@@ -82,20 +80,16 @@ class Metrics:
             "thaw_redis_reconnects": ("pub/sub reconnections to Redis", redis_reconnects),
         }))
 
-    def counted(self, call: Callable[P, Coroutine[Any, Any, T]], counter: Any,
-                timer: Any = None) -> Callable[P, Coroutine[Any, Any, T]]:
-        """`call`, counting each success (and timing it into `timer`)."""
+    # The service's observer (`rooms.service.Observer`).
+    def room_created(self) -> None:
+        self.rooms_created.inc()
 
-        @wraps(call)
-        async def run(*args: P.args, **kwargs: P.kwargs) -> T:
-            start = time.perf_counter()
-            result = await call(*args, **kwargs)
-            counter.inc()
-            if timer is not None:
-                timer.observe(time.perf_counter() - start)
-            return result
+    def joined(self) -> None:
+        self.joins.inc()
 
-        return run
+    def answered(self, seconds: float) -> None:
+        self.answers.inc()
+        self.answer_ack.observe(seconds)
 
     async def measure_loop_lag(self) -> None:
         loop = asyncio.get_running_loop()

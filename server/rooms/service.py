@@ -11,8 +11,9 @@ import hmac
 import logging
 import random
 import secrets
+import time
 from collections.abc import Callable
-from typing import Any, NamedTuple
+from typing import Any, NamedTuple, Protocol
 
 from ..domain import game, nicknames
 from ..domain.errors import GameError
@@ -84,6 +85,18 @@ class Created(NamedTuple):
     report_key: str  # reads its results, nothing else
 
 
+class Observer(Protocol):
+    """What an operator counts of the use cases (`metrics.Metrics` is one): each call
+    follows a success, so a refused join or a late answer is not counted."""
+
+    def room_created(self) -> None: ...
+
+    def joined(self) -> None: ...
+
+    def answered(self, seconds: float) -> None:
+        """An answer stored; `seconds` from the call to the store's acceptance."""
+
+
 class Service:
     def __init__(
         self,
@@ -92,11 +105,13 @@ class Service:
         *,
         max_players: int = 2000,
         on_question_opened: Callable[[str, int, int], None] | None = None,
+        observer: Observer | None = None,
     ) -> None:
         self.store = store
         self.decks = decks
         self.max_players = max_players
         self.on_question_opened = on_question_opened
+        self.observer = observer
         self._rng = random.SystemRandom()
 
     # -- rooms ---------------------------------------------------------------------
@@ -143,6 +158,8 @@ class Service:
                 if media:
                     await self.store.put_media(room.code, media)
                 log.info("room %s created with deck %s", room.code, deck.id)
+                if self.observer is not None:
+                    self.observer.room_created()
                 return Created(room.code, host_token, report_key)
         raise StoreUnavailable("could not find a free room code")
 
@@ -274,6 +291,12 @@ class Service:
     # -- players -------------------------------------------------------------------
 
     async def join(self, code: str, raw_nickname: Any) -> tuple[Player, str]:
+        joined = await self._join(code, raw_nickname)
+        if self.observer is not None:
+            self.observer.joined()
+        return joined
+
+    async def _join(self, code: str, raw_nickname: Any) -> tuple[Player, str]:
         info = await self.store.info(code)
         if info is None:
             raise GameError("room_not_found", f"no room {code}")
@@ -335,7 +358,11 @@ class Service:
     async def record_answer(self, code: str, player_id: str, index: Any, value: Any) -> tuple[AnswerOutcome, Any]:
         """Store a first answer (atomically, before any acknowledgement); the caller
         acks it, then closes the question if `all_answered`."""
+        observer = self.observer
+        started = time.perf_counter() if observer is not None else 0.0
         outcome = await self.store.answer(code, player_id, index, value)
+        if observer is not None:
+            observer.answered(time.perf_counter() - started)
         return outcome, value
 
 

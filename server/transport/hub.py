@@ -271,13 +271,14 @@ class Hub:
         bus: Bus,
         resync: Resync,
         lobby_frame: Callable[[str], Awaitable[str | None]],
+        on_fanout: Callable[[float], None] | None = None,
     ) -> None:
         self.bus = bus
         self._resync = resync
         self._lobby_frame = lobby_frame
         self.rooms: dict[str, _Room] = {}
         self._tasks: set[asyncio.Task[Any]] = set()
-        self.on_fanout: Callable[[float], None] | None = None  # seconds per room event (GET /metrics)
+        self.on_fanout = on_fanout  # seconds per room event (GET /metrics)
         bus.on_resync(self.resync_all)
 
     # -- membership ---------------------------------------------------------------

@@ -71,3 +71,23 @@ async def test_the_periodic_step_never_walks_the_frozen_objects(monkeypatch: pyt
     await asyncio.sleep(0.1)
     assert not task.done()  # still ticking: no step raised
     task.cancel()
+
+
+async def test_an_app_built_outside_thaw_serve_leaves_the_collector_alone() -> None:
+    from thaw.app import create_app
+    from thaw.config import Settings
+
+    from .helpers import DECKS_DIR
+
+    before = (gc.get_threshold(), gc.isenabled(), len(gc.callbacks))
+    app = create_app(Settings(content_dir=DECKS_DIR))
+    async with app.router.lifespan_context(app):
+        assert (gc.get_threshold(), gc.isenabled(), len(gc.callbacks)) == before
+    served = create_app(Settings(content_dir=DECKS_DIR), tune_gc=True)
+    try:
+        async with served.router.lifespan_context(served):
+            assert gc.get_threshold() != before[0] and len(gc.callbacks) == before[2] + 1
+        assert len(gc.callbacks) == before[2]
+    finally:
+        gc.unfreeze()
+        gc.set_threshold(*before[0])
