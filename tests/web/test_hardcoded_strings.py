@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from itertools import pairwise
 from pathlib import Path
 
 import pytest
@@ -67,6 +68,7 @@ LETTER = re.compile(r"[^\W\d_]")
 WORD = r"[A-Za-z]{2,}"
 # Two words in a row (a template's `${...}` counts as a word: "Game ${code}").
 WORDS = re.compile(rf"{WORD}[ \u00a0]+(?:{WORD}|\x00)|\x00[ \u00a0]+{WORD}")
+TEMPLATE_WORD = re.compile(r"[A-Za-z]{2,}[,.!?:;…]?")
 SENTENCE = re.compile(r"^[A-Z][a-z]|[a-z][.!?…:](?:\s|$)")
 REGEX_BEFORE = set("(,=:[!&|?{};+-*%<>~^") | {""}
 REGEX_KEYWORDS = {
@@ -95,6 +97,7 @@ class Literal:
     end: int
     source: str
     static: str
+    template: bool = False
 
 
 @dataclass
@@ -143,7 +146,7 @@ def scan(text: str) -> Scan:
                 static.append(text[j])
                 mask(j, j + 1)
                 j += 1
-        literals.append(Literal(i, j + 1, text[i + 1 : j], "".join(static)))
+        literals.append(Literal(i, j + 1, text[i + 1 : j], "".join(static), template=True))
         return j + 1
 
     def regex(i: int) -> int:
@@ -300,8 +303,17 @@ def inside(ranges: list[tuple[int, int]], at: int) -> bool:
     return any(start <= at < end for start, end in ranges)
 
 
-def reads_as_prose(static: str) -> bool:
-    return bool(WORDS.search(static) and SENTENCE.search(static.replace("\x00", "")))
+def reads_as_prose(lit: Literal) -> bool:
+    """A sentence ("Try again.", "Game ${code}"); in a template also lowercase words in a
+    row ("${n} seconds left"), where a string would more often be class names or a selector."""
+    if WORDS.search(lit.static) and SENTENCE.search(lit.static.replace("\x00", "")):
+        return True
+    if not lit.template:
+        return False
+    kinds = [
+        "slot" if token == "\x00" else "word" if TEMPLATE_WORD.fullmatch(token) else "" for token in lit.static.split()
+    ]
+    return any({a, b} in ({"word"}, {"word", "slot"}) for a, b in pairwise(kinds))
 
 
 def flagged(text: str, allowed: frozenset[str] = frozenset()) -> list[Literal]:
@@ -313,7 +325,7 @@ def flagged(text: str, allowed: frozenset[str] = frozenset()) -> list[Literal]:
         if inside(hidden, lit.start) or lit.source in allowed:
             continue
         shown = inside(visible, lit.start) and LETTER.search(lit.static.replace("\x00", ""))
-        if shown or reads_as_prose(lit.static):
+        if shown or reads_as_prose(lit):
             found.append(lit)
     return found
 
@@ -350,6 +362,7 @@ def test_the_enforced_files_exist_and_the_allow_list_names_only_them() -> None:
         'announce(live, "Time is up");',
         "announce(live, `${n} seconds left`);",
         "const label = `Game ${code}`;",
+        "const said = `${n} seconds left`;",
         'h("span", {}, "Correct")',
         'throw new Error("That quiz is gone");',
         'h("span", { text: cond ? t("x.y") : "Fallback" })',
