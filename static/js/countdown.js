@@ -5,18 +5,18 @@
 // every new whole second (the projector's last-seconds ticks).
 
 import { announce } from "./dom.js";
+import { fmtNumber, t } from "./i18n.js";
 
 const ANNOUNCE_AT = [60, 30, 20, 10, 5];
 
 export class Countdown {
   /** number: element for the seconds; bar: element scaled by --left (0..1); live: polite region. */
-  constructor({ number, bar, live, label = "seconds left", onSecond = () => {} }) {
+  constructor({ number, bar, live, onSecond = () => {} }) {
     this.onSecond = onSecond;
     this.paused = false;
     this.number = number;
     this.bar = bar;
     this.live = live;
-    this.label = label;
     this.timer = 0;
     this.deadline = 0;
     this.limit = 1;
@@ -30,10 +30,15 @@ export class Countdown {
     this.limit = Math.max(1, limitMs || timeLeftMs || 1);
     this.lastSecond = null;
     const seconds = Math.ceil(timeLeftMs / 1000);
-    if (seconds > 0 && !quiet) announce(this.live, `${seconds} ${this.label}`);
+    if (seconds > 0 && !quiet) this.say(seconds);
     this.frozen = Math.max(0, timeLeftMs);
     this.tick();
     if (!paused) this.timer = window.setInterval(() => this.tick(), 200);
+  }
+
+  /** "10 seconds left", read out in the page's language. */
+  say(seconds) {
+    announce(this.live, t("common.countdown.left", { count: seconds }));
   }
 
   left() {
@@ -45,10 +50,10 @@ export class Countdown {
     const left = this.left();
     const seconds = Math.ceil(left / 1000);
     if (this.number && seconds !== this.lastSecond) {
-      this.number.textContent = String(seconds);
+      this.number.textContent = fmtNumber(seconds);
       this.number.closest("[data-urgent]")?.setAttribute("data-urgent", seconds <= 5 ? "true" : "false");
       if (this.lastSecond !== null && ANNOUNCE_AT.includes(seconds)) {
-        announce(this.live, `${seconds} ${this.label}`);
+        this.say(seconds);
       }
       if (this.lastSecond !== null && !this.paused) this.onSecond(seconds);
     }

@@ -1,6 +1,11 @@
 // DOM helpers. Data (nicknames, deck text, server messages) is only ever set
 // with textContent or as attribute values: never parsed as HTML.
 
+import { fmtNumber, lang, t } from "./i18n.js";
+
+// Numbers and ranks in the page's language, under the names screens import.
+export { fmtNumber as fmt, ordinal } from "./i18n.js";
+
 const SVG_NS = "http://www.w3.org/2000/svg";
 
 function setProps(el, props) {
@@ -68,25 +73,21 @@ export function announce(region, text) {
   window.setTimeout(() => { region.textContent = text; }, 30);
 }
 
-const numberFormat = new Intl.NumberFormat("en");
-export function fmt(n) {
-  return typeof n === "number" ? numberFormat.format(n) : String(n ?? "");
-}
+// Every decimal an answer was given with, ungrouped (shortest form, as String(n) writes it).
+const plainNumber = new Intl.NumberFormat(lang, { useGrouping: false, maximumFractionDigits: 20 });
 
 /** An answer value (a year, a count): grouped only when large, so 1962 stays 1962. */
 export function fmtValue(n) {
   if (typeof n !== "number") return String(n ?? "");
-  return Math.abs(n) >= 10_000 ? numberFormat.format(n) : String(n);
+  return Math.abs(n) >= 10_000 ? fmtNumber(n) : plainNumber.format(n);
 }
 
-export function ordinal(n) {
-  const mod100 = n % 100;
-  if (mod100 >= 11 && mod100 <= 13) return `${n}th`;
-  return `${n}${{ 1: "st", 2: "nd", 3: "rd" }[n % 10] || "th"}`;
-}
-
+/**
+ * @deprecated English word endings only; use a plural catalog message,
+ * `t(key, { count: n })`, instead. Kept while screens still import it.
+ */
 export function plural(n, one, many = `${one}s`) {
-  return `${fmt(n)} ${n === 1 ? one : many}`;
+  return `${fmtNumber(n)} ${n === 1 ? one : many}`;
 }
 
 /** Focus the first element matching selector inside root, without scrolling jumps. */
@@ -108,7 +109,7 @@ export function saveBlob(blob, filename) {
 }
 
 /** A modal confirm built on <dialog>; resolves true/false. */
-export function confirmDialog({ title, body, confirm = "OK", cancel = "Cancel", danger = false }) {
+export function confirmDialog({ title, body, confirm = t("common.ok"), cancel = t("common.cancel"), danger = false }) {
   return new Promise((resolve) => {
     const dialog = h("dialog", { class: "dialog", "aria-labelledby": "dialog-title" },
       h("form", { method: "dialog", class: "dialog-form" },
@@ -132,12 +133,14 @@ export function confirmDialog({ title, body, confirm = "OK", cancel = "Cancel", 
 
 /** Read an API error body into a message. */
 export async function apiError(response) {
-  try {
-    const body = await response.json();
-    return { code: body.error || `http_${response.status}`, message: body.message || response.statusText };
-  } catch {
-    return { code: `http_${response.status}`, message: response.statusText || "Request failed" };
-  }
+  // The server words its message in this page's language (the thaw_lang cookie);
+  // without one, HTTP's English reason phrase is no message for a person.
+  let body = {};
+  try { body = await response.json(); } catch { /* not JSON: the status says it all */ }
+  return {
+    code: body?.error || `http_${response.status}`,
+    message: body?.message || t("common.error.request_failed", { status: String(response.status) }),
+  };
 }
 
 /** Show (or hide, with no text) the page's connection status bar. */

@@ -2,6 +2,7 @@
 // the host page and the results page both use it.
 
 import { apiError, saveBlob } from "./dom.js";
+import { t } from "./i18n.js";
 
 const key = (code) => `thaw.host.${code}`;
 
@@ -20,7 +21,7 @@ export function dropHostToken(code) {
 /** GET a host-only route with the bearer token; throws {code, message} on failure. */
 export async function hostFetch(code, path) {
   const token = loadHostToken(code);
-  if (!token) throw { code: "no_token", message: "This tab does not hold the host key for this game." };
+  if (!token) throw { code: "no_token", message: t("common.error.no_token") };
   const response = await fetch(`/api/rooms/${encodeURIComponent(code)}/${path}`, {
     headers: { Authorization: `Bearer ${token}` },
   });

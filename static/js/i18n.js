@@ -149,7 +149,7 @@ export function languagePicker() {
   caption.className = "visually-hidden";
   caption.textContent = t("common.language");
   const select = document.createElement("select");
-  select.className = "lang-select";
+  select.className = "lang-select input input-small"; // the pages' form look (thaw.css)
   for (const [code, name] of Object.entries(LANGUAGES)) {
     const option = document.createElement("option");
     option.value = code;

@@ -2,7 +2,8 @@
 // shipped decks, send the chosen one as `deck_data` with the room creation,
 // and show a 422's problems one by one.
 
-import { h, mount, plural } from "./dom.js";
+import { h, mount } from "./dom.js";
+import { t } from "./i18n.js";
 import { listQuizzes } from "./deckstore.js";
 import { problemPlace } from "./deckapi.js";
 
@@ -28,17 +29,17 @@ export async function showOwnDecks(deckList) {
     return h("div", { class: "deck" },
       h("input", { type: "radio", name: "deck", id, value: `${OWN}${record.uid}`, class: "deck-radio", checked: record.uid === wanted }),
       h("label", { for: id, class: "deck-card" },
-        h("span", { class: "deck-title", text: deck.title || "Untitled quiz" }),
+        h("span", { class: "deck-title", text: deck.title || t("common.own.untitled") }),
         deck.description ? h("span", { class: "deck-desc", text: deck.description }) : null,
-        h("span", { class: "deck-meta", text: `${plural(count, "question")} · yours` })));
+        h("span", { class: "deck-meta", text: t("common.own.meta", { count }) })));
   });
   const section = h("div", { class: "own-decks", id: "own-decks" },
     h("div", { class: "own-decks-head" },
-      h("h2", { class: "section-title", id: "own-decks-title", text: "Your quizzes" }),
-      h("a", { class: "btn btn-small btn-ghost", href: "/create", text: "Create or import a quiz" })),
+      h("h2", { class: "section-title", id: "own-decks-title", text: t("common.own.title") }),
+      h("a", { class: "btn btn-small btn-ghost", href: "/create", text: t("common.own.create") })),
     cards.length
       ? h("div", { class: "deck-list", role: "radiogroup", "aria-labelledby": "own-decks-title" }, cards)
-      : h("p", { class: "hint", text: "Quizzes you make or import in this browser appear here." }));
+      : h("p", { class: "hint", text: t("common.own.empty") }));
   document.getElementById("own-decks")?.remove();
   deckList.after(section);
   if (wanted && chosen.has(wanted)) section.querySelector("input:checked")?.scrollIntoView({ block: "center" });
@@ -48,7 +49,7 @@ export async function showOwnDecks(deckList) {
 export function roomRequest(value, options) {
   if (typeof value === "string" && value.startsWith(OWN)) {
     const deck = chosen.get(value.slice(OWN.length));
-    if (!deck) throw new Error("That quiz is no longer in this browser.");
+    if (!deck) throw new Error(t("common.own.gone"));
     sentUid = value.slice(OWN.length);
     return { deck_data: deck, options };
   }
@@ -64,10 +65,10 @@ export async function roomError(response) {
   } catch {
     body = {};
   }
-  const err = new Error(body.message || response.statusText || "Could not create the game.");
+  const err = new Error(body.message || t("common.own.create_failed"));
   err.code = body.error || `http_${response.status}`;
   err.problems = Array.isArray(body.problems) ? body.problems : [];
-  if (response.status === 413 && !body.message) err.message = "This quiz is too large to host.";
+  if (response.status === 413 && !body.message) err.message = t("common.own.too_large");
   return err;
 }
 
@@ -75,8 +76,8 @@ export async function roomError(response) {
 export function showRoomError(el, err) {
   const problems = err.problems || [];
   mount(el,
-    h("span", { text: problems.length ? `This quiz cannot be hosted yet: ${plural(problems.length, "problem")} to fix.` : (err.message || "Could not create the game.") }),
+    h("span", { text: problems.length ? t("common.own.problems", { count: problems.length }) : (err.message || t("common.own.create_failed")) }),
     problems.length ? h("ul", { class: "room-problems" }, problems.map((p) => h("li", {},
-      h("strong", { text: `${problemPlace(p)}: ` }), String(p.message ?? "")))) : null,
-    problems.length ? h("a", { href: sentUid ? `/create#edit/${encodeURIComponent(sentUid)}` : "/create", text: "Fix it in the editor" }) : null);
+      h("strong", { text: t("common.own.problem_place", { place: problemPlace(p) }) }), " ", String(p.message ?? "")))) : null,
+    problems.length ? h("a", { href: sentUid ? `/create#edit/${encodeURIComponent(sentUid)}` : "/create", text: t("common.own.fix") }) : null);
 }

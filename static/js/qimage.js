@@ -3,6 +3,7 @@
 // (`image_on_phones`). Sized through the CSSOM, which the CSP allows.
 
 import { h } from "./dom.js";
+import { t } from "./i18n.js";
 
 // The projector fills its band (small pictures are scaled up to be seen from the
 // back of the room); a phone shows a picture at most at its own size.
@@ -20,7 +21,7 @@ export function questionImage(q, where) {
     style: { margin: "0", display: "flex", "justify-content": "center", "min-height": "0" },
   }, h("img", {
     src: q.image,
-    alt: "Picture for this question",
+    alt: t("common.image.alt"),
     style: { ...(LOOK[where] || LOOK.phone), "max-width": "100%", "object-fit": "contain", "border-radius": "14px" },
   }));
 }

@@ -4,6 +4,7 @@
 // An entry goes when the server no longer knows the game (its results expired).
 
 import { h, mount } from "./dom.js";
+import { fmtDateTime, t } from "./i18n.js";
 
 const STORE = "thaw.recent";
 const KEEP = 20;
@@ -67,14 +68,13 @@ export function resultsLink(code, key) {
   return `${recentGame(code)?.origin || window.location.origin}${resultsPath(code, key)}`;
 }
 
-const dateFormat = new Intl.DateTimeFormat(undefined, { dateStyle: "medium", timeStyle: "short" });
-
 function entry(game, phase) {
-  const when = game.at ? dateFormat.format(new Date(game.at)) : "";
+  const when = game.at ? fmtDateTime(game.at) : "";
+  const name = t("common.recent.game", { code: String(game.code) });
   return h("li", { class: "recent-game", dataset: { code: game.code } },
     h("a", { class: "recent-link", href: resultsPath(game.code, game.key) },  // this origin: this browser's list
-      h("span", { class: "recent-title", text: game.title || `Game ${game.code}` }),
-      h("span", { class: "recent-meta", text: [`Game ${game.code}`, when, phase === "finished" ? "" : "still running"].filter(Boolean).join(" · ") }),
+      h("span", { class: "recent-title", text: game.title || name }),
+      h("span", { class: "recent-meta", text: [name, when, phase === "finished" ? "" : t("common.recent.running")].filter(Boolean).join(" · ") }),
     ),
   );
 }
@@ -89,7 +89,7 @@ export function recentGamesPanel() {
   }
   const list = h("ul", { class: "recent-list" });
   const panel = h("section", { class: "recent", "aria-labelledby": "recent-title", hidden: true },
-    h("h2", { id: "recent-title", class: "section-title", text: "Results of recent games" }),
+    h("h2", { id: "recent-title", class: "section-title", text: t("common.recent.title") }),
     list);
   fill(panel, list);
   return panel;

@@ -3,6 +3,7 @@
 // projector and on every phone (the server sends options in the same order).
 
 import { svg } from "./dom.js";
+import { t } from "./i18n.js";
 
 export const OPTION_LOOKS = [
   { letter: "A", shape: "triangle", colour: "red" },
@@ -47,10 +48,13 @@ export function shapeIcon(position, extraClass = "") {
   }, SHAPES[look.shape]());
 }
 
-/** "A, triangle" — for aria-labels. */
+/**
+ * "A, triangle" — for aria-labels. The letters stay Latin in every language:
+ * the projector and phones in other languages show the same letter for a tile.
+ */
 export function optionName(position) {
   const look = optionLook(position);
-  return `${look.letter}, ${look.shape}`;
+  return t("common.option.name", { letter: look.letter, shape: t(`common.shape.${look.shape}`) });
 }
 
 /** The class names that colour an element as option `position`. */
