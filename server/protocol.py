@@ -170,13 +170,7 @@ def _options(room: Room, index: int) -> list[dict[str, Any]]:
 
 def wire_answer(room: Room, index: int, value: Any) -> Any:
     """A stored answer as its player sent it (deck indices back to wire ids)."""
-    kind = room.deck.questions[index].kind
-    ids = room.option_ids(index)
-    if kind in (Kind.CHOICE, Kind.POLL):
-        return grading.wire_id(ids, value)
-    if kind is Kind.MULTI:
-        return sorted(grading.wire_id(ids, i) for i in value)
-    return value
+    return grading.wire_value(room.deck.questions[index], room.option_ids(index), value)
 
 
 def question_payload(room: Room) -> dict[str, Any]:

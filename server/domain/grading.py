@@ -64,6 +64,16 @@ def wire_id(ids: tuple[int, ...] | None, index: int) -> int:
     return ids[index] if ids else index
 
 
+def wire_value(question: Question, ids: tuple[int, ...] | None, canonical: Any) -> Any:
+    """A stored (canonical) answer as the wire shows it back to its player: option ids,
+    a multi answer's ids in order. One form for the live ack and the resync's."""
+    if question.kind in (Kind.CHOICE, Kind.POLL):
+        return wire_id(ids, canonical)
+    if question.kind is Kind.MULTI:
+        return sorted(wire_id(ids, i) for i in canonical)
+    return canonical
+
+
 def validate(
     question: Question, layout: tuple[int, ...] | None, answer: Any, ids: tuple[int, ...] | None = None
 ) -> Any:

@@ -51,7 +51,7 @@ from ..protocol import (
     welcome_payload,
     wire_answer,
 )
-from ..store.base import AnswerOutcome, RoomStore, StoreUnavailable, View
+from ..store.base import RoomStore, StoreUnavailable, View
 
 log = logging.getLogger("thaw.service")
 
@@ -355,15 +355,17 @@ class Service:
             raise GameError("kicked", "you were removed from this room")
         return player
 
-    async def record_answer(self, code: str, player_id: str, index: Any, value: Any) -> tuple[AnswerOutcome, Any]:
-        """Store a first answer (atomically, before any acknowledgement); the caller
-        acks it, then closes the question if `all_answered`."""
+    async def answer(self, code: str, player_id: str, index: Any, value: Any, ack: Callable[[str], None]) -> None:
+        """A player's answer: stored first (atomically), then acknowledged through `ack`
+        with the answer as stored, then the question closes if every player is in."""
         observer = self.observer
         started = time.perf_counter() if observer is not None else 0.0
         outcome = await self.store.answer(code, player_id, index, value)
         if observer is not None:
             observer.answered(time.perf_counter() - started)
-        return outcome, value
+        ack(dumps({"type": "answer_ack", "index": index, "answer": outcome.value}))
+        if outcome.all_answered:
+            await self.close_question(code, index)
 
 
     async def presence(self, code: str, player_id: str, conn_id: str, connected: bool) -> None:

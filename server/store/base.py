@@ -47,6 +47,7 @@ class View:
 class AnswerOutcome:
     answered: int  # answers recorded for this question
     all_answered: bool  # every connected player who may answer has answered
+    value: Any = None  # the answer as stored, in its wire form (`grading.wire_value`)
 
 
 class RoomStore(Protocol):

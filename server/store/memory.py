@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ..bus.memory import MemoryBus
-from ..domain import game
+from ..domain import game, grading
 from ..domain.errors import GameError
 from ..domain.model import Phase, Player, Room
 from ..protocol import Envelope
@@ -141,7 +141,10 @@ class MemoryStore:
         game.answer(room, player_id, index, value, self._now())
         answered, total = game.answer_count(room, index)
         self._publish(record, Envelope(progress=(index, answered, total)))
-        return AnswerOutcome(answered=len(room.current_answers()), all_answered=game.all_answered(room))
+        stored = grading.wire_value(room.deck.questions[index], room.option_ids(index),
+                                    room.answers[index][player_id].value)
+        return AnswerOutcome(answered=len(room.current_answers()), all_answered=game.all_answered(room),
+                             value=stored)
 
     async def player_by_token(self, code: str, token_hash: str) -> Player | None:
         record = self._get(code)

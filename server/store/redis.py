@@ -718,6 +718,7 @@ class RedisStore:
         if not isinstance(index, int) or isinstance(index, bool):
             raise GameError("bad_message", "`index` must be an integer")
         invalid: list[GameError] = []
+        shown: list[Any] = [None]
 
         def graded(static: _Static) -> list[str | int]:
             """Validate and grade in Python (the deck never changes); with an invalid
@@ -735,6 +736,7 @@ class RedisStore:
                     ids = static.ids[index] if index < len(static.ids) else None
                     canonical = grading.validate(question, layout, value, ids)
                     correct = grading.grade(question, layout, canonical)
+                    shown[0] = grading.wire_value(question, ids, canonical)
                 except GameError as exc:
                     invalid.append(exc)
             else:
@@ -753,7 +755,7 @@ class RedisStore:
             self._held[code] = asyncio.get_running_loop().call_later(
                 PROGRESS_PUBLISH_MS / 1000, self._publish_held, code
             )
-        return AnswerOutcome(answered=int(result[2]), all_answered=bool(result[3]))
+        return AnswerOutcome(answered=int(result[2]), all_answered=bool(result[3]), value=shown[0])
 
     def _publish_held(self, code: str) -> None:
         """An answer count was held back (at most one PUBLISH per interval): publish it now."""

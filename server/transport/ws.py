@@ -358,11 +358,7 @@ async def _dispatch(rt: Runtime, conn: Conn, msg: dict[str, Any]) -> None:
         raise GameError("not_host", "only the host can do that")
     assert conn.player_id is not None
     if kind == "answer":
-        index = msg["index"]
-        outcome, value = await service.record_answer(conn.code, conn.player_id, index, msg["answer"])
-        conn.send(dumps({"type": "answer_ack", "index": index, "answer": value}))
-        if outcome.all_answered:
-            await service.close_question(conn.code, index)
+        await service.answer(conn.code, conn.player_id, msg["index"], msg["answer"], conn.send)
         return
     if kind == "reroll":
         nickname, left = await service.reroll(conn.code, conn.player_id)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import json
 import time
 
 import pytest
@@ -271,3 +272,28 @@ async def test_the_host_gets_lobby_updates_on_leave(live: LiveServer) -> None:
         if lobby["players"] and not lobby["players"][0]["connected"]:
             break
     assert lobby["players"] == [{"player_id": ana.player_id, "nickname": "Ana", "connected": False}]
+
+
+async def test_the_live_ack_and_the_resync_ack_show_the_answer_as_stored(live: LiveServer) -> None:
+    code, _t, host, (ana, _ben) = await _game(live)  # Ben never answers: each question stays open
+    acks = {}
+    for index in range(8):
+        if index:
+            await host.send({"type": "close"})
+            await host.send({"type": "next"})
+            await host.send({"type": "next"})
+            await ana.until("question")
+        kind = json.loads(ana.log[-1])["kind"]
+        if kind == "number":  # a whole number sent as 8.0 is stored as 8
+            await ana.send_raw(f'{{"type": "answer", "index": {index}, "answer": 8.0}}')
+        elif kind == "multi":  # ids sent in the other order than the one stored
+            picked = sorted([option(ana, "4"), option(ana, "2")], reverse=True)
+            await ana.send({"type": "answer", "index": index, "answer": picked})
+        else:
+            continue
+        acks[kind] = await ana.expect("answer_ack")
+        await ana.close()
+        ana = await live.resume(code, ana.token)
+        assert await ana.until("answer_ack") == acks[kind]
+    assert acks["number"]["answer"] == 8 and isinstance(acks["number"]["answer"], int)
+    assert acks["multi"]["answer"] == sorted(acks["multi"]["answer"]) and len(acks["multi"]["answer"]) == 2
