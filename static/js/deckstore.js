@@ -3,7 +3,7 @@
 // of a YAML deck file (content/*.yaml), so it can be sent as `deck_data`,
 // checked by the server and exported as YAML without translation.
 
-import { t } from "./i18n.js";
+import { lang, t } from "./i18n.js";
 
 const DB_NAME = "thaw";
 const DB_VERSION = 1;
@@ -67,12 +67,12 @@ export function deleteQuiz(uid) {
   return run("readwrite", (store) => store.delete(uid));
 }
 
-/** Does a quiz match what the teacher typed in the search box (title, description, prompts)? */
+/** Does a quiz match what the teacher typed in the search box (title, description, prompts), case folded as the page's language folds it? */
 export function matches(record, query) {
-  const words = query.toLocaleLowerCase().split(/\s+/).filter(Boolean);
+  const words = query.toLocaleLowerCase(lang).split(/\s+/).filter(Boolean);
   if (words.length === 0) return true;
   const deck = record.deck || {};
   const haystack = [deck.title, deck.description, deck.id, ...(deck.questions || []).map((q) => q?.prompt)]
-    .filter((s) => typeof s === "string").join("\n").toLocaleLowerCase();
+    .filter((s) => typeof s === "string").join("\n").toLocaleLowerCase(lang);
   return words.every((w) => haystack.includes(w));
 }
