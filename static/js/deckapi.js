@@ -2,14 +2,23 @@
 // the one validator (`POST /api/decks/check`) and the importers (`POST /api/import`).
 
 import { apiError } from "./dom.js";
+import { dir, has, t } from "./i18n.js";
 
 /** Which importer reads a file, from its name. */
 export const IMPORT_FORMATS = [
-  { format: "yaml", ext: [".yaml", ".yml"], label: "Thaw deck" },
-  { format: "csv", ext: [".csv"], label: "Spreadsheet saved as CSV" },
-  { format: "kahoot-xlsx", ext: [".xlsx"], label: "Kahoot! quiz template" },
-  { format: "gift", ext: [".gift", ".txt"], label: "Moodle GIFT text" },
+  { format: "yaml", ext: [".yaml", ".yml"], label: t("editor.format.yaml") },
+  { format: "csv", ext: [".csv"], label: t("editor.format.csv") },
+  { format: "kahoot-xlsx", ext: [".xlsx"], label: t("editor.format.kahoot") },
+  { format: "gift", ext: [".gift", ".txt"], label: t("editor.format.gift") },
 ];
+
+/**
+ * A file name or extension inside a sentence: isolated on a right-to-left page,
+ * where ".zip" or "quiz.yaml" would otherwise be reordered by the Arabic around it.
+ */
+export function fileText(name) {
+  return dir === "rtl" ? `\u2068${name}\u2069` : String(name);
+}
 
 export function importFormat(fileName) {
   const name = fileName.toLowerCase();
@@ -37,7 +46,7 @@ export async function checkDeck(deck, signal) {
   }
   if (response.status === 413) {
     const err = await apiError(response);
-    return { ok: false, problems: [{ question: null, field: null, message: err.message || "The quiz is too large." }], warnings: [] };
+    return { ok: false, problems: [{ question: null, field: null, message: err.message || t("editor.check.tooLarge") }], warnings: [] };
   }
   throw await apiError(response);
 }
@@ -54,20 +63,26 @@ export async function importFile(file, format) {
   return { deck: body.deck || null, problems: body.problems || [], skipped: body.skipped || 0 };
 }
 
+/** A deck field's name in the page's language ("time_limit" is "Zeit"); a key it does not know stays as written. */
+function fieldWords(field) {
+  const name = fieldName(field);
+  const key = `editor.field.${name}`;
+  return name && has(key) ? t(key) + field.slice(name.length) : field;
+}
+
 /** Where a check problem points, in words: "Question 3 · options". */
 export function problemPlace(problem) {
-  const parts = [];
-  if (Number.isInteger(problem.question)) parts.push(`Question ${problem.question + 1}`);
-  else parts.push("Quiz");
-  if (problem.field) parts.push(problem.field);
-  return parts.join(" · ");
+  const where = Number.isInteger(problem.question)
+    ? t("editor.question.number", { n: problem.question + 1 })
+    : t("editor.place.quiz");
+  return problem.field ? t("editor.place.field", { where, field: fieldWords(problem.field) }) : where;
 }
 
 /** Where an import problem points: "Row 7", "Line 12", or "File". */
 export function importPlace(problem) {
-  if (Number.isInteger(problem.row)) return `Row ${problem.row}`;
-  if (Number.isInteger(problem.line)) return `Line ${problem.line}`;
-  return "File";
+  if (Number.isInteger(problem.row)) return t("editor.place.row", { n: problem.row });
+  if (Number.isInteger(problem.line)) return t("editor.place.line", { n: problem.line });
+  return t("editor.place.file");
 }
 
 /** The form field a problem's `field` names: "options[2]" and "options.2" are "options". */

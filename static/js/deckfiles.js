@@ -4,6 +4,7 @@
 // back puts each image into its question again, so a round trip changes nothing.
 
 import { importFile } from "./deckapi.js";
+import { t } from "./i18n.js";
 import { deckToYaml, yamlFileName } from "./deckyaml.js";
 import { makeZip, readZip } from "./zipfile.js";
 
@@ -54,7 +55,7 @@ export async function importZip(file) {
   const files = await readZip(await file.arrayBuffer());
   const decks = [...files.keys()].filter((n) => /\.ya?ml$/i.test(n));
   if (decks.length !== 1) {
-    throw new Error(decks.length ? "the zip file holds more than one deck (.yaml)" : "the zip file holds no deck (.yaml)");
+    throw new Error(t(decks.length ? "editor.zip.manyDecks" : "editor.zip.noDeck"));
   }
   const folder = decks[0].includes("/") ? decks[0].slice(0, decks[0].lastIndexOf("/") + 1) : "";
   const result = await importFile(new Blob([files.get(decks[0])], { type: "application/yaml" }), "yaml");
@@ -64,7 +65,7 @@ export async function importZip(file) {
     const bytes = files.get(folder + q.image);
     const type = TYPE_OF[q.image.split(".").pop().toLowerCase()];
     if (!bytes || !type) {
-      problems.push({ row: null, line: null, message: `the image "${q.image}" of "${q.prompt}" is not in the zip file` });
+      problems.push({ row: null, line: null, message: t("editor.zip.noImage", { image: q.image, prompt: q.prompt ?? "" }) });
       continue;
     }
     q.image = `data:${type};base64,${toBase64(bytes)}`;

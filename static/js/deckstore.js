@@ -3,6 +3,8 @@
 // of a YAML deck file (content/*.yaml), so it can be sent as `deck_data`,
 // checked by the server and exported as YAML without translation.
 
+import { lang, t } from "./i18n.js";
+
 const DB_NAME = "thaw";
 const DB_VERSION = 1;
 const STORE = "decks";
@@ -20,7 +22,7 @@ function open() {
         }
       };
       request.onsuccess = () => resolve(request.result);
-      request.onerror = () => reject(request.error || new Error("this browser cannot keep quizzes (IndexedDB refused)"));
+      request.onerror = () => reject(request.error || new Error(t("editor.store.refused")));
     });
   }
   return opening;
@@ -33,7 +35,7 @@ async function run(mode, work) {
     const request = work(tx.objectStore(STORE));
     tx.oncomplete = () => resolve(request?.result);
     tx.onerror = () => reject(tx.error);
-    tx.onabort = () => reject(tx.error || new Error("the library could not be written"));
+    tx.onabort = () => reject(tx.error || new Error(t("editor.store.notWritten")));
   });
 }
 
@@ -65,12 +67,12 @@ export function deleteQuiz(uid) {
   return run("readwrite", (store) => store.delete(uid));
 }
 
-/** Does a quiz match what the teacher typed in the search box (title, description, prompts)? */
+/** Does a quiz match what the teacher typed in the search box (title, description, prompts), case folded as the page's language folds it? */
 export function matches(record, query) {
-  const words = query.toLocaleLowerCase().split(/\s+/).filter(Boolean);
+  const words = query.toLocaleLowerCase(lang).split(/\s+/).filter(Boolean);
   if (words.length === 0) return true;
   const deck = record.deck || {};
   const haystack = [deck.title, deck.description, deck.id, ...(deck.questions || []).map((q) => q?.prompt)]
-    .filter((s) => typeof s === "string").join("\n").toLocaleLowerCase();
+    .filter((s) => typeof s === "string").join("\n").toLocaleLowerCase(lang);
   return words.every((w) => haystack.includes(w));
 }

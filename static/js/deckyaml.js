@@ -3,7 +3,7 @@
 // question with a blank line between, short lists on one line, text in double
 // quotes. Loading the text with any YAML loader gives back exactly the deck.
 
-const DECK_ORDER = ["id", "title", "description", "notes", "defaults", "allow", "questions"];
+const DECK_ORDER = ["id", "title", "description", "lang", "notes", "defaults", "allow", "questions"];
 const QUESTION_ORDER = [
   "kind", "prompt", "options", "items", "min", "max", "step", "answer", "tolerance", "correct", "accept",
   "time_limit", "points", "explanation", "image", "image_on_phones", "source", "allow",

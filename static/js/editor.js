@@ -3,8 +3,9 @@
 // teacher types; the server's validator (POST /api/decks/check) is asked after
 // each pause in typing, and its messages are shown beside the field they name.
 
-import { $, announce, confirmDialog, h, mount, plural, saveBlob, toast } from "./dom.js";
+import { $, announce, confirmDialog, h, mount, saveBlob, toast } from "./dom.js";
 import { checkDeck, fieldName, problemPlace } from "./deckapi.js";
+import { fmtDateTime, languagePicker, t } from "./i18n.js";
 import { getQuiz, newUid, putQuiz } from "./deckstore.js";
 import { deckFile } from "./deckfiles.js";
 import { KIND_LABELS, blankQuestion, questionCard } from "./quizform.js";
@@ -52,8 +53,14 @@ function show(screen, ...children) {
 
 function renderTopbar() {
   mount(topbar,
-    ed.deck ? h("a", { class: "btn btn-small btn-ghost", href: "#", text: "Your quizzes" }) : null,
-    h("a", { class: "btn btn-small btn-ghost", href: "/host", text: "Host a game" }));
+    ed.deck ? h("a", { class: "btn btn-small btn-ghost", href: "#", text: t("editor.library.title") }) : null,
+    h("a", { class: "btn btn-small btn-ghost", href: "/host", text: t("editor.hostGame") }),
+    languagePicker());
+}
+
+/** The tab's title: a quiz's own, or the library's. */
+function setTitle(text) {
+  document.title = t("editor.pageTitle", { title: text });
 }
 
 // -- saving --------------------------------------------------------------------
@@ -64,7 +71,7 @@ function setSaved(text) {
 }
 
 function scheduleSave() {
-  setSaved("Saving…");
+  setSaved(t("editor.save.saving"));
   window.clearTimeout(ed.saveTimer);
   ed.saveTimer = window.setTimeout(saveNow, SAVE_DELAY_MS);
 }
@@ -75,10 +82,9 @@ async function saveNow() {
   if (!ed.deck) return;
   try {
     await putQuiz(ed.uid, structuredClone(ed.deck));
-    const time = new Date().toLocaleTimeString([], { hour: "2-digit", minute: "2-digit" });
-    setSaved(`Saved in this browser at ${time}`);
+    setSaved(t("editor.save.savedAt", { time: fmtDateTime(new Date(), { timeStyle: "short" }) }));
   } catch (err) {
-    setSaved(`Not saved: ${err.message || err}`);
+    setSaved(t("editor.save.failed", { reason: err.message || String(err) }));
   }
 }
 
@@ -142,7 +148,7 @@ async function runCheck() {
     if (seq !== ed.checkSeq) return;
     if (result.retryAfter) {
       // Too many checks from this network for now: say so, and check again later.
-      if (summary) mount(summary, h("p", { class: "hint", text: `Checking again in ${result.retryAfter} s…` }));
+      if (summary) mount(summary, h("p", { class: "hint", text: t("editor.check.retry", { count: result.retryAfter }) }));
       window.clearTimeout(ed.checkTimer);
       ed.checkTimer = window.setTimeout(runCheck, result.retryAfter * 1000);
       return;
@@ -154,7 +160,7 @@ async function runCheck() {
     ed.result = null;
     if (summary) {
       summary.dataset.state = "error";
-      mount(summary, h("p", { class: "form-error", text: `Could not check the quiz: ${err.message || "network error"}` }));
+      mount(summary, h("p", { class: "form-error", text: t("editor.check.failed", { reason: err.message || t("editor.networkError") }) }));
     }
   }
 }
@@ -179,7 +185,7 @@ function showCheck() {
     const folded = slot.closest("details");
     if (folded && kind === "problem") folded.open = true;
     slot.append(h("p", { class: ["field-msg", `field-msg-${kind}`] },
-      h("span", { class: "visually-hidden", text: kind === "problem" ? "Problem: " : "Advice: " }), item.message));
+      h("span", { class: "visually-hidden", text: t(kind === "problem" ? "editor.check.problemPrefix" : "editor.check.advicePrefix") }), item.message));
     if (kind === "problem") {
       const row = Number.isInteger(item.item) ? document.getElementById(`q${item.question}-${fieldName(item.field)}-${item.item}`) : null;
       const inputs = row ? [row] : slot.closest(".ed-field")?.querySelectorAll("input, textarea, select") || [];
@@ -194,13 +200,13 @@ function showCheck() {
   }
   for (const [index, count] of waiting) {
     $(`.field-msgs[data-q="${index}"][data-field=""]`, main)?.append(h("p", { class: "field-msg field-msg-waiting" },
-      `New question: ${plural(count, "thing")} to fill in.`));
+      t("editor.check.waiting", { count })));
   }
   warnings.forEach((w) => place(w, "warning"));
   const summary = $("#ed-check");
   if (!summary) return;
   // Screen readers hear the verdict when it changes, not the whole list each time.
-  const verdict = problems.length ? `${plural(problems.length, "problem")} to fix before hosting` : "Ready to host";
+  const verdict = problems.length ? t("editor.check.toFix", { count: problems.length }) : t("editor.check.ready");
   if (verdict !== ed.verdict) announce(live, verdict);
   ed.verdict = verdict;
   summary.dataset.state = problems.length ? "problems" : "ok";
@@ -214,14 +220,12 @@ function showCheck() {
         target?.focus();
         target?.scrollIntoView({ block: "center" });
       },
-    }, h("strong", { text: `${problemPlace(item)}: ` }), item.message));
+    }, h("strong", { text: t("editor.place.prefix", { place: problemPlace(item) }) }), item.message));
   mount(summary,
-    problems.length
-      ? h("p", { class: "ed-check-head is-bad", text: `${plural(problems.length, "problem")} to fix before hosting` })
-      : h("p", { class: "ed-check-head is-good", text: "✓ Ready to host" }),
+    h("p", { class: ["ed-check-head", problems.length ? "is-bad" : "is-good"], text: problems.length ? verdict : `✓ ${verdict}` }),
     problems.length ? h("ul", { class: "ed-check-list" }, problems.map(jump)) : null,
     warnings.length ? h("details", { class: "ed-advice" },
-      h("summary", { text: `${plural(warnings.length, "tip")} to make it better` }),
+      h("summary", { text: t("editor.check.tips", { count: warnings.length }) }),
       h("ul", { class: "ed-check-list" }, warnings.map(jump))) : null);
 }
 
@@ -246,25 +250,26 @@ const ops = {
     changed(true, focusId || `q${j}-${by < 0 ? "up" : "down"}`);
     // The button pressed may now be disabled (top or bottom): keep the focus in the card.
     if (document.activeElement === document.body || document.activeElement?.disabled) $(`#q${j}-title`)?.focus();
-    announce(live, `Question moved to position ${j + 1}`);
+    announce(live, t("editor.announce.moved", { n: j + 1 }));
   },
   duplicate(i) {
     ed.deck.questions.splice(i + 1, 0, structuredClone(ed.deck.questions[i]));
     changed(true, `q${i + 1}-prompt`);
-    announce(live, `Question ${i + 1} duplicated as question ${i + 2}`);
+    announce(live, t("editor.announce.duplicated", { n: i + 1, m: i + 2 }));
   },
   async remove(i) {
     const q = ed.deck.questions[i];
     if (q.prompt || (q.options || q.items || []).some(Boolean)) {
       const ok = await confirmDialog({
-        title: `Delete question ${i + 1}?`, body: q.prompt || "", confirm: "Delete", danger: true,
+        title: t("editor.confirm.deleteQuestion", { n: i + 1 }), body: q.prompt || "",
+        confirm: t("editor.delete"), cancel: t("editor.cancel"), danger: true,
       });
       if (!ok) return;
     }
     ed.deck.questions.splice(i, 1);
     const next = Math.min(i, ed.deck.questions.length - 1);
     changed(true, next >= 0 ? `q${next}-prompt` : "add-choice");
-    announce(live, `Question ${i + 1} deleted`);
+    announce(live, t("editor.announce.deleted", { n: i + 1 }));
   },
   add(kind) {
     const q = blankQuestion(kind, FORM);
@@ -284,7 +289,7 @@ function renderQuestions(focusId = "") {
   const questions = Array.isArray(ed.deck.questions) ? ed.deck.questions : (ed.deck.questions = []);
   mount(list, questions.map((q, i) => questionCard(q, i, form, { ...ops, count: questions.length })));
   const count = $("#ed-count");
-  if (count) count.textContent = plural(questions.length, "question");
+  if (count) count.textContent = t("editor.questions", { count: questions.length });
   if (focusId) document.getElementById(focusId)?.focus();
 }
 
@@ -309,7 +314,7 @@ async function showEditor(uid) {
   let record = await getQuiz(uid).catch(() => null);
   if (record) record = await takeDraft(record);
   if (!record) {
-    toast("That quiz is not in this browser's library.");
+    toast(t("editor.notInLibrary"));
     window.location.hash = "";
     return;
   }
@@ -321,20 +326,20 @@ async function showEditor(uid) {
   ed.autoId = !ed.deck.id || ed.deck.id === slug(ed.deck.title) || ed.deck.id === "my-quiz";
   const deck = ed.deck;
   const title = h("input", {
-    type: "text", class: "input", maxlength: FORM.max.title, value: deck.title ?? "", placeholder: "Name your quiz",
+    type: "text", class: "input", maxlength: FORM.max.title, value: deck.title ?? "", placeholder: t("editor.deck.titlePlaceholder"),
     oninput: (e) => {
       deck.title = e.target.value;
       if (ed.autoId) {
         deck.id = slug(deck.title);
         $("#deck-id").value = deck.id;
       }
-      document.title = `${deck.title || "Untitled quiz"} · Thaw`;
+      setTitle(deck.title || t("editor.untitled"));
       changed();
     },
   });
   const description = h("input", {
     type: "text", class: "input", maxlength: FORM.max.description, value: deck.description ?? "",
-    placeholder: "One line, shown when you pick a quiz to host",
+    placeholder: t("editor.deck.descriptionPlaceholder"),
     oninput: (e) => {
       if (e.target.value) deck.description = e.target.value; else delete deck.description;
       changed();
@@ -353,40 +358,40 @@ async function showEditor(uid) {
   show("editor",
     h("div", { class: "ed-head" },
       h("div", { class: "ed-head-text" },
-        h("h1", { class: "setup-title", text: "Edit quiz" }),
-        h("p", { class: "hint", id: "ed-saved", text: "Saved in this browser" })),
+        h("h1", { class: "setup-title", text: t("editor.edit.title") }),
+        h("p", { class: "hint", id: "ed-saved", text: t("editor.save.saved") })),
       h("div", { class: "ed-head-actions" },
-        h("button", { type: "button", class: "btn btn-ghost", id: "ed-save", text: "Save", onclick: saveNow }),
-        h("button", { type: "button", class: "btn btn-ghost", id: "ed-export", text: "Export", onclick: () => exportDeck(ed.deck) }),
-        h("a", { class: "btn btn-primary", id: "ed-host", href: `/host?quiz=${encodeURIComponent(uid)}`, text: "Host this quiz" }))),
+        h("button", { type: "button", class: "btn btn-ghost", id: "ed-save", text: t("editor.save"), onclick: saveNow }),
+        h("button", { type: "button", class: "btn btn-ghost", id: "ed-export", text: t("editor.export"), onclick: () => exportDeck(ed.deck) }),
+        h("a", { class: "btn btn-primary", id: "ed-host", href: `/host?quiz=${encodeURIComponent(uid)}`, text: t("editor.edit.host") }))),
     h("div", { class: "ed-layout" },
       h("div", { class: "ed-body" },
         h("div", { class: "ed-deck" },
           h("div", { class: "field-msgs", dataset: { q: "deck", field: "" } }),
-          deckField("title", "Title", title),
-          deckField("description", "Description", description),
+          deckField("title", t("editor.deck.title"), title),
+          deckField("description", t("editor.deck.description"), description),
           h("details", { class: "ed-more" },
-            h("summary", { text: "File name and notes" }),
-            deckField("id", "File name (deck id)", id, "Lowercase letters, digits and dashes: the exported file is this name with .yaml."),
-            deckField("notes", "Notes for other authors (never shown to players)", notes)),
+            h("summary", { text: t("editor.deck.more") }),
+            deckField("id", t("editor.deck.id"), id, t("editor.deck.idHint")),
+            deckField("notes", t("editor.deck.notes"), notes)),
         ),
         h("div", { class: "ed-list-head" },
-          h("h2", { class: "section-title", text: "Questions" }),
+          h("h2", { class: "section-title", text: t("editor.questions.title") }),
           h("p", { class: "hint", id: "ed-count" }),
-          h("p", { class: "hint ed-keys", text: "Alt+↑ / Alt+↓ move the question you are in." })),
+          h("p", { class: "hint ed-keys", text: t("editor.questions.keys") })),
         h("ol", { class: "ed-questions", id: "ed-questions" }),
-        h("div", { class: "ed-add", role: "group", "aria-label": "Add a question" },
-          h("p", { class: "ed-label", text: "Add a question" }),
+        h("div", { class: "ed-add", role: "group", "aria-label": t("editor.questions.add") },
+          h("p", { class: "ed-label", text: t("editor.questions.add") }),
           h("div", { class: "ed-add-buttons" }, kinds.map((k) => h("button", {
-            type: "button", class: "btn btn-small", id: `add-${k}`, onclick: () => ops.add(k), text: `+ ${KIND_LABELS[k]}`,
+            type: "button", class: "btn btn-small", id: `add-${k}`, onclick: () => ops.add(k), text: t("editor.add", { label: KIND_LABELS[k] }),
           })))),
       ),
-      h("aside", { class: "ed-side", "aria-label": "Check" },
+      h("aside", { class: "ed-side", "aria-label": t("editor.check.region") },
         h("div", { class: "ed-check", id: "ed-check", dataset: { state: "checking" } },
-          h("p", { class: "hint", text: "Checking…" }))),
+          h("p", { class: "hint", text: t("editor.check.checking") }))),
     ),
   );
-  document.title = `${deck.title || "Untitled quiz"} · Thaw`;
+  setTitle(deck.title || t("editor.untitled"));
   renderTopbar();
   renderQuestions();
   runCheck();
@@ -443,7 +448,7 @@ async function route() {
   }
   ed.deck = null;
   ed.uid = "";
-  document.title = "Your quizzes · Thaw";
+  setTitle(t("editor.library.title"));
   renderTopbar();
   await showLibrary({ show, createQuiz, openQuiz, exportDeck });
 }

@@ -3,55 +3,61 @@
 // teachers already have (through the server's importers, with a preview that
 // lists every problem by row or line before anything is kept).
 
-import { $, confirmDialog, h, mount, plural, toast } from "./dom.js";
-import { IMPORT_FORMATS, importFile, importFormat, importPlace } from "./deckapi.js";
+import { $, confirmDialog, h, mount, toast } from "./dom.js";
+import { IMPORT_FORMATS, fileText, importFile, importFormat, importPlace } from "./deckapi.js";
 import { importZip } from "./deckfiles.js";
 import { deleteQuiz, listQuizzes, matches, newUid, putQuiz } from "./deckstore.js";
+import { fmtDateTime, fmtList, t } from "./i18n.js";
 import { KIND_LABELS } from "./quizform.js";
 
 let page = null;
 let records = [];
 
-function when(ms) {
-  return new Date(ms).toLocaleString([], { dateStyle: "medium", timeStyle: "short" });
+function titleOf(deck) {
+  return deck?.title || t("editor.untitled");
 }
 
 function quizCard(record) {
   const deck = record.deck || {};
   const count = Array.isArray(deck.questions) ? deck.questions.length : 0;
-  const title = deck.title || "Untitled quiz";
+  const title = titleOf(deck);
+  const named = (label) => t("editor.lib.actionFor", { action: label, title });
   const action = (label, onclick, extra = {}) => h("button", {
-    type: "button", class: "btn btn-small btn-ghost", onclick, "aria-label": `${label}: ${title}`, text: label, ...extra,
+    type: "button", class: "btn btn-small btn-ghost", onclick, "aria-label": named(label), text: label, ...extra,
   });
+  const meta = t("editor.lib.meta", { questions: t("editor.questions", { count }), when: fmtDateTime(record.updated) });
   return h("li", { class: "lib-card", dataset: { uid: record.uid } },
     h("h2", { class: "lib-title" }, h("a", { href: `#edit/${encodeURIComponent(record.uid)}`, text: title })),
     deck.description ? h("p", { class: "deck-desc", text: deck.description }) : null,
-    h("p", { class: "deck-meta", text: `${plural(count, "question")} · changed ${when(record.updated)}` }),
+    h("p", { class: "deck-meta", text: meta }),
     h("div", { class: "lib-actions" },
-      h("a", { class: "btn btn-small btn-primary", href: `/host?quiz=${encodeURIComponent(record.uid)}`, "aria-label": `Host: ${title}`, text: "Host" }),
-      action("Duplicate", () => duplicate(record)),
-      action("Export", () => page.exportDeck(deck)),
-      action("Delete", () => remove(record), { class: "btn btn-small btn-ghost ed-danger" })));
+      h("a", {
+        class: "btn btn-small btn-primary", href: `/host?quiz=${encodeURIComponent(record.uid)}`,
+        "aria-label": named(t("editor.lib.host")), text: t("editor.lib.host"),
+      }),
+      action(t("editor.duplicate"), () => duplicate(record)),
+      action(t("editor.export"), () => page.exportDeck(deck)),
+      action(t("editor.delete"), () => remove(record), { class: "btn btn-small btn-ghost ed-danger" })));
 }
 
 async function duplicate(record) {
   const deck = structuredClone(record.deck);
-  deck.title = `${deck.title || "Untitled quiz"} (copy)`.slice(0, 120);
+  deck.title = t("editor.lib.copyTitle", { title: titleOf(deck) }).slice(0, 120);
   if (typeof deck.id === "string") deck.id = `${deck.id}-copy`.slice(0, 64);
   await putQuiz(newUid(), deck);
-  toast(`Duplicated “${record.deck.title || "Untitled quiz"}”.`);
+  toast(t("editor.lib.duplicated", { title: titleOf(record.deck) }));
   await refresh();
 }
 
 async function remove(record) {
   const ok = await confirmDialog({
-    title: `Delete “${record.deck.title || "Untitled quiz"}”?`,
-    body: "It is removed from this browser. Export it first to keep a copy.",
-    confirm: "Delete", danger: true,
+    title: t("editor.confirm.deleteQuiz", { title: titleOf(record.deck) }),
+    body: t("editor.confirm.deleteQuizBody"),
+    confirm: t("editor.delete"), cancel: t("editor.cancel"), danger: true,
   });
   if (!ok) return;
   await deleteQuiz(record.uid);
-  toast("Quiz deleted.");
+  toast(t("editor.lib.deleted"));
   await refresh();
   $("#lib-search")?.focus();
 }
@@ -62,10 +68,11 @@ function renderList() {
   const query = $("#lib-search")?.value || "";
   const shown = records.filter((r) => matches(r, query));
   $("#lib-count").textContent = records.length === 0 ? ""
-    : query ? `${plural(shown.length, "quiz", "quizzes")} of ${records.length} match` : plural(records.length, "quiz", "quizzes");
+    : query ? t("editor.lib.matching", { count: shown.length, total: records.length })
+      : t("editor.lib.count", { count: records.length });
   mount(list, records.length === 0
-    ? h("li", { class: "lib-empty", text: "No quizzes yet. Make a new one or import a file." })
-    : shown.length === 0 ? h("li", { class: "lib-empty", text: "No quiz matches your search." }) : shown.map(quizCard));
+    ? h("li", { class: "lib-empty", text: t("editor.lib.empty") })
+    : shown.length === 0 ? h("li", { class: "lib-empty", text: t("editor.lib.noMatch") }) : shown.map(quizCard));
 }
 
 async function refresh() {
@@ -73,7 +80,7 @@ async function refresh() {
     records = await listQuizzes();
   } catch (err) {
     records = [];
-    toast(`This browser cannot keep quizzes: ${err.message || err}`);
+    toast(t("editor.lib.cannotKeep", { reason: err.message || String(err) }));
   }
   renderList();
 }
@@ -85,19 +92,27 @@ async function importChosen(file) {
   const zip = file.name.toLowerCase().endsWith(".zip");
   const status = $("#lib-import-status");
   if (!format && !zip) {
-    status.textContent = `“${file.name}” is not a file Thaw can import. Use ${IMPORT_FORMATS.map((f) => f.ext.join(" or ")).join(", ")}, or a .zip exported from here.`;
+    const kinds = fmtList(IMPORT_FORMATS.flatMap((f) => f.ext).map(fileText), "disjunction");
+    status.textContent = t("editor.imp.notImportable", { name: fileText(file.name), formats: kinds });
     return;
   }
-  status.textContent = `Reading ${file.name}…`;
+  status.textContent = t("editor.imp.reading", { name: fileText(file.name) });
   let result;
   try {
     result = zip ? await importZip(file) : await importFile(file, format);
   } catch (err) {
-    status.textContent = `Could not import ${file.name}: ${err.message || "network error"}`;
+    status.textContent = t("editor.imp.failed", { name: fileText(file.name), reason: err.message || t("editor.networkError") });
     return;
   }
   status.textContent = "";
   preview(file.name, result);
+}
+
+/** "3 questions read, 1 question skipped. Nothing to fix." */
+function importSummary(read, skipped, problems) {
+  const counted = t("editor.imp.read", { count: read });
+  const both = skipped ? t("editor.imp.readSkipped", { read: counted, skipped: t("editor.imp.skipped", { count: skipped }) }) : counted;
+  return t("editor.imp.summary", { read: both, advice: t(problems ? "editor.imp.fixLater" : "editor.imp.nothingToFix") });
 }
 
 function preview(name, { deck, problems, skipped }) {
@@ -105,23 +120,19 @@ function preview(name, { deck, problems, skipped }) {
   const canSave = questions.length > 0;
   const dialog = h("dialog", { class: "dialog dialog-wide", "aria-labelledby": "imp-title" },
     h("form", { method: "dialog", class: "dialog-form" },
-      h("h2", { id: "imp-title", text: `Import ${name}` }),
-      h("p", {
-        text: canSave
-          ? `${plural(questions.length, "question")} read${skipped ? `, ${plural(skipped, "question")} skipped` : ""}. ${problems.length ? "Fix what is listed below in the editor after saving." : "Nothing to fix."}`
-          : "No question could be read from this file.",
-      }),
+      h("h2", { id: "imp-title", text: t("editor.imp.title", { name: fileText(name) }) }),
+      h("p", { text: canSave ? importSummary(questions.length, skipped, problems.length) : t("editor.imp.nothingRead") }),
       problems.length ? h("section", { class: "imp-problems", "aria-labelledby": "imp-problems-title" },
-        h("h3", { id: "imp-problems-title", text: plural(problems.length, "problem") }),
+        h("h3", { id: "imp-problems-title", text: t("editor.problems", { count: problems.length }) }),
         h("ul", { class: "ed-check-list" }, problems.map((p) => h("li", { class: "imp-problem" },
-          h("strong", { text: `${importPlace(p)}: ` }), p.message)))) : null,
+          h("strong", { text: t("editor.place.prefix", { place: importPlace(p) }) }), p.message)))) : null,
       canSave ? h("section", { class: "imp-questions", "aria-labelledby": "imp-q-title" },
-        h("h3", { id: "imp-q-title", text: deck.title || "Questions" }),
+        h("h3", { id: "imp-q-title", text: deck.title || t("editor.questions.title") }),
         h("ol", {}, questions.map((q) => h("li", {},
           h("span", { class: "badge", text: KIND_LABELS[q?.kind] || String(q?.kind ?? "?") }), " ", String(q?.prompt ?? ""))))) : null,
       h("div", { class: "dialog-actions" },
-        h("button", { value: "cancel", class: "btn btn-ghost", text: "Cancel" }),
-        canSave ? h("button", { value: "ok", class: "btn btn-primary", id: "imp-save", text: "Save and edit" }) : null)));
+        h("button", { value: "cancel", class: "btn btn-ghost", text: t("editor.cancel") }),
+        canSave ? h("button", { value: "ok", class: "btn btn-primary", id: "imp-save", text: t("editor.imp.save") }) : null)));
   dialog.addEventListener("close", async () => {
     dialog.remove();
     if (dialog.returnValue === "ok" && canSave) await page.createQuiz(deck);
@@ -147,16 +158,16 @@ export async function showLibrary(ctx) {
   ctx.show("library",
     h("div", { class: "ed-head" },
       h("div", { class: "ed-head-text" },
-        h("h1", { class: "setup-title", text: "Your quizzes" }),
-        h("p", { class: "lead lib-lead", text: "Kept in this browser only. Export a quiz (a YAML deck, zipped with its images if it has any) to keep a copy or share it." })),
+        h("h1", { class: "setup-title", text: t("editor.library.title") }),
+        h("p", { class: "lead lib-lead", text: t("editor.library.lead") })),
       h("div", { class: "ed-head-actions" },
-        h("button", { type: "button", class: "btn btn-primary", id: "lib-new", text: "New quiz", onclick: () => ctx.createQuiz() }),
-        h("button", { type: "button", class: "btn btn-ghost", id: "lib-import", text: "Import a file", onclick: () => picker.click() }),
+        h("button", { type: "button", class: "btn btn-primary", id: "lib-new", text: t("editor.library.new"), onclick: () => ctx.createQuiz() }),
+        h("button", { type: "button", class: "btn btn-ghost", id: "lib-import", text: t("editor.library.import"), onclick: () => picker.click() }),
         picker)),
-    h("p", { class: "hint", text: `Import: ${IMPORT_FORMATS.map((f) => `${f.label} (${f.ext.join(", ")})`).join(" · ")} · a quiz with images exported from here (.zip).` }),
+    h("p", { class: "hint", text: t("editor.library.formats", { formats: IMPORT_FORMATS.map((f) => t("editor.format.named", { label: f.label, ext: fileText(f.ext.join(", ")) })).join(" · ") }) }),
     h("p", { class: "form-error", id: "lib-import-status", role: "alert" }),
     h("div", { class: "lib-search" },
-      h("label", { for: "lib-search", class: "ed-label", text: "Search your quizzes" }),
+      h("label", { for: "lib-search", class: "ed-label", text: t("editor.library.search") }),
       h("input", { type: "search", id: "lib-search", class: "input", autocomplete: "off", oninput: renderList }),
       h("p", { class: "hint", id: "lib-count", "aria-live": "polite" })),
     h("ul", { class: "lib-list", id: "lib-list" }));

@@ -5,20 +5,22 @@
 // Every field wrapper carries data-q and data-field, where the server's
 // problems for that field are shown.
 
+import { fileText } from "./deckapi.js";
 import { h } from "./dom.js";
+import { fmtNumber, t } from "./i18n.js";
 import { optionClass, optionLook, shapeIcon } from "./shapes.js";
 
 export const KIND_LABELS = {
-  choice: "Quiz (pick one)",
-  truefalse: "True or false",
-  multi: "Multi-select",
-  order: "Put in order",
-  number: "Number",
-  text: "Type answer",
-  poll: "Poll",
+  choice: t("editor.kind.choice"),
+  truefalse: t("editor.kind.truefalse"),
+  multi: t("editor.kind.multi"),
+  order: t("editor.kind.order"),
+  number: t("editor.kind.number"),
+  text: t("editor.kind.text"),
+  poll: t("editor.kind.poll"),
 };
 
-const POINT_LABELS = { 0: "No points", 1000: "Standard", 2000: "Double points" };
+const POINT_LABELS = { 0: t("editor.points.none"), 1000: t("editor.points.standard"), 2000: t("editor.points.double") };
 
 const OPTION_KINDS = ["choice", "multi", "poll"];
 const COMMON = ["kind", "prompt", "time_limit", "points", "explanation", "image", "image_on_phones", "source", "allow"];
@@ -106,10 +108,11 @@ function textArea(value, max, oninput, props = {}) {
   return h("textarea", { class: "input ed-text", rows: 2, maxlength: max, value: value ?? "", oninput, ...props });
 }
 
+/** A size in the page's language: "512 bytes", "64 kB", "1.5 MB" (Intl's units). */
 function bytesText(n) {
-  if (n < 1024) return `${n} bytes`;
-  if (n < 1024 * 1024) return `${(n / 1024).toFixed(0)} KB`;
-  return `${(n / (1024 * 1024)).toFixed(1)} MB`;
+  if (n < 1024) return fmtNumber(n, { style: "unit", unit: "byte", unitDisplay: "long" });
+  if (n < 1024 * 1024) return fmtNumber(n / 1024, { style: "unit", unit: "kilobyte", maximumFractionDigits: 0 });
+  return fmtNumber(n / (1024 * 1024), { style: "unit", unit: "megabyte", maximumFractionDigits: 1 });
 }
 
 /** How many bytes a data URL holds once decoded. */
@@ -135,35 +138,36 @@ export function questionCard(q, qi, form, ops) {
     kindSelect.prepend(h("option", { value: q.kind, selected: true, disabled: true, text: String(q.kind) }));
   }
   const headingId = `q${qi}-title`;
+  const n = qi + 1;
   const tool = (label, key, onclick, props = {}) => h("button", {
     type: "button", class: "btn btn-small btn-ghost ed-tool", onclick, id: `q${qi}-${key}`, ...props,
   }, label);
   const card = h("li", { class: "ed-card", id: `q${qi}`, dataset: { index: String(qi) } },
     h("section", { class: "ed-card-inner", "aria-labelledby": headingId },
       h("div", { class: "ed-card-head" },
-        h("h2", { class: "ed-card-title", id: headingId, tabindex: "-1", text: `Question ${qi + 1}` }),
-        field(qi, "kind", "Kind", kindSelect, { cls: "ed-field-kind" }),
-        h("div", { class: "ed-tools", role: "group", "aria-label": `Question ${qi + 1} actions` },
-          tool("↑ Up", "up", () => ops.move(qi, -1), {
-            disabled: qi === 0, "aria-label": `Move question ${qi + 1} up`, "aria-keyshortcuts": "Alt+ArrowUp",
+        h("h2", { class: "ed-card-title", id: headingId, tabindex: "-1", text: t("editor.question.number", { n }) }),
+        field(qi, "kind", t("editor.question.kind"), kindSelect, { cls: "ed-field-kind" }),
+        h("div", { class: "ed-tools", role: "group", "aria-label": t("editor.question.actions", { n }) },
+          tool(t("editor.question.up"), "up", () => ops.move(qi, -1), {
+            disabled: qi === 0, "aria-label": t("editor.question.moveUp", { n }), "aria-keyshortcuts": "Alt+ArrowUp",
           }),
-          tool("↓ Down", "down", () => ops.move(qi, 1), {
-            disabled: qi === ops.count - 1, "aria-label": `Move question ${qi + 1} down`, "aria-keyshortcuts": "Alt+ArrowDown",
+          tool(t("editor.question.down"), "down", () => ops.move(qi, 1), {
+            disabled: qi === ops.count - 1, "aria-label": t("editor.question.moveDown", { n }), "aria-keyshortcuts": "Alt+ArrowDown",
           }),
-          tool("Duplicate", "dup", () => ops.duplicate(qi), { "aria-label": `Duplicate question ${qi + 1}` }),
-          tool("Delete", "del", () => ops.remove(qi), { "aria-label": `Delete question ${qi + 1}`, class: "btn btn-small btn-ghost ed-tool ed-danger" }),
+          tool(t("editor.duplicate"), "dup", () => ops.duplicate(qi), { "aria-label": t("editor.question.duplicate", { n }) }),
+          tool(t("editor.delete"), "del", () => ops.remove(qi), { "aria-label": t("editor.question.delete", { n }), class: "btn btn-small btn-ghost ed-tool ed-danger" }),
         ),
       ),
       h("div", { class: "field-msgs ed-card-msgs", dataset: { q: String(qi), field: "" } }),
-      field(qi, "prompt", "Question", textArea(q.prompt, form.max.prompt, (e) => { q.prompt = e.target.value; changed(); },
-        { rows: 2, class: "input ed-text ed-prompt", placeholder: "Type the question" })),
+      field(qi, "prompt", t("editor.question.prompt"), textArea(q.prompt, form.max.prompt, (e) => { q.prompt = e.target.value; changed(); },
+        { rows: 2, class: "input ed-text ed-prompt", placeholder: t("editor.question.promptPlaceholder") })),
       kindBody(q, qi, form, changed),
       settingsRow(q, qi, form, changed),
-      field(qi, "explanation", "Explanation (shown with the answer)",
+      field(qi, "explanation", t("editor.question.explanation"),
         textArea(q.explanation, form.max.explanation, (e) => {
           if (e.target.value) q.explanation = e.target.value; else delete q.explanation;
           changed();
-        }, { placeholder: "Optional: why the answer is right" })),
+        }, { placeholder: t("editor.question.explanationPlaceholder") })),
       imageField(q, qi, form.image_max_bytes, changed),
     ),
   );
@@ -183,16 +187,16 @@ function settingsRow(q, qi, form, changed) {
     },
   });
   const row = h("div", { class: "ed-row" },
-    field(qi, "time_limit", "Time (seconds)", time, { cls: "ed-field-small" }));
+    field(qi, "time_limit", t("editor.question.time"), time, { cls: "ed-field-small" }));
   if (q.kind !== "poll") {
     const defaultPoints = form.defaults?.points ?? form.default_points;
     const points = h("select", {
       class: "input input-select",
       onchange: (e) => { q.points = Number(e.target.value); changed(); },
     }, form.points.map((p) => h("option", {
-      value: String(p), selected: (q.points ?? defaultPoints) === p, text: `${POINT_LABELS[p] || p} (${p})`,
+      value: String(p), selected: (q.points ?? defaultPoints) === p, text: POINT_LABELS[p] ? t("editor.points.option", { label: POINT_LABELS[p], points: p }) : fmtNumber(p),
     })));
-    row.append(field(qi, "points", "Points", points, { cls: "ed-field-small" }));
+    row.append(field(qi, "points", t("editor.question.points"), points, { cls: "ed-field-small" }));
   }
   return row;
 }
@@ -203,7 +207,7 @@ function kindBody(q, qi, form, changed) {
   if (q.kind === "truefalse") return trueFalseField(q, qi, changed);
   if (q.kind === "number") return numberFields(q, qi, changed);
   if (q.kind === "text") return acceptField(q, qi, form, changed);
-  return h("p", { class: "hint", text: `This editor cannot change ${q.kind} questions; they are kept as they are.` });
+  return h("p", { class: "hint", text: t("editor.question.unknownKind", { kind: String(q.kind) }) });
 }
 
 /** Rows of text inputs (options, items, accepted answers) with add and remove. */
@@ -224,14 +228,14 @@ function rowList(qi, name, values, { min, max, maxLength, label, addLabel, decor
     });
     const remove = h("button", {
       type: "button", class: "btn btn-small btn-ghost ed-row-remove", disabled: values.length <= min,
-      "aria-label": `Remove ${label(i)}`, text: "✕",
+      "aria-label": t("editor.row.remove", { label: label(i) }), text: "✕",
       onclick: () => { onRemove(i); changed(true, `q${qi}-${name}-${Math.max(0, i - 1)}`); },
     });
     list.append(h("li", { class: "ed-row-item" }, ...(decorate ? decorate(i, input) : [input]), remove));
   });
   const add = h("button", {
     type: "button", class: "btn btn-small ed-add-row", id: `q${qi}-${name}-add`, disabled: values.length >= max,
-    text: `+ ${addLabel}`,
+    text: t("editor.add", { label: addLabel }),
     onclick: () => { onAdd(); changed(true, `q${qi}-${name}-${values.length}`); },
   });
   return [list, add];
@@ -251,7 +255,7 @@ function optionsField(q, qi, form, changed) {
   const letter = (i) => optionLook(i).letter;
   const [list, add] = rowList(qi, "options", options, {
     min: (q.kind === "multi" ? form.multi_options : form.options)[0], max: form.options[1], maxLength: form.max.option,
-    label: (i) => `Option ${letter(i)}`, addLabel: "Add option", changed,
+    label: (i) => t("editor.option.label", { letter: letter(i) }), addLabel: t("editor.option.add"), changed,
     decorate: (i, input) => [
       h("span", { class: ["ed-opt-key", optionClass(i)], "aria-hidden": "true" }, shapeIcon(i),
         h("span", { class: "opt-letter", text: letter(i) })),
@@ -259,24 +263,21 @@ function optionsField(q, qi, form, changed) {
       scored ? h("label", { class: "ed-correct" },
         h("input", {
           type: "checkbox", checked: flags[i], id: `q${qi}-correct-${i}`,
+          "aria-label": t("editor.option.rightFor", { letter: letter(i) }),
           onchange: (e) => { flags[i] = e.target.checked; store(); changed(); },
         }),
-        h("span", { text: "Right" }), h("span", { class: "visually-hidden", text: ` answer: option ${letter(i)}` })) : null,
+        h("span", { text: t("editor.option.right") })) : null,
     ],
     onEdit: (i, text) => { options[i] = text; store(); },
     onRemove: (i) => { options.splice(i, 1); flags.splice(i, 1); store(); },
     onAdd: () => { options.push(""); flags.push(false); },
   });
-  const hint = {
-    choice: "Tick the right answer. Tick several if any one of them should score.",
-    multi: "Tick every right answer: players must pick all of them (and only them) for full marks.",
-    poll: "A poll has no right answer and scores no points.",
-  }[q.kind];
+  const hint = t(`editor.options.hint.${q.kind}`);
   const wrap = h("fieldset", {
     class: "ed-field ed-group", dataset: { q: String(qi), field: "options" },
     "aria-describedby": `q${qi}-options-msg q${qi}-correct-msg`,
   },
-  h("legend", { class: "ed-label", text: "Answers" }),
+  h("legend", { class: "ed-label", text: t("editor.options.legend") }),
   h("p", { class: "hint", text: hint }),
   list, add,
   groupMsgs(qi, "options"));
@@ -291,16 +292,16 @@ function itemsField(q, qi, form, changed) {
   const items = Array.isArray(q.items) ? q.items : (q.items = blanks(form.items[0]));
   const [list, add] = rowList(qi, "items", items, {
     min: form.items[0], max: form.items[1], maxLength: form.max.option,
-    label: (i) => `Item ${i + 1}`, addLabel: "Add item", changed,
+    label: (i) => t("editor.item.label", { n: i + 1 }), addLabel: t("editor.item.add"), changed,
     decorate: (i, input) => [
       h("span", { class: "ed-item-num", "aria-hidden": "true", text: String(i + 1) }),
       input,
       h("button", {
-        type: "button", class: "btn btn-small btn-ghost", disabled: i === 0, "aria-label": `Move item ${i + 1} up`, text: "↑",
+        type: "button", class: "btn btn-small btn-ghost", disabled: i === 0, "aria-label": t("editor.item.moveUp", { n: i + 1 }), text: "↑",
         onclick: () => { [items[i - 1], items[i]] = [items[i], items[i - 1]]; changed(true, `q${qi}-items-${i - 1}`); },
       }),
       h("button", {
-        type: "button", class: "btn btn-small btn-ghost", disabled: i === items.length - 1, "aria-label": `Move item ${i + 1} down`, text: "↓",
+        type: "button", class: "btn btn-small btn-ghost", disabled: i === items.length - 1, "aria-label": t("editor.item.moveDown", { n: i + 1 }), text: "↓",
         onclick: () => { [items[i + 1], items[i]] = [items[i], items[i + 1]]; changed(true, `q${qi}-items-${i + 1}`); },
       }),
     ],
@@ -311,8 +312,8 @@ function itemsField(q, qi, form, changed) {
   return h("fieldset", {
     class: "ed-field ed-group", dataset: { q: String(qi), field: "items" }, "aria-describedby": `q${qi}-items-msg`,
   },
-  h("legend", { class: "ed-label", text: "Items, in the right order" }),
-  h("p", { class: "hint", text: "Write them in their true order; players see them shuffled." }),
+  h("legend", { class: "ed-label", text: t("editor.items.legend") }),
+  h("p", { class: "hint", text: t("editor.items.hint") }),
   list, add, groupMsgs(qi, "items"));
 }
 
@@ -325,15 +326,15 @@ function trueFalseField(q, qi, changed) {
   return h("fieldset", {
     class: "ed-field ed-group", dataset: { q: String(qi), field: "correct" }, "aria-describedby": `q${qi}-correct-msg`,
   },
-  h("legend", { class: "ed-label", text: "The statement is" }),
-  h("div", { class: "ed-radios" }, radio(true, "True"), radio(false, "False")),
+  h("legend", { class: "ed-label", text: t("editor.truefalse.legend") }),
+  h("div", { class: "ed-radios" }, radio(true, t("editor.truefalse.true")), radio(false, t("editor.truefalse.false"))),
   groupMsgs(qi, "correct"));
 }
 
 function numberFields(q, qi, changed) {
   const input = (name, label, optional) => field(qi, name, label, h("input", {
     type: "number", class: "input input-small", step: "any", inputmode: "decimal", value: q[name] ?? "",
-    placeholder: optional ? "optional" : "",
+    placeholder: optional ? t("editor.number.optional") : "",
     oninput: (e) => {
       const raw = e.target.value.trim();
       if (raw === "") delete q[name];
@@ -342,20 +343,20 @@ function numberFields(q, qi, changed) {
     },
   }), { cls: "ed-field-small" });
   return h("div", { class: "ed-group" },
-    h("p", { class: "hint", text: "Players pick a number between the lowest and highest, in steps. An answer within the margin counts as right." }),
+    h("p", { class: "hint", text: t("editor.number.hint") }),
     h("div", { class: "ed-row ed-row-wrap" },
-      input("answer", "Right answer"),
-      input("min", "Lowest"),
-      input("max", "Highest"),
-      input("step", "Step", true),
-      input("tolerance", "Margin (±)", true)));
+      input("answer", t("editor.number.answer")),
+      input("min", t("editor.number.min")),
+      input("max", t("editor.number.max")),
+      input("step", t("editor.number.step"), true),
+      input("tolerance", t("editor.number.tolerance"), true)));
 }
 
 function acceptField(q, qi, form, changed) {
   const accept = Array.isArray(q.accept) ? q.accept : (q.accept = q.accept == null ? [""] : [String(q.accept)]);
   const [list, add] = rowList(qi, "accept", accept, {
     min: 1, max: 20, maxLength: form.max.accept,
-    label: (i) => `Accepted answer ${i + 1}`, addLabel: "Add another spelling", changed,
+    label: (i) => t("editor.accept.label", { n: i + 1 }), addLabel: t("editor.accept.add"), changed,
     onEdit: (i, text) => { accept[i] = text; },
     onRemove: (i) => { accept.splice(i, 1); },
     onAdd: () => { accept.push(""); },
@@ -363,15 +364,18 @@ function acceptField(q, qi, form, changed) {
   return h("fieldset", {
     class: "ed-field ed-group", dataset: { q: String(qi), field: "accept" }, "aria-describedby": `q${qi}-accept-msg`,
   },
-  h("legend", { class: "ed-label", text: "Accepted answers" }),
-  h("p", { class: "hint", text: "Case, accents and punctuation are ignored. Add other spellings a student might type." }),
+  h("legend", { class: "ed-label", text: t("editor.accept.legend") }),
+  h("p", { class: "hint", text: t("editor.accept.hint") }),
   list, add, groupMsgs(qi, "accept"));
 }
 
 function imageField(q, qi, maxBytes, changed) {
   const id = `q${qi}-image`;
+  // The browser's own file button speaks the browser's language, not the page's:
+  // it stays out of sight and this page's button opens it.
   const picker = h("input", {
-    type: "file", id, class: "ed-file", accept: "image/png,image/jpeg,image/webp,image/gif", "aria-describedby": `${id}-hint ${id}-msg`,
+    type: "file", id, class: "ed-file visually-hidden", tabindex: "-1", "aria-hidden": "true",
+    accept: "image/png,image/jpeg,image/webp,image/gif",
     onchange: () => {
       const file = picker.files?.[0];
       if (!file) return;
@@ -382,22 +386,26 @@ function imageField(q, qi, maxBytes, changed) {
   });
   const current = typeof q.image === "string" && q.image ? q.image : "";
   const inline = current.startsWith("data:");
+  const choose = h("button", {
+    type: "button", class: "btn btn-small", id: `${id}-choose`, "aria-describedby": `${id}-hint ${id}-msg`,
+    text: t(current ? "editor.image.replace" : "editor.image.choose"), onclick: () => picker.click(),
+  });
   return h("div", { class: "ed-field ed-image", dataset: { q: String(qi), field: "image" } },
-    h("label", { for: id, class: "ed-label", text: "Image (optional)" }),
-    h("p", { class: "hint", id: `${id}-hint`, text: `PNG, JPEG, WebP or GIF, at most ${bytesText(maxBytes)}.` }),
+    h("label", { for: id, class: "ed-label", text: t("editor.image.label") }),
+    h("p", { class: "hint", id: `${id}-hint`, text: t("editor.image.hint", { size: bytesText(maxBytes) }) }),
     current ? h("div", { class: "ed-image-now" },
       inline ? h("img", { src: current, alt: "", class: "ed-image-preview" }) : null,
-      h("p", { class: "hint", id: `${id}-size`, text: inline ? `Image, ${bytesText(dataUrlBytes(current))}` : `Image file: ${current}` }),
+      h("p", { class: "hint", id: `${id}-size`, text: inline ? t("editor.image.inline", { size: bytesText(dataUrlBytes(current)) }) : t("editor.image.file", { name: fileText(current) }) }),
       h("button", {
-        type: "button", class: "btn btn-small btn-ghost", id: `${id}-remove`, text: "Remove image",
-        onclick: () => { delete q.image; delete q.image_on_phones; changed(true, id); },
+        type: "button", class: "btn btn-small btn-ghost", id: `${id}-remove`, text: t("editor.image.remove"),
+        onclick: () => { delete q.image; delete q.image_on_phones; changed(true, `${id}-choose`); },
       }),
       h("label", { class: "ed-radio ed-phones" },
         h("input", {
           type: "checkbox", id: `${id}-phones`, checked: q.image_on_phones === true,
           onchange: (e) => { if (e.target.checked) q.image_on_phones = true; else delete q.image_on_phones; changed(); },
         }),
-        h("span", { text: "Show it on the phones too" }))) : null,
-    picker,
+        h("span", { text: t("editor.image.phones") }))) : null,
+    h("div", { class: "ed-image-pick" }, choose), picker,
     groupMsgs(qi, "image"));
 }

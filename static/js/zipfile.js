@@ -2,6 +2,8 @@
 // compression (images are compressed already), read stored or deflated
 // entries (the browser's DecompressionStream inflates).
 
+import { t } from "./i18n.js";
+
 const CRC_TABLE = (() => {
   const table = new Uint32Array(256);
   for (let n = 0; n < 256; n += 1) {
@@ -71,13 +73,13 @@ export async function readZip(buffer) {
   for (let i = buffer.byteLength - 22; i >= Math.max(0, buffer.byteLength - 65557); i -= 1) {
     if (view.getUint32(i, true) === 0x06054b50) { end = i; break; }
   }
-  if (end < 0) throw new Error("not a zip file");
+  if (end < 0) throw new Error(t("editor.zip.notZip"));
   const count = view.getUint16(end + 10, true);
   let at = view.getUint32(end + 16, true);
   const decoder = new TextDecoder();
   const files = new Map();
   for (let n = 0; n < count; n += 1) {
-    if (view.getUint32(at, true) !== 0x02014b50) throw new Error("the zip file's directory is damaged");
+    if (view.getUint32(at, true) !== 0x02014b50) throw new Error(t("editor.zip.damaged"));
     const method = view.getUint16(at + 10, true);
     const packed = view.getUint32(at + 20, true);
     const nameLength = view.getUint16(at + 28, true);
@@ -91,7 +93,7 @@ export async function readZip(buffer) {
     const raw = new Uint8Array(buffer, start, packed);
     if (method === 0) files.set(name, raw.slice());
     else if (method === 8) files.set(name, await inflate(raw));
-    else throw new Error(`${name} is compressed in a way this page cannot read`);
+    else throw new Error(t("editor.zip.method", { name }));
   }
   return files;
 }
