@@ -219,7 +219,7 @@ function renderRoster() {
   mount(roster.list, state.players.length === 0
     ? h("li", { class: "hint", text: t("host.no_players") })
     : state.players.map((p) => h("li", { class: "roster-row" },
-      h("span", { class: "roster-name", dir: "auto", text: p.nickname }),
+      h("span", { class: "roster-name" }, h("bdi", { text: p.nickname })),
       h("span", { class: ["roster-state", p.connected ? "" : "is-away"], text: p.connected ? t("host.roster.connected") : t("host.roster.away") }),
       h("button", {
         type: "button",
@@ -341,8 +341,8 @@ async function loadDecks(deckList) {
     return h("div", { class: "deck" },
       h("input", { type: "radio", name: "deck", id, value: deck.id, checked: i === 0, class: "deck-radio" }),
       h("label", { for: id, class: "deck-card" },
-        h("span", { class: "deck-title", dir: "auto", text: deck.title }),
-        deck.description ? h("span", { class: "deck-desc", dir: "auto", text: deck.description }) : null,
+        h("span", { class: "deck-title" }, h("bdi", { text: deck.title })),
+        deck.description ? h("span", { class: "deck-desc" }, h("bdi", { text: deck.description })) : null,
         h("span", { class: "deck-meta", text: `${t("host.setup.questions", { count: deck.questions })}${kinds ? ` · ${kinds}` : ""}` }),
       ),
     );
@@ -442,7 +442,7 @@ function showLobby() {
       ),
     ),
     h("div", { class: "lobby-bar" },
-      h("p", { class: "lobby-title", dir: "auto", text: state.title }),
+      h("p", { class: "lobby-title" }, h("bdi", { text: state.title })),
       h("p", { class: "lobby-count", id: "lobby-count", "aria-live": "polite" }),
       lock,
       start,
@@ -473,7 +473,7 @@ function updateLobby() {
         title: t("host.remove_name", { name: p.nickname }),
         onclick: () => kick(p),
       },
-      h("span", { class: "player-name", dir: "auto", text: p.nickname }),
+      h("span", { class: "player-name" }, h("bdi", { text: p.nickname })),
       p.connected ? null : h("span", { class: "player-away", text: ` ${t("host.lobby.away")}` }),
       h("span", { class: "visually-hidden", text: ` ${t("host.lobby.remove_hint")}` }),
       )));
@@ -560,7 +560,7 @@ function optionTile(opt, position, extra = {}) {
   return h("div", { class: [optionClass(position), "tile", extra.class], dataset: { id: String(opt.id) } },
     shapeIcon(position),
     h("span", { class: "opt-letter", text: look.letter }),
-    h("span", { class: "opt-text", dir: "auto", text: opt.text }),
+    h("span", { class: "opt-text" }, h("bdi", { text: opt.text })),
     extra.mark || null,
   );
 }
@@ -824,7 +824,7 @@ function onScoreboard(sb) {
       : h("ol", { class: "scoreboard", "aria-label": t("host.scoreboard.top") },
         sb.top.map((e, i) => h("li", { class: "sb-row", style: { "--i": String(i) } },
           h("span", { class: "sb-rank", text: fmtNumber(e.rank) }),
-          h("span", { class: "sb-name", dir: "auto", text: e.nickname }),
+          h("span", { class: "sb-name" }, h("bdi", { text: e.nickname })),
           e.delta ? h("span", { class: "sb-delta", text: fmtNumber(e.delta, { signDisplay: "always" }) }) : h("span", { class: "sb-delta is-zero", text: "" }),
           h("span", { class: "sb-score", text: fmtNumber(e.score) }),
         ))),
@@ -850,14 +850,14 @@ function onFinished(f) {
     csv.disabled = false;
   });
   show("finished",
-    h("p", { class: "q-count", dir: "auto", text: state.title }),
+    h("p", { class: "q-count" }, h("bdi", { text: state.title })),
     h("h1", { class: "screen-title", text: podium.length ? t("host.finished.winners") : t("host.finished.game_over") }),
     h("ol", { class: "podium", "aria-label": t("host.finished.podium") },
       order.map((e) => h("li", {
         class: ["step", `step-${e.rank}`, `step-at-${podium.indexOf(e) + 1}`],
         "aria-label": t("host.finished.step", { place: ordinal(e.rank), name: e.nickname, count: e.score }),
       },
-      h("span", { class: "step-name", dir: "auto", text: e.nickname }),
+      h("span", { class: "step-name" }, h("bdi", { text: e.nickname })),
       h("span", { class: "step-score", text: t("host.finished.points", { count: e.score }) }),
       h("span", { class: "step-block", "aria-hidden": "true" }, h("span", { class: "step-rank", text: fmtNumber(e.rank) })),
       ))),

@@ -154,7 +154,7 @@ function render(report, found) {
     h("div", { class: "results-head" },
       h("div", { class: "results-heading" },
         h("p", { class: "eyebrow", text: [t("report.game", { code: report.code }), when, report.finished ? "" : t("report.still_running")].filter(Boolean).join(" · ") }),
-        h("h1", { class: "screen-title", dir: "auto", text: report.title }),
+        h("h1", { class: "screen-title" }, h("bdi", { text: report.title })),
       ),
       h("div", { class: "results-actions no-print" },
         h("div", { class: "results-buttons" },
@@ -173,7 +173,7 @@ function render(report, found) {
           players.map((p) => h("tr", { class: p.rank <= 3 ? `top-${p.rank}` : "" },
             h("td", { class: "num", "aria-label": ordinal(p.rank), text: fmtNumber(p.rank) }),
             h("td", { class: "name" },
-              h("span", { class: "name-text", dir: "auto", text: p.nickname }),
+              h("span", { class: "name-text" }, h("bdi", { text: p.nickname })),
               h("span", {
                 class: "name-meta",
                 text: [
@@ -194,7 +194,7 @@ function render(report, found) {
         h("h2", { id: "hardest-title", text: t("report.hardest.title") }),
         hardest.length === 0 ? h("p", { class: "hint", text: t("report.hardest.none") })
           : h("ol", { class: "hardest" }, hardest.map((q) => h("li", {},
-            h("span", { class: "hardest-prompt", dir: "auto", text: q.prompt }),
+            h("span", { class: "hardest-prompt" }, h("bdi", { text: q.prompt })),
             h("span", {
               class: "hardest-meta",
               text: [
@@ -214,7 +214,7 @@ function render(report, found) {
         questions.map((q) => h("tr", { class: q.asked ? "" : "not-asked" },
           h("td", { class: "num", "data-label": "#", text: fmtNumber(q.index + 1) }),
           h("td", { class: "prompt" },
-            h("span", { class: "prompt-text", dir: "auto", text: q.prompt }),
+            h("span", { class: "prompt-text" }, h("bdi", { text: q.prompt })),
             h("span", {
               class: "prompt-meta",
               text: [

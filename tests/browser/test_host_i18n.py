@@ -113,7 +113,8 @@ def test_the_projector_and_the_report_in_spanish(ui) -> None:  # type: ignore[no
         expect(host.locator(".q-answered")).to_have_text("2 de 2 han respondido")
         expect(host.locator(".explanation-label")).to_have_text("Por qué")
         expect(host.locator("#primary")).to_contain_text("Clasificación")
-        expect(host.locator(".chart")).to_have_attribute("aria-label", re.compile(r"^A Paris: 1, correcta; B Lyon: 1; "))
+        chart = re.compile(r"^A Paris: 1, correcta; B Lyon: 1; ")
+        expect(host.locator(".chart")).to_have_attribute("aria-label", chart)
         ui.shot(host, "host-i18n-es-reveal")
         host.keyboard.press("Space")
         ui.screen(host, "scoreboard")
@@ -144,7 +145,8 @@ def test_the_projector_and_the_report_in_spanish(ui) -> None:  # type: ignore[no
     expect(report.locator(".table-players thead th")).to_have_text(["#", "Jugador", "Correctas", "Puntos"])
     expect(report.locator(".table-players .name-meta").nth(1)).to_have_text("1 incorrecta")
     expect(report.locator(".stat-label")).to_have_text(
-        ["jugadores", "preguntas puntuadas", "respuestas correctas", "sin responder"])
+        ["jugadores", "preguntas puntuadas", "respuestas correctas", "sin responder"]
+    )
     expect(report.locator(".stat-value").nth(2)).to_have_text(re.compile(r"^50\s%$"))
     expect(report.locator("#questions-title")).to_have_text("Preguntas")
     expect(report.locator(".table-questions .prompt-meta").first).to_contain_text("Opción múltiple · respuesta: Paris")
@@ -201,6 +203,10 @@ def test_the_projector_and_the_report_in_arabic_lay_out_right_to_left(ui) -> Non
     expect(report.locator("#share-url")).to_have_attribute("dir", "ltr")
     ui.shot(report, "host-i18n-ar-report")
     ui.audit(report, "Arabic report")
+    # The report on a phone, as a colleague opens the results link.
+    report.set_viewport_size({"width": 390, "height": 844})
+    ui.audit(report, "Arabic report, phone")
+    ui.shot(report, "host-i18n-ar-report-phone")
 
 
 def test_the_language_picked_on_the_start_screen_is_remembered(ui) -> None:  # type: ignore[no-untyped-def]
@@ -213,7 +219,8 @@ def test_the_language_picked_on_the_start_screen_is_remembered(ui) -> None:  # t
     host.goto(f"{ui.base}/host")
     expect(host.locator(".setup-title")).to_have_text("Live-Quiz leiten")
     assert {"name": "thaw_lang", "value": "de"}.items() <= next(
-        c for c in host.context.cookies() if c["name"] == "thaw_lang").items()
+        c for c in host.context.cookies() if c["name"] == "thaw_lang"
+    ).items()
     # The game's own pages follow: the projector's lobby, and its report.
     code = _create_room(ui, host, "Spiel erstellen")
     expect(host.locator(".lobby-step").nth(1)).to_have_text("und gib den Raumcode ein")
