@@ -938,8 +938,8 @@ function shortcutKey(event) {
 document.addEventListener("keydown", (event) => {
   if (event.defaultPrevented || event.altKey || event.ctrlKey || event.metaKey) return;
   if (document.querySelector("dialog[open]")) return;
-  const t = event.target;
-  const typing = t instanceof HTMLElement && (t.isContentEditable || ["INPUT", "TEXTAREA", "SELECT"].includes(t.tagName));
+  const target = event.target;
+  const typing = target instanceof HTMLElement && (target.isContentEditable || ["INPUT", "TEXTAREA", "SELECT"].includes(target.tagName));
   if (typing) return;
   const key = shortcutKey(event);
   const action = KEYS[key];
@@ -950,7 +950,7 @@ document.addEventListener("keydown", (event) => {
     return;
   }
   if (event.key === " " || event.key === "Enter") {
-    if (event.key === "Enter" && t instanceof HTMLElement && t.closest("button, a, summary, [role=button]")) return;
+    if (event.key === "Enter" && target instanceof HTMLElement && target.closest("button, a, summary, [role=button]")) return;
     if (!state.code || state.screen === "setup") return;
     event.preventDefault();
     if (!event.repeat) advance();
@@ -960,8 +960,8 @@ document.addEventListener("keydown", (event) => {
 // A focused button would also act on Space's keyup: the page already did.
 document.addEventListener("keyup", (event) => {
   if (event.key !== " " || document.querySelector("dialog[open]") || !state.code || state.screen === "setup") return;
-  const t = event.target;
-  if (t instanceof HTMLElement && t.closest("button, a, summary, [role=button]")) event.preventDefault();
+  const target = event.target;
+  if (target instanceof HTMLElement && target.closest("button, a, summary, [role=button]")) event.preventDefault();
 });
 
 // -- start ---------------------------------------------------------------------

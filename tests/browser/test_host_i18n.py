@@ -18,6 +18,7 @@ from playwright.sync_api import Page, expect
 from websockets.sync.client import ClientConnection, connect
 
 DECK = "Every kind <b>of</b> question"
+ARABIC_P = """() => document.dispatchEvent(new KeyboardEvent("keydown", { key: "ح", code: "KeyP", bubbles: true }))"""
 
 
 class Phone:
@@ -180,6 +181,10 @@ def test_the_projector_and_the_report_in_arabic_lay_out_right_to_left(ui) -> Non
         host.keyboard.press("Space")
         ui.screen(host, "question")
         expect(host.locator(".q-count")).to_have_text(re.compile(r"^السؤال (1|١) من (7|٧)$"))
+        # P pauses from an Arabic keyboard layout too: the key at P's place types "ح".
+        for caption in ("متوقف", "ثانية"):
+            host.evaluate(ARABIC_P)
+            expect(host.locator(".timer-caption")).to_have_text(caption)
         ana.choose("Paris")
         ben.choose("Lyon")
         ui.screen(host, "reveal")
