@@ -14,6 +14,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
+import pytest
 from playwright.sync_api import Page, expect
 from websockets.sync.client import ClientConnection, connect
 
@@ -51,9 +52,10 @@ def phone(base: str, code: str, nickname: str) -> Iterator[Phone]:
         yield Phone(ws, nickname)
 
 
-def _create_room(ui: Any, host: Page, create: str) -> str:
+def _create_room(ui: Any, host: Page, create: str = "") -> str:
     host.locator(".deck-card", has_text=DECK).click()
-    host.get_by_role("button", name=create).click()
+    button = host.get_by_role("button", name=create) if create else host.locator(".setup-actions [type=submit]")
+    button.click()
     ui.screen(host, "lobby")
     code = host.locator(".room-code").inner_text().replace(" ", "")
     assert re.fullmatch(r"[1-9]\d{5}", code), code
@@ -83,7 +85,7 @@ def test_the_projector_and_the_report_in_spanish(ui) -> None:  # type: ignore[no
     expect(host.locator(".room-code")).to_have_attribute("aria-label", f"Código de la sala {' '.join(code)}")
     expect(host.locator(".lobby-qr figcaption")).to_have_text("Escanea para unirte")
     expect(host.locator("#lobby-count")).to_have_text("Aún no hay jugadores")
-    expect(host.locator("#lock")).to_have_text("Cerrar la entrada")
+    expect(host.locator("#lock")).to_have_text("Cerrar acceso")
     with phone(ui.base, code, "Ana") as ana, phone(ui.base, code, "Ben") as ben:
         expect(host.locator("#lobby-count")).to_have_text("2 jugadores")
         expect(host.locator("#start")).to_contain_text("Empezar")
@@ -231,3 +233,33 @@ def test_the_language_picked_on_the_start_screen_is_remembered(ui) -> None:  # t
     expect(host.locator(".lobby-step").nth(1)).to_have_text("und gib den Raumcode ein")
     host.goto(f"{ui.base}/results/{code}")
     expect(host.locator("#ranking-title")).to_have_text("Zwischenstand")
+
+
+@pytest.mark.parametrize("lang", ["es", "fr", "de", "ru", "ar"])
+def test_every_language_fits_the_projector(ui, lang: str) -> None:  # type: ignore[no-untyped-def]
+    """Longer words than English's still leave every screen whole, at 720p and at 200 % zoom."""
+    sizes = [(1280, 720), (960, 540)]
+    host = ui.projector()
+    host.goto(f"{ui.base}/host?lang={lang}")
+    code = _create_room(ui, host)
+    with phone(ui.base, code, "Anastasia Papadopou") as ana, phone(ui.base, code, "Bartholomew") as ben:
+        expect(host.locator(".player-name")).to_have_count(2)
+        ui.fits(host, f"{lang} lobby", sizes=sizes)
+        host.keyboard.press("Space")
+        ui.screen(host, "question")
+        host.keyboard.press("p")
+        expect(host.locator("#timer")).to_have_attribute("data-paused", "true")
+        ui.fits(host, f"{lang} question, paused", sizes=sizes)
+        host.keyboard.press("p")
+        expect(host.locator("#timer")).to_have_attribute("data-paused", "false")
+        ana.choose("Paris")
+        ben.choose("Lyon")
+        ui.screen(host, "reveal")
+        ui.fits(host, f"{lang} reveal", sizes=sizes)
+        host.keyboard.press("Space")
+        ui.screen(host, "scoreboard")
+        ui.fits(host, f"{lang} leaderboard", sizes=sizes)
+        host.keyboard.press("e")
+        host.locator("dialog[open] .btn-danger").click()
+        ui.screen(host, "finished")
+        ui.fits(host, f"{lang} podium", sizes=sizes, shot=f"host-i18n-{lang}-fit-podium")
