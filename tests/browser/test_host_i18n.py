@@ -220,6 +220,13 @@ def test_the_language_picked_on_the_start_screen_is_remembered(ui) -> None:  # t
     host = ui.projector()
     host.goto(f"{ui.base}/host")
     expect(host.locator(".setup-title")).to_have_text("Host a live quiz")
+    ui.shot(host, "host-i18n-en-setup")
+    for lang in ("en", "ar"):  # the start screen with its picker on a phone
+        phone_page = ui.phone()
+        phone_page.goto(f"{ui.base}/host?lang={lang}")
+        expect(phone_page.locator("#topbar .lang-select")).to_have_value(lang)
+        ui.audit(phone_page, f"{lang} start screen, phone")
+        ui.shot(phone_page, f"host-i18n-{lang}-setup-phone")
     host.get_by_label("Language").select_option("de")
     expect(host.locator(".setup-title")).to_have_text("Live-Quiz leiten")
     expect(host.locator("html")).to_have_attribute("lang", "de")
