@@ -23,6 +23,8 @@ const timerLive = $("#timer-live");
 const CODE_RE = /^[1-9][0-9]{5}$/;
 // Seconds added by the "+ time" control (the server allows 1 ms to 60 s).
 const ADD_TIME_MS = 10_000;
+// Points gained, always with their sign: "+120".
+const SIGNED = { signDisplay: "always" };
 
 /** The kind as the class reads it: a True/False choice (in either order) says so. */
 function kindName(q) {
@@ -108,9 +110,14 @@ function renderTopbar() {
   );
 }
 
+/** A shortcut's key, shown on the button it presses. */
+function kbd(key) {
+  return h("kbd", { text: key });
+}
+
 /** The Space bar's name on a button it presses (the shortcut itself is "Space" in any language). */
 function spaceKey() {
-  return h("kbd", { text: t("host.key.space") });
+  return kbd(t("host.key.space"));
 }
 
 /** A small top-bar button whose shortcut is shown on it. */
@@ -122,7 +129,7 @@ function keyButton({ id, label, key, onclick, pressed }) {
     "aria-keyshortcuts": key,
     "aria-pressed": pressed === undefined ? null : String(pressed),
     onclick,
-  }, `${label} `, h("kbd", { text: key }));
+  }, `${label} `, kbd(key));
 }
 
 function soundButton() {
@@ -389,9 +396,15 @@ function handle(msg) {
     case "reveal": return onReveal(msg);
     case "scoreboard": return onScoreboard(msg);
     case "finished": return onFinished(msg);
-    case "error": return toast(has(`host.error.${msg.code}`) ? t(`host.error.${msg.code}`) : t("host.error.other"));
+    case "error": return toast(errorText(msg.code));
     default: return undefined;
   }
+}
+
+/** The server's refusal of a host command, said in the page's language (the wire's message is English). */
+function errorText(code) {
+  const key = `host.error.${code}`;
+  return has(key) ? t(key) : t("host.error.other");
 }
 
 function onWelcome(msg) {
@@ -401,7 +414,7 @@ function onWelcome(msg) {
   state.joinUrl = msg.join_url || state.joinUrl;
   state.locked = Boolean(msg.locked);
   state.phase = msg.phase;
-  document.title = `${msg.code} · ${msg.title} · Thaw`;
+  document.title = t("host.document_title", { code: msg.code, title: msg.title });
   if (msg.phase === "lobby") showLobby();
 }
 
@@ -625,7 +638,7 @@ function onTime(msg) {
 function renderPace() {
   const pause = $("#pause");
   if (pause) {
-    mount(pause, `${state.paused ? t("host.pace.resume") : t("host.pace.pause")} `, h("kbd", { text: "P" }));
+    mount(pause, `${state.paused ? t("host.pace.resume") : t("host.pace.pause")} `, kbd("P"));
     pause.setAttribute("aria-pressed", String(state.paused));
   }
   $("#timer")?.setAttribute("data-paused", String(state.paused));
@@ -653,10 +666,10 @@ function showQuestion(q) {
   }, `${t("host.question.close")} `, spaceKey());
   const pause = h("button", {
     type: "button", id: "pause", class: "btn btn-ghost", onclick: togglePause, "aria-keyshortcuts": "P", "aria-pressed": "false",
-  }, `${t("host.pace.pause")} `, h("kbd", { text: "P" }));
+  }, `${t("host.pace.pause")} `, kbd("P"));
   const more = h("button", {
     type: "button", id: "add-time", class: "btn btn-ghost", onclick: addTime, "aria-keyshortcuts": "T",
-  }, `${t("host.pace.add_time", { seconds: ADD_TIME_MS / 1000 })} `, h("kbd", { text: "T" }));
+  }, `${t("host.pace.add_time", { seconds: ADD_TIME_MS / 1000 })} `, kbd("T"));
   show("question",
     h("div", { class: "q-top" },
       h("p", { class: "q-count", text: t("host.question.count", { n: q.index + 1, total: q.count }) }),
@@ -782,7 +795,7 @@ function onReveal(r) {
   }, `${t("host.scoreboard.title")} `, spaceKey());
   const skipIt = h("button", {
     type: "button", id: "skip", class: "btn btn-ghost", onclick: skip, "aria-keyshortcuts": "S",
-  }, `${t("host.next_question")} `, h("kbd", { text: "S" }));
+  }, `${t("host.next_question")} `, kbd("S"));
   const total = r.total ?? connectedCount();
   show("reveal",
     h("div", { class: "q-top" },
@@ -825,7 +838,7 @@ function onScoreboard(sb) {
         sb.top.map((e, i) => h("li", { class: "sb-row", style: { "--i": String(i) } },
           h("span", { class: "sb-rank", text: fmtNumber(e.rank) }),
           h("span", { class: "sb-name" }, h("bdi", { text: e.nickname })),
-          e.delta ? h("span", { class: "sb-delta", text: fmtNumber(e.delta, { signDisplay: "always" }) }) : h("span", { class: "sb-delta is-zero", text: "" }),
+          e.delta ? h("span", { class: "sb-delta", text: fmtNumber(e.delta, SIGNED) }) : h("span", { class: "sb-delta is-zero", text: "" }),
           h("span", { class: "sb-score", text: fmtNumber(e.score) }),
         ))),
     h("div", { class: "host-actions" }, next),
