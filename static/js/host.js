@@ -49,7 +49,6 @@ const sound = new Sound({ key: "thaw.sound.host", defaultOn: true });
 // The projector's language is the host's: chosen here, before the game (choosing reloads the page,
 // which keeps the game: its code is in the hash and the host key in this tab).
 const picker = languagePicker();
-picker.querySelector("select").classList.add("btn", "btn-small", "btn-ghost");
 
 const state = {
   code: "",

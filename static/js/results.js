@@ -264,9 +264,7 @@ function explain(errorCode) {
 }
 
 async function boot() {
-  const picker = languagePicker();
-  picker.querySelector("select").classList.add("btn", "btn-small", "btn-ghost");
-  mount($("#topbar"), picker);
+  mount($("#topbar"), languagePicker());
   if (problem) {
     explain(problem);
     return;
