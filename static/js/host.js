@@ -3,7 +3,8 @@
 // Reloading the tab regains control: the room code is in the URL hash and the
 // host token in sessionStorage.
 
-import { $, announce, apiError, confirmDialog, fmt, fmtValue, h, mount, ordinal, plural, showStatus, toast } from "./dom.js";
+import { $, announce, apiError, confirmDialog, fmtValue, h, mount, showStatus, toast } from "./dom.js";
+import { fmtNumber, has, languagePicker, ordinal, t } from "./i18n.js";
 import { Connection } from "./socket.js";
 import { Countdown } from "./countdown.js";
 import { optionClass, optionLook, shapeIcon } from "./shapes.js";
@@ -20,20 +21,34 @@ const live = $("#live");
 const timerLive = $("#timer-live");
 
 const CODE_RE = /^[1-9][0-9]{5}$/;
-const KIND_NAMES = {
-  choice: "Quiz", multi: "Select all that apply", poll: "Poll", order: "Put in order", number: "Number", text: "Type answer",
-};
 // Seconds added by the "+ time" control (the server allows 1 ms to 60 s).
 const ADD_TIME_MS = 10_000;
+// Points gained, always with their sign: "+120".
+const SIGNED = { signDisplay: "always" };
 
 /** The kind as the class reads it: a True/False choice (in either order) says so. */
 function kindName(q) {
   const texts = (q.options || []).map((opt) => opt.text).sort();
-  if (q.kind === "choice" && texts.length === 2 && texts[0] === "False" && texts[1] === "True") return "True or false";
-  return KIND_NAMES[q.kind] || q.kind;
+  if (q.kind === "choice" && texts.length === 2 && texts[0] === "False" && texts[1] === "True") return t("host.kind.truefalse");
+  return kindLabel(q.kind);
+}
+
+/** A question kind's name (the deck list and the question's badge). */
+function kindLabel(kind) {
+  return has(`host.kind.${kind}`) ? t(`host.kind.${kind}`) : kind;
+}
+
+/** A message with one element in it: `{name}` in the text becomes `node` (a link, a bold word). */
+function withNode(key, name, node) {
+  const [before, after = ""] = t(key).split(`{${name}}`);
+  return [before, node, after];
 }
 
 const sound = new Sound({ key: "thaw.sound.host", defaultOn: true });
+
+// The projector's language is the host's: chosen here, before the game (choosing reloads the page,
+// which keeps the game: its code is in the hash and the host key in this tab).
+const picker = languagePicker();
 
 const state = {
   code: "",
@@ -78,19 +93,30 @@ function connectedCount() {
 
 function renderTopbar() {
   if (!state.code || state.screen === "setup") {
-    mount(topbar, soundButton(), fullscreenButton());
+    mount(topbar, picker, soundButton(), fullscreenButton());
     return;
   }
   const playing = state.phase !== "finished" && state.phase !== "lobby" && state.phase !== "";
   mount(topbar,
-    h("span", { class: "tb-code", "aria-label": `Game code ${state.code}` }, "Code ", h("strong", { text: state.code })),
-    h("span", { class: "tb-players", id: "tb-players", text: plural(state.players.length, "player") }),
-    state.locked ? h("span", { class: "badge badge-lock", text: "Locked" }) : null,
-    keyButton({ id: "roster-open", label: "Players", key: "R", onclick: openRoster }),
+    h("span", { class: "tb-code", "aria-label": t("host.code_label", { code: state.code }) },
+      ...withNode("host.topbar.code", "code", h("strong", { dir: "ltr", text: state.code }))),
+    h("span", { class: "tb-players", id: "tb-players", text: t("host.players", { count: state.players.length }) }),
+    state.locked ? h("span", { class: "badge badge-lock", text: t("host.topbar.locked") }) : null,
+    keyButton({ id: "roster-open", label: t("host.roster.title"), key: "R", onclick: openRoster }),
     soundButton(),
-    playing ? keyButton({ id: "end", label: "End game", key: "E", onclick: endGame }) : null,
+    playing ? keyButton({ id: "end", label: t("host.end.button"), key: "E", onclick: endGame }) : null,
     fullscreenButton(),
   );
+}
+
+/** A shortcut's key, shown on the button it presses. */
+function kbd(key) {
+  return h("kbd", { text: key });
+}
+
+/** The Space bar's name on a button it presses (the shortcut itself is "Space" in any language). */
+function spaceKey() {
+  return kbd(t("host.key.space"));
 }
 
 /** A small top-bar button whose shortcut is shown on it. */
@@ -102,33 +128,37 @@ function keyButton({ id, label, key, onclick, pressed }) {
     "aria-keyshortcuts": key,
     "aria-pressed": pressed === undefined ? null : String(pressed),
     onclick,
-  }, `${label} `, h("kbd", { text: key }));
+  }, `${label} `, kbd(key));
 }
 
 function soundButton() {
-  return keyButton({ id: "sound", label: sound.on ? "Sound on" : "Sound off", key: "M", onclick: toggleSound, pressed: sound.on });
+  return keyButton({ id: "sound", label: soundLabel(sound.on), key: "M", onclick: toggleSound, pressed: sound.on });
+}
+
+function soundLabel(on) {
+  return on ? t("host.sound.on") : t("host.sound.off");
 }
 
 function toggleSound() {
   const on = sound.toggle();
-  toast(on ? "Sound on" : "Sound off");
+  toast(soundLabel(on));
   renderTopbar();
 }
 
 function fullscreenButton() {
   const on = Boolean(document.fullscreenElement);
-  return keyButton({ id: "fullscreen", label: on ? "Exit full screen" : "Full screen", key: "F", onclick: toggleFullscreen, pressed: on });
+  return keyButton({ id: "fullscreen", label: on ? t("host.fullscreen.exit") : t("host.fullscreen.enter"), key: "F", onclick: toggleFullscreen, pressed: on });
 }
 
 function toggleFullscreen() {
   if (document.fullscreenElement) document.exitFullscreen?.();
-  else document.documentElement.requestFullscreen?.().catch(() => toast("Full screen is not available here."));
+  else document.documentElement.requestFullscreen?.().catch(() => toast(t("host.fullscreen.unavailable")));
 }
 document.addEventListener("fullscreenchange", renderTopbar);
 
 function send(message) {
   if (!state.conn || !state.conn.send(message)) {
-    toast("Not connected — reconnecting…");
+    toast(t("host.not_connected"));
     return false;
   }
   return true;
@@ -136,9 +166,10 @@ function send(message) {
 
 async function endGame() {
   const ok = await confirmDialog({
-    title: "End the game now?",
-    body: "Everyone goes straight to the final results.",
-    confirm: "End game",
+    title: t("host.end.title"),
+    body: t("host.end.body"),
+    confirm: t("host.end.button"),
+    cancel: t("host.cancel"),
     danger: true,
   });
   if (ok) send({ type: "end" });
@@ -169,12 +200,12 @@ let roster = null;
 /** Every player, with a Remove button: open at any point of the game. */
 function openRoster() {
   if (!state.code || roster) return;
-  const list = h("ul", { class: "roster-list", "aria-label": "Players" });
+  const list = h("ul", { class: "roster-list", "aria-label": t("host.roster.title") });
   roster = h("dialog", { class: "dialog roster", "aria-labelledby": "roster-title" },
     h("form", { method: "dialog", class: "dialog-form" },
-      h("h2", { id: "roster-title", text: "Players" }),
+      h("h2", { id: "roster-title", text: t("host.roster.title") }),
       list,
-      h("div", { class: "dialog-actions" }, h("button", { value: "close", class: "btn btn-primary", text: "Close" })),
+      h("div", { class: "dialog-actions" }, h("button", { value: "close", class: "btn btn-primary", text: t("host.close") })),
     ),
   );
   roster.list = list;
@@ -192,17 +223,17 @@ function renderRoster() {
   if (!roster) return;
   const focusedId = document.activeElement?.dataset?.playerId;
   mount(roster.list, state.players.length === 0
-    ? h("li", { class: "hint", text: "No players yet." })
+    ? h("li", { class: "hint", text: t("host.no_players") })
     : state.players.map((p) => h("li", { class: "roster-row" },
-      h("span", { class: "roster-name", text: p.nickname }),
-      h("span", { class: ["roster-state", p.connected ? "" : "is-away"], text: p.connected ? "connected" : "away" }),
+      h("span", { class: "roster-name" }, h("bdi", { text: p.nickname })),
+      h("span", { class: ["roster-state", p.connected ? "" : "is-away"], text: p.connected ? t("host.roster.connected") : t("host.roster.away") }),
       h("button", {
         type: "button",
         class: "btn btn-small btn-danger roster-remove",
         dataset: { playerId: p.player_id },
-        "aria-label": `Remove ${p.nickname}`,
+        "aria-label": t("host.remove_name", { name: p.nickname }),
         onclick: () => kick(p),
-        text: "Remove",
+        text: t("host.remove"),
       }),
     )));
   const again = focusedId && roster.list.querySelector(`[data-player-id="${CSS.escape(focusedId)}"]`);
@@ -218,32 +249,32 @@ async function showSetup(notice = "") {
   if (window.location.hash) window.history.replaceState(null, "", window.location.pathname);
   const errorEl = h("div", { class: "form-error", role: "alert", text: notice });
   const deckList = h("div", { class: "deck-list", role: "radiogroup", "aria-labelledby": "deck-legend" },
-    h("p", { class: "hint", text: "Loading decks…" }));
+    h("p", { class: "hint", text: t("host.setup.loading") }));
   const maxPlayers = h("input", {
-    id: "opt-max", type: "number", class: "input input-small", min: 1, inputmode: "numeric", placeholder: "No limit",
+    id: "opt-max", type: "number", class: "input input-small", min: 1, inputmode: "numeric", placeholder: t("host.setup.no_limit"),
   });
   const option = (id, label, hint, checked = false) => h("div", { class: "check" },
     h("input", { type: "checkbox", id, checked, "aria-describedby": `${id}-hint` }),
     h("label", { for: id }, h("span", { class: "check-label", text: label }),
       h("span", { class: "hint", id: `${id}-hint`, text: hint })),
   );
-  const create = h("button", { type: "submit", class: "btn btn-primary btn-big", text: "Create game" });
+  const create = h("button", { type: "submit", class: "btn btn-primary btn-big", text: t("host.setup.create") });
   const form = h("form", { class: "setup", novalidate: true },
     h("div", { class: "setup-head" },
-      h("h1", { class: "setup-title", text: "Host a live quiz" }),
-      h("p", { class: "lead", text: "Pick a deck, put this page on the projector, and let the class join from their phones." }),
+      h("h1", { class: "setup-title", text: t("host.setup.title") }),
+      h("p", { class: "lead", text: t("host.setup.lead") }),
     ),
     h("fieldset", { class: "decks" },
-      h("legend", { id: "deck-legend", class: "section-title", text: "Deck" }),
+      h("legend", { id: "deck-legend", class: "section-title", text: t("host.setup.deck") }),
       deckList,
     ),
     h("fieldset", { class: "options" },
-      h("legend", { class: "section-title", text: "Options" }),
-      option("opt-streak", "Streak bonus", "Extra points for answers right in a row.", true),
-      option("opt-shuffle", "Shuffle answers", "Mix up the order of answer options."),
-      option("opt-generated", "Generated nicknames", "Players get a friendly random name (no typing, no rude names)."),
+      h("legend", { class: "section-title", text: t("host.setup.options") }),
+      option("opt-streak", t("host.setup.streak"), t("host.setup.streak_hint"), true),
+      option("opt-shuffle", t("host.setup.shuffle"), t("host.setup.shuffle_hint")),
+      option("opt-generated", t("host.setup.generated"), t("host.setup.generated_hint")),
       h("div", { class: "field field-inline" },
-        h("label", { for: "opt-max", text: "Max players" }), maxPlayers),
+        h("label", { for: "opt-max", text: t("host.setup.max_players") }), maxPlayers),
     ),
     errorEl,
     h("div", { class: "setup-actions" }, create),
@@ -252,7 +283,7 @@ async function showSetup(notice = "") {
     event.preventDefault();
     const deck = form.querySelector("input[name=deck]:checked")?.value;
     if (!deck) {
-      errorEl.textContent = "Pick a deck first.";
+      errorEl.textContent = t("host.setup.pick_deck");
       form.querySelector("input[name=deck]")?.focus();
       return;
     }
@@ -264,14 +295,14 @@ async function showSetup(notice = "") {
     if (maxPlayers.value.trim()) {
       const n = Number(maxPlayers.value);
       if (!Number.isInteger(n) || n < 1) {
-        errorEl.textContent = "Max players must be a whole number, 1 or more.";
+        errorEl.textContent = t("host.setup.max_invalid");
         maxPlayers.focus();
         return;
       }
       options.max_players = n;
     }
     create.disabled = true;
-    create.textContent = "Creating…";
+    create.textContent = t("host.setup.creating");
     try {
       const response = await fetch("/api/rooms", {
         method: "POST",
@@ -288,7 +319,7 @@ async function showSetup(notice = "") {
     } catch (err) {
       showRoomError(errorEl, err);
       create.disabled = false;
-      create.textContent = "Create game";
+      create.textContent = t("host.setup.create");
     }
   });
   show("setup", form, recentGamesPanel());
@@ -303,22 +334,22 @@ async function loadDecks(deckList) {
     if (!response.ok) throw await apiError(response);
     decks = await response.json();
   } catch (err) {
-    mount(deckList, h("p", { class: "form-error", text: `Could not load decks: ${err.message || "network error"}` }));
+    mount(deckList, h("p", { class: "form-error", text: t("host.setup.decks_failed", { reason: err.message || t("host.setup.network_error") }) }));
     return;
   }
   if (decks.length === 0) {
-    mount(deckList, h("p", { class: "hint", text: "No decks yet. Add YAML decks to the content folder and restart." }));
+    mount(deckList, h("p", { class: "hint", text: t("host.setup.no_decks") }));
     return;
   }
   mount(deckList, decks.map((deck, i) => {
     const id = `deck-${i}`;
-    const kinds = (deck.kinds || []).map((k) => KIND_NAMES[k] || k).join(" · ");
+    const kinds = (deck.kinds || []).map(kindLabel).join(" · ");
     return h("div", { class: "deck" },
       h("input", { type: "radio", name: "deck", id, value: deck.id, checked: i === 0, class: "deck-radio" }),
       h("label", { for: id, class: "deck-card" },
-        h("span", { class: "deck-title", text: deck.title }),
-        deck.description ? h("span", { class: "deck-desc", text: deck.description }) : null,
-        h("span", { class: "deck-meta", text: `${plural(deck.questions, "question")}${kinds ? ` · ${kinds}` : ""}` }),
+        h("span", { class: "deck-title" }, h("bdi", { text: deck.title })),
+        deck.description ? h("span", { class: "deck-desc" }, h("bdi", { text: deck.description })) : null,
+        h("span", { class: "deck-meta", text: `${t("host.setup.questions", { count: deck.questions })}${kinds ? ` · ${kinds}` : ""}` }),
       ),
     );
   }));
@@ -332,25 +363,21 @@ function connect(code) {
   state.players = [];
   state.phase = "";
   show("waiting", h("div", { class: "center-stack" },
-    h("div", { class: "spinner", "aria-hidden": "true" }), h("p", { class: "lead", text: "Connecting to your game…" })));
+    h("div", { class: "spinner", "aria-hidden": "true" }), h("p", { class: "lead", text: t("host.connecting") })));
   state.conn = new Connection({
     code,
     hello: () => ({ type: "host", token: loadHostToken(code) }),
     onMessage: handle,
     onState: (s) => {
-      if (s === "offline") setStatus("This computer is offline. The game goes on; the controls work again when the network is back.");
-      else if (s === "reconnecting") setStatus("Connection lost — reconnecting…");
+      if (s === "offline") setStatus(t("host.offline"));
+      else if (s === "reconnecting") setStatus(t("host.reconnecting"));
       else if (s === "open") setStatus("");
     },
-    onFatal: ({ code: reason, message }) => {
+    onFatal: ({ code: reason }) => {
       setStatus("");
       if (reason === "bad_token" || reason === "room_not_found") dropHostToken(code);
-      const text = {
-        bad_token: `This tab's host key for game ${code} is not valid.`,
-        room_not_found: `Game ${code} no longer exists.`,
-        rate_limited: "Too many connections from here. Wait a moment and reload.",
-      }[reason] || message || "Lost the game.";
-      showSetup(`${text} Start a new game below.`);
+      const text = has(`host.fatal.${reason}`) ? t(`host.fatal.${reason}`, { code }) : t("host.fatal.other");
+      showSetup(t("host.fatal.restart", { problem: text }));
     },
   });
   state.conn.start();
@@ -368,9 +395,15 @@ function handle(msg) {
     case "reveal": return onReveal(msg);
     case "scoreboard": return onScoreboard(msg);
     case "finished": return onFinished(msg);
-    case "error": return toast(msg.message || msg.code);
+    case "error": return toast(errorText(msg.code));
     default: return undefined;
   }
+}
+
+/** The server's refusal of a host command, said in the page's language (the wire's message is English). */
+function errorText(code) {
+  const key = `host.error.${code}`;
+  return has(key) ? t(key) : t("host.error.other");
 }
 
 function onWelcome(msg) {
@@ -380,7 +413,7 @@ function onWelcome(msg) {
   state.joinUrl = msg.join_url || state.joinUrl;
   state.locked = Boolean(msg.locked);
   state.phase = msg.phase;
-  document.title = `${msg.code} · ${msg.title} · Thaw`;
+  document.title = t("host.document_title", { code: msg.code, title: msg.title });
   if (msg.phase === "lobby") showLobby();
 }
 
@@ -400,31 +433,33 @@ function showLobby() {
   const base = prettyUrl(new URL("/", joinUrl).href).replace(/\/$/, "");
   const start = h("button", {
     type: "button", id: "start", class: "btn btn-primary btn-huge", onclick: startGame, "aria-keyshortcuts": "Space Enter",
-  }, "Start ", h("kbd", { text: "Space" }));
+  }, `${t("host.lobby.start")} `, spaceKey());
   const lock = h("button", { type: "button", id: "lock", class: "btn btn-ghost btn-big", onclick: toggleLock });
   sound.music("lobby");
   show("lobby",
     h("div", { class: "lobby-hero" },
       h("div", { class: "lobby-join" },
-        h("p", { class: "lobby-step" }, "Go to ", h("strong", { class: "lobby-url", text: base })),
-        h("p", { class: "lobby-step", text: "and enter the code" }),
-        h("p", { class: "room-code", "aria-label": `Game code ${state.code.split("").join(" ")}`, text: spacedCode(state.code) }),
-        h("p", { class: "lobby-link" }, "or open ", h("span", { class: "mono", text: prettyUrl(joinUrl) })),
+        h("p", { class: "lobby-step" }, ...withNode("host.lobby.go_to", "url", h("strong", { class: "lobby-url", dir: "ltr", text: base }))),
+        h("p", { class: "lobby-step", text: t("host.lobby.enter_code") }),
+        h("p", {
+          class: "room-code", dir: "ltr", "aria-label": t("host.code_label", { code: state.code.split("").join(" ") }), text: spacedCode(state.code),
+        }),
+        h("p", { class: "lobby-link" }, ...withNode("host.lobby.or_open", "link", h("span", { class: "mono", dir: "ltr", text: prettyUrl(joinUrl) }))),
       ),
       h("figure", { class: "lobby-qr" },
         h("img", {
-          src: `/api/rooms/${state.code}/qr.svg`, alt: `QR code: scan to join game ${state.code}`, width: 360, height: 360,
+          src: `/api/rooms/${state.code}/qr.svg`, alt: t("host.lobby.qr_alt", { code: state.code }), width: 360, height: 360,
         }),
-        h("figcaption", { text: "Scan to join" }),
+        h("figcaption", { text: t("host.lobby.scan") }),
       ),
     ),
     h("div", { class: "lobby-bar" },
-      h("p", { class: "lobby-title", text: state.title }),
+      h("p", { class: "lobby-title" }, h("bdi", { text: state.title })),
       h("p", { class: "lobby-count", id: "lobby-count", "aria-live": "polite" }),
       lock,
       start,
     ),
-    h("ul", { class: "players", id: "players", "aria-label": "Players (select a name to remove that player)" }),
+    h("ul", { class: "players", id: "players", "aria-label": t("host.lobby.players_label") }),
   );
   updateLobby();
 }
@@ -433,33 +468,33 @@ function updateLobby() {
   const list = $("#players");
   if (!list) return;
   const count = state.players.length;
-  $("#lobby-count").textContent = count === 0 ? "No players yet" : plural(count, "player");
+  $("#lobby-count").textContent = count === 0 ? t("host.lobby.waiting") : t("host.players", { count });
   const lock = $("#lock");
   lock.setAttribute("aria-pressed", state.locked ? "true" : "false");
-  lock.textContent = state.locked ? "Locked — unlock" : "Lock joining";
+  lock.textContent = state.locked ? t("host.lobby.unlock") : t("host.lobby.lock");
   $("#start").disabled = count === 0;
   const recent = recentJoins();
   const focusedId = document.activeElement?.dataset?.playerId;
   const items = state.players.length === 0
-    ? [h("li", { class: "players-empty", text: "Names appear here as players join." })]
+    ? [h("li", { class: "players-empty", text: t("host.lobby.empty") })]
     : state.players.map((p) => h("li", { class: "player" },
       h("button", {
         type: "button",
         class: ["player-chip", p.connected ? "" : "is-away"],
         dataset: { playerId: p.player_id },
-        title: `Remove ${p.nickname}`,
+        title: t("host.remove_name", { name: p.nickname }),
         onclick: () => kick(p),
       },
-      h("span", { class: "player-name", text: p.nickname }),
-      p.connected ? null : h("span", { class: "player-away", text: " (away)" }),
-      h("span", { class: "visually-hidden", text: " — remove" }),
+      h("span", { class: "player-name" }, h("bdi", { text: p.nickname })),
+      p.connected ? null : h("span", { class: "player-away", text: ` ${t("host.lobby.away")}` }),
+      h("span", { class: "visually-hidden", text: ` ${t("host.lobby.remove_hint")}` }),
       )));
   if (recent.length > 0) {
     // After the names, not in the bar: the bar's controls never move, and it shows only
     // while someone has just joined (a script filling the room is answered in one click).
     items.push(h("li", { class: "players-action" }, h("button", {
       type: "button", id: "kick-recent", class: "btn btn-ghost", onclick: kickRecent,
-    }, `Remove ${plural(recent.length, "recent join")}`)));
+    }, t("host.lobby.remove_recent", { count: recent.length }))));
   }
   mount(list, items);
   if (focusedId) list.querySelector(`[data-player-id="${CSS.escape(focusedId)}"]`)?.focus();
@@ -476,8 +511,8 @@ function onLobby(msg) {
   renderRoster();
   if (state.screen === "lobby") {
     updateLobby();
-    if (joined.length === 1) announce(live, `${joined[0].nickname} joined`);
-    else if (joined.length > 1) announce(live, `${joined.length} players joined`);
+    if (joined.length === 1) announce(live, t("host.lobby.joined", { name: joined[0].nickname }));
+    else if (joined.length > 1) announce(live, t("host.lobby.joined_many", { count: joined.length }));
   } else {
     renderTopbar();
     updateAnswered();
@@ -486,9 +521,10 @@ function onLobby(msg) {
 
 async function kick(player) {
   const ok = await confirmDialog({
-    title: `Remove ${player.nickname}?`,
-    body: "They leave the game now. Lock joining to keep them from coming back.",
-    confirm: "Remove",
+    title: t("host.kick.title", { name: player.nickname }),
+    body: t("host.kick.body"),
+    confirm: t("host.remove"),
+    cancel: t("host.cancel"),
     danger: true,
   });
   if (ok) send({ type: "kick", player_id: player.player_id });
@@ -508,9 +544,10 @@ async function kickRecent() {
   const recent = recentJoins();
   if (recent.length === 0) return;
   const ok = await confirmDialog({
-    title: `Remove ${plural(recent.length, "player")} who joined in the last minute?`,
-    body: "Lock joining first if someone keeps adding players.",
-    confirm: "Remove them",
+    title: t("host.kick_recent.title", { count: recent.length }),
+    body: t("host.kick_recent.body"),
+    confirm: t("host.kick_recent.confirm"),
+    cancel: t("host.cancel"),
     danger: true,
   });
   if (ok) send({ type: "kick_since", player_id: recent[0].player_id });
@@ -522,7 +559,7 @@ function toggleLock() {
 
 function startGame() {
   if (state.players.length === 0) {
-    toast("Wait for at least one player.");
+    toast(t("host.lobby.wait_player"));
     return;
   }
   send({ type: "start" });
@@ -535,14 +572,14 @@ function optionTile(opt, position, extra = {}) {
   return h("div", { class: [optionClass(position), "tile", extra.class], dataset: { id: String(opt.id) } },
     shapeIcon(position),
     h("span", { class: "opt-letter", text: look.letter }),
-    h("span", { class: "opt-text", text: opt.text }),
+    h("span", { class: "opt-text" }, h("bdi", { text: opt.text })),
     extra.mark || null,
   );
 }
 
 function pointsBadge(q) {
-  if (q.points === 2000) return h("span", { class: "badge badge-double", text: "Double points" });
-  if (q.points === 0) return h("span", { class: "badge", text: "No points" });
+  if (q.points === 2000) return h("span", { class: "badge badge-double", text: t("host.question.double") });
+  if (q.points === 0) return h("span", { class: "badge", text: t("host.question.no_points") });
   return null;
 }
 
@@ -555,7 +592,7 @@ function onQuestion(q) {
   if (!same) {
     state.answers = null;
     showQuestion(q);
-    announce(live, `Question ${q.index + 1}: ${q.prompt}`);
+    announce(live, t("host.question.announce", { n: q.index + 1, prompt: q.prompt }));
   }
   startTimer(!same);
   sound.music("question");
@@ -584,7 +621,7 @@ function onPaused(msg, paused) {
   state.deadline = performance.now() + msg.time_left_ms;
   startTimer(false);
   sound.music(paused ? null : "question");
-  announce(live, paused ? "Paused" : "Resumed");
+  announce(live, paused ? t("host.pace.paused") : t("host.pace.resumed"));
 }
 
 /** `time`: time was added; the limit grows with it. */
@@ -593,19 +630,19 @@ function onTime(msg) {
   state.question = { ...state.question, time_limit_ms: msg.time_limit_ms };
   state.deadline = performance.now() + msg.time_left_ms;
   startTimer(false);
-  announce(live, `Time added: ${Math.ceil(msg.time_left_ms / 1000)} seconds left`);
+  announce(live, t("host.pace.time_added", { count: Math.ceil(msg.time_left_ms / 1000) }));
 }
 
 /** The pause button's label and the timer's "Paused" state follow `state.paused`. */
 function renderPace() {
   const pause = $("#pause");
   if (pause) {
-    mount(pause, state.paused ? "Resume " : "Pause ", h("kbd", { text: "P" }));
+    mount(pause, `${state.paused ? t("host.pace.resume") : t("host.pace.pause")} `, kbd("P"));
     pause.setAttribute("aria-pressed", String(state.paused));
   }
   $("#timer")?.setAttribute("data-paused", String(state.paused));
   const caption = $("#timer .timer-caption");
-  if (caption) caption.textContent = state.paused ? "paused" : "seconds";
+  if (caption) caption.textContent = state.paused ? t("host.timer.paused") : t("host.timer.seconds");
 }
 
 function showQuestion(q) {
@@ -613,41 +650,41 @@ function showQuestion(q) {
   let tiles = null;
   if (["choice", "multi", "poll", "order"].includes(q.kind)) {
     tiles = h("div", { class: ["tile-grid", `n${q.options.length}`] }, q.options.map((opt, i) => optionTile(opt, i)));
-    if (q.kind === "order") middle = h("p", { class: "q-instruction", text: "Put these in the right order" });
-    if (q.kind === "multi") middle = h("p", { class: "q-instruction", text: "Select every answer that is right" });
+    if (q.kind === "order") middle = h("p", { class: "q-instruction", text: t("host.question.order") });
+    if (q.kind === "multi") middle = h("p", { class: "q-instruction", text: t("host.question.multi") });
   } else if (q.kind === "number") {
     middle = h("div", { class: "q-panel" },
-      h("p", { class: "q-instruction", text: "Pick a number on your phone" }),
+      h("p", { class: "q-instruction", text: t("host.question.number") }),
       h("p", { class: "q-range" }, h("span", { text: fmtValue(q.min) }),
         h("span", { class: "q-range-line", "aria-hidden": "true" }), h("span", { text: fmtValue(q.max) })));
   } else {
-    middle = h("div", { class: "q-panel" }, h("p", { class: "q-instruction", text: "Type your answer on your phone" }));
+    middle = h("div", { class: "q-panel" }, h("p", { class: "q-instruction", text: t("host.question.text") }));
   }
   const close = h("button", {
     type: "button", id: "primary", class: "btn btn-primary", onclick: () => send({ type: "close" }), "aria-keyshortcuts": "Space Enter S",
-  }, "Close answers ", h("kbd", { text: "Space" }));
+  }, `${t("host.question.close")} `, spaceKey());
   const pause = h("button", {
     type: "button", id: "pause", class: "btn btn-ghost", onclick: togglePause, "aria-keyshortcuts": "P", "aria-pressed": "false",
-  }, "Pause ", h("kbd", { text: "P" }));
+  }, `${t("host.pace.pause")} `, kbd("P"));
   const more = h("button", {
     type: "button", id: "add-time", class: "btn btn-ghost", onclick: addTime, "aria-keyshortcuts": "T",
-  }, `+${ADD_TIME_MS / 1000} s `, h("kbd", { text: "T" }));
+  }, `${t("host.pace.add_time", { seconds: ADD_TIME_MS / 1000 })} `, kbd("T"));
   show("question",
     h("div", { class: "q-top" },
-      h("p", { class: "q-count", text: `Question ${q.index + 1} of ${q.count}` }),
+      h("p", { class: "q-count", text: t("host.question.count", { n: q.index + 1, total: q.count }) }),
       h("span", { class: "badge", text: kindName(q) }),
       pointsBadge(q),
-      q.multiple_correct ? h("span", { class: "badge", text: "More than one right answer" }) : null,
+      q.multiple_correct ? h("span", { class: "badge", text: t("host.question.multiple_correct") }) : null,
       h("span", { class: "q-top-end pace" }, pause, more, close),
     ),
-    h("h1", { class: "q-title", text: q.prompt }),
+    h("h1", { class: "q-title", dir: "auto", text: q.prompt }),
     h("div", { class: "q-stage" },
       h("div", { class: "timer-ring", id: "timer", "data-urgent": "false" },
-        h("span", { class: "timer-number" }), h("span", { class: "timer-caption", text: "seconds" })),
+        h("span", { class: "timer-number" }), h("span", { class: "timer-caption", text: t("host.timer.seconds") })),
       h("div", { class: "q-middle" }, questionImage(q, "projector"), middle),
       h("div", { class: "answered-box" },
-        h("span", { class: "answered-num", id: "answered-num", text: "0" }),
-        h("span", { class: "answered-caption", id: "answered-caption", text: "answers" }),
+        h("span", { class: "answered-num", id: "answered-num", text: fmtNumber(0) }),
+        h("span", { class: "answered-caption", id: "answered-caption", text: t("host.question.answers") }),
       ),
     ),
     tiles,
@@ -666,8 +703,8 @@ function updateAnswered() {
   if (!num) return;
   const answered = state.answers?.answered ?? 0;
   const total = state.answers?.total ?? connectedCount();
-  num.textContent = fmt(answered);
-  $("#answered-caption").textContent = `of ${fmt(total)} answered`;
+  num.textContent = fmtNumber(answered);
+  $("#answered-caption").textContent = t("host.question.answered_of", { total });
 }
 
 // -- reveal --------------------------------------------------------------------
@@ -675,7 +712,7 @@ function updateAnswered() {
 function bar({ label, count, max, cls, mark, tile }) {
   const fraction = max > 0 ? count / max : 0;
   return h("div", { class: ["bar", cls] },
-    h("span", { class: "bar-count", text: fmt(count) }),
+    h("span", { class: "bar-count", text: fmtNumber(count) }),
     h("span", { class: "bar-track", "aria-hidden": "true" },
       h("span", { class: "bar-fill", style: { "--fill": String(fraction) } })),
     h("span", { class: "bar-label" }, tile, label ? h("span", { class: "bar-text", text: label }) : null, mark || null),
@@ -683,7 +720,7 @@ function bar({ label, count, max, cls, mark, tile }) {
 }
 
 function markCorrect(isCorrect) {
-  return h("span", { class: ["mark", isCorrect ? "mark-yes" : "mark-no"], "aria-label": isCorrect ? "correct" : "incorrect" },
+  return h("span", { class: ["mark", isCorrect ? "mark-yes" : "mark-no"], "aria-label": isCorrect ? t("host.reveal.correct") : t("host.reveal.incorrect") },
     isCorrect ? "✓" : "✗");
 }
 
@@ -694,7 +731,7 @@ function chart(r) {
     const correct = new Set(r.correct || []);
     const counts = options.map((opt) => dist[String(opt.id)] ?? 0);
     const max = Math.max(1, ...counts);
-    return h("div", { class: ["chart", `n${options.length}`], role: "img", "aria-label": options.map((opt, i) => `${optionLook(i).letter} ${opt.text}: ${counts[i]}${correct.has(opt.id) ? ", correct" : ""}`).join("; ") },
+    return h("div", { class: ["chart", `n${options.length}`], role: "img", "aria-label": options.map((opt, i) => t(correct.has(opt.id) ? "host.reveal.option_correct" : "host.reveal.option", { letter: optionLook(i).letter, text: opt.text, count: counts[i] })).join("; ") },
       options.map((opt, i) => bar({
         count: counts[i],
         max,
@@ -706,9 +743,9 @@ function chart(r) {
   const right = dist.correct ?? 0;
   const wrong = dist.incorrect ?? 0;
   const max = Math.max(1, right, wrong);
-  return h("div", { class: "chart n2", role: "img", "aria-label": `${right} correct, ${wrong} incorrect` },
-    bar({ count: right, max, cls: "bar-correct", label: "Correct", tile: markCorrect(true) }),
-    bar({ count: wrong, max, cls: "bar-incorrect", label: "Incorrect", tile: markCorrect(false) }),
+  return h("div", { class: "chart n2", role: "img", "aria-label": t("host.reveal.tally", { right, wrong }) },
+    bar({ count: right, max, cls: "bar-correct", label: t("host.reveal.bar_correct"), tile: markCorrect(true) }),
+    bar({ count: wrong, max, cls: "bar-incorrect", label: t("host.reveal.bar_incorrect"), tile: markCorrect(false) }),
   );
 }
 
@@ -728,7 +765,7 @@ function answerPanel(r) {
   }
   if (r.kind === "order") {
     return h("div", { class: "answer-box" },
-      h("p", { class: "answer-box-label", text: "Right order" }),
+      h("p", { class: "answer-box-label", text: t("host.reveal.right_order") }),
       h("ol", { class: "order-answer" }, (r.correct || []).map((id) => {
         const i = pos.get(id);
         return h("li", {}, optionTile(options[i] || { id, text: String(id) }, i ?? 0));
@@ -737,12 +774,12 @@ function answerPanel(r) {
   if (r.kind === "number") {
     const c = r.correct || {};
     return h("div", { class: "answer-box" },
-      h("p", { class: "answer-box-label", text: "Answer" }),
+      h("p", { class: "answer-box-label", text: t("host.reveal.answer") }),
       h("p", { class: "answer-big", text: `${fmtValue(c.value)}${c.tolerance ? ` ± ${fmtValue(c.tolerance)}` : ""}` }));
   }
   return h("div", { class: "answer-box" },
-    h("p", { class: "answer-box-label", text: (r.correct || []).length > 1 ? "Accepted answers" : "Answer" }),
-    h("p", { class: "answer-big", text: (r.correct || []).join(" / ") }));
+    h("p", { class: "answer-box-label", text: (r.correct || []).length > 1 ? t("host.reveal.accepted") : t("host.reveal.answer") }),
+    h("p", { class: "answer-big", dir: "auto", text: (r.correct || []).join(" / ") }));
 }
 
 function onReveal(r) {
@@ -754,32 +791,32 @@ function onReveal(r) {
   if (!again) sound.reveal();
   const next = h("button", {
     type: "button", id: "primary", class: "btn btn-primary", onclick: () => send({ type: "next" }), "aria-keyshortcuts": "Space Enter",
-  }, "Leaderboard ", h("kbd", { text: "Space" }));
+  }, `${t("host.scoreboard.title")} `, spaceKey());
   const skipIt = h("button", {
     type: "button", id: "skip", class: "btn btn-ghost", onclick: skip, "aria-keyshortcuts": "S",
-  }, "Next question ", h("kbd", { text: "S" }));
+  }, `${t("host.next_question")} `, kbd("S"));
   const total = r.total ?? connectedCount();
   show("reveal",
     h("div", { class: "q-top" },
-      h("p", { class: "q-count", text: `Question ${r.index + 1} of ${r.count ?? state.count}` }),
+      h("p", { class: "q-count", text: t("host.question.count", { n: r.index + 1, total: r.count ?? state.count }) }),
       h("span", { class: "badge", text: kindName(r) }),
-      h("p", { class: "q-answered", text: `${fmt(r.answered)} of ${fmt(total)} answered` }),
+      h("p", { class: "q-answered", text: t("host.reveal.answered", { answered: r.answered ?? 0, total }) }),
       h("span", { class: "pace" }, (r.index + 1 < (r.count ?? state.count)) ? skipIt : null, next),
     ),
-    h("h1", { class: "q-title q-title-small", text: r.prompt || state.question?.prompt || "" }),
+    h("h1", { class: "q-title q-title-small", dir: "auto", text: r.prompt || state.question?.prompt || "" }),
     h("div", { class: ["reveal-body", `reveal-${r.kind}`] },
       chart(r),
       answerPanel(r),
     ),
-    r.explanation ? h("aside", { class: "explanation", "aria-label": "Explanation" },
-      h("p", { class: "explanation-label", text: "Why" }), h("p", { text: r.explanation })) : null,
+    r.explanation ? h("aside", { class: "explanation", "aria-label": t("host.reveal.explanation") },
+      h("p", { class: "explanation-label", text: t("host.reveal.why") }), h("p", { dir: "auto", text: r.explanation })) : null,
   );
   next.focus({ preventScroll: true });
   const dist = r.distribution || {};
   if (r.kind === "choice" || r.kind === "multi" || r.kind === "poll") {
-    announce(live, `Answers revealed. ${r.answered} answered.`);
+    announce(live, t("host.reveal.announce", { count: r.answered ?? 0 }));
   } else {
-    announce(live, `Answers revealed: ${dist.correct ?? 0} correct, ${dist.incorrect ?? 0} incorrect.`);
+    announce(live, t("host.reveal.announce_tally", { right: dist.correct ?? 0, wrong: dist.incorrect ?? 0 }));
   }
 }
 
@@ -790,24 +827,24 @@ function onScoreboard(sb) {
   state.scoreboard = sb;
   const next = h("button", {
     type: "button", id: "primary", class: "btn btn-primary btn-big", onclick: () => send({ type: "next" }), "aria-keyshortcuts": "Space Enter",
-  }, sb.last ? "Final results " : "Next question ", h("kbd", { text: "Space" }));
+  }, `${sb.last ? t("host.scoreboard.final") : t("host.next_question")} `, spaceKey());
   show("scoreboard",
-    h("p", { class: "q-count", text: `After question ${sb.index + 1} of ${sb.count ?? state.count}` }),
-    h("h1", { class: "screen-title", text: "Leaderboard" }),
+    h("p", { class: "q-count", text: t("host.scoreboard.after", { n: sb.index + 1, total: sb.count ?? state.count }) }),
+    h("h1", { class: "screen-title", text: t("host.scoreboard.title") }),
     (sb.top || []).length === 0
-      ? h("p", { class: "lead", text: "No players yet." })
-      : h("ol", { class: "scoreboard", "aria-label": "Top players" },
+      ? h("p", { class: "lead", text: t("host.no_players") })
+      : h("ol", { class: "scoreboard", "aria-label": t("host.scoreboard.top") },
         sb.top.map((e, i) => h("li", { class: "sb-row", style: { "--i": String(i) } },
-          h("span", { class: "sb-rank", text: String(e.rank) }),
-          h("span", { class: "sb-name", text: e.nickname }),
-          e.delta ? h("span", { class: "sb-delta", text: `+${fmt(e.delta)}` }) : h("span", { class: "sb-delta is-zero", text: "" }),
-          h("span", { class: "sb-score", text: fmt(e.score) }),
+          h("span", { class: "sb-rank", text: fmtNumber(e.rank) }),
+          h("span", { class: "sb-name" }, h("bdi", { text: e.nickname })),
+          e.delta ? h("span", { class: "sb-delta", text: fmtNumber(e.delta, SIGNED) }) : h("span", { class: "sb-delta is-zero", text: "" }),
+          h("span", { class: "sb-score", text: fmtNumber(e.score) }),
         ))),
     h("div", { class: "host-actions" }, next),
   );
   next.focus({ preventScroll: true });
   const leader = sb.top?.[0];
-  if (leader) announce(live, `Leaderboard. ${leader.nickname} leads with ${leader.score} points.`);
+  if (leader) announce(live, t("host.scoreboard.announce", { name: leader.nickname, count: leader.score }));
 }
 
 function onFinished(f) {
@@ -818,29 +855,32 @@ function onFinished(f) {
   sound.music(null);
   const podium = f.podium || [];
   const order = [podium[1], podium[0], podium[2]].filter(Boolean);
-  const csv = h("button", { type: "button", class: "btn btn-ghost btn-big", text: "Download CSV" });
+  const csv = h("button", { type: "button", class: "btn btn-ghost btn-big", text: t("report.download_csv") });
   csv.addEventListener("click", async () => {
     csv.disabled = true;
-    try { await downloadCsv(state.code); } catch (err) { toast(`CSV download failed: ${err.message}`); }
+    try { await downloadCsv(state.code); } catch (err) { toast(t("host.finished.csv_failed", { reason: err.message })); }
     csv.disabled = false;
   });
   show("finished",
-    h("p", { class: "q-count", text: state.title }),
-    h("h1", { class: "screen-title", text: podium.length ? "The winners" : "Game over" }),
-    h("ol", { class: "podium", "aria-label": "Podium" },
-      order.map((e) => h("li", { class: ["step", `step-${e.rank}`, `step-at-${podium.indexOf(e) + 1}`], "aria-label": `${ordinal(e.rank)}: ${e.nickname}, ${e.score} points` },
-        h("span", { class: "step-name", text: e.nickname }),
-        h("span", { class: "step-score", text: `${fmt(e.score)} pts` }),
-        h("span", { class: "step-block", "aria-hidden": "true" }, h("span", { class: "step-rank", text: String(e.rank) })),
+    h("p", { class: "q-count" }, h("bdi", { text: state.title })),
+    h("h1", { class: "screen-title", text: podium.length ? t("host.finished.winners") : t("host.finished.game_over") }),
+    h("ol", { class: "podium", "aria-label": t("host.finished.podium") },
+      order.map((e) => h("li", {
+        class: ["step", `step-${e.rank}`, `step-at-${podium.indexOf(e) + 1}`],
+        "aria-label": t("host.finished.step", { place: ordinal(e.rank), name: e.nickname, count: e.score }),
+      },
+      h("span", { class: "step-name" }, h("bdi", { text: e.nickname })),
+      h("span", { class: "step-score", text: t("host.finished.points", { count: e.score }) }),
+      h("span", { class: "step-block", "aria-hidden": "true" }, h("span", { class: "step-rank", text: fmtNumber(e.rank) })),
       ))),
-    h("p", { class: "lead finished-count", text: `${plural(f.players ?? 0, "player")} took part` }),
+    h("p", { class: "lead finished-count", text: t("host.finished.took_part", { count: f.players ?? 0 }) }),
     h("div", { class: "host-actions" },
-      h("a", { class: "btn btn-primary btn-big", href: `/results/${state.code}`, target: "_blank", rel: "opener", text: "Full results" }),
+      h("a", { class: "btn btn-primary btn-big", href: `/results/${state.code}`, target: "_blank", rel: "opener", text: t("host.finished.full_results") }),
       csv,
-      h("button", { type: "button", class: "btn btn-ghost btn-big", text: "New game", onclick: newGame }),
+      h("button", { type: "button", class: "btn btn-ghost btn-big", text: t("host.finished.new_game"), onclick: newGame }),
     ),
   );
-  if (podium[0]) announce(live, `Game over. ${podium[0].nickname} wins with ${podium[0].score} points.`);
+  if (podium[0]) announce(live, t("host.finished.announce", { name: podium[0].nickname, count: podium[0].score }));
   if (!again) celebrate(podium.length);
 }
 
@@ -899,21 +939,30 @@ const KEYS = {
   e: () => { if (state.phase && !["lobby", "finished"].includes(state.phase)) endGame(); },
 };
 
+/** The letter a shortcut names: the key's own letter, or, on a keyboard that does not type
+ * Latin letters (Cyrillic, Arabic), the letter printed at that place on a US keyboard. */
+function shortcutKey(event) {
+  const key = event.key.toLowerCase();
+  if (/^[a-z]$/.test(key) || !/^Key[A-Z]$/.test(event.code)) return key;
+  return event.code.slice(3).toLowerCase();
+}
+
 document.addEventListener("keydown", (event) => {
   if (event.defaultPrevented || event.altKey || event.ctrlKey || event.metaKey) return;
   if (document.querySelector("dialog[open]")) return;
-  const t = event.target;
-  const typing = t instanceof HTMLElement && (t.isContentEditable || ["INPUT", "TEXTAREA", "SELECT"].includes(t.tagName));
+  const target = event.target;
+  const typing = target instanceof HTMLElement && (target.isContentEditable || ["INPUT", "TEXTAREA", "SELECT"].includes(target.tagName));
   if (typing) return;
-  const action = KEYS[event.key.toLowerCase()];
-  if (action && (state.code || event.key.toLowerCase() === "f" || event.key.toLowerCase() === "m")) {
+  const key = shortcutKey(event);
+  const action = KEYS[key];
+  if (action && (state.code || key === "f" || key === "m")) {
     if (event.repeat) return;
     event.preventDefault();
     action();
     return;
   }
   if (event.key === " " || event.key === "Enter") {
-    if (event.key === "Enter" && t instanceof HTMLElement && t.closest("button, a, summary, [role=button]")) return;
+    if (event.key === "Enter" && target instanceof HTMLElement && target.closest("button, a, summary, [role=button]")) return;
     if (!state.code || state.screen === "setup") return;
     event.preventDefault();
     if (!event.repeat) advance();
@@ -923,8 +972,8 @@ document.addEventListener("keydown", (event) => {
 // A focused button would also act on Space's keyup: the page already did.
 document.addEventListener("keyup", (event) => {
   if (event.key !== " " || document.querySelector("dialog[open]") || !state.code || state.screen === "setup") return;
-  const t = event.target;
-  if (t instanceof HTMLElement && t.closest("button, a, summary, [role=button]")) event.preventDefault();
+  const target = event.target;
+  if (target instanceof HTMLElement && target.closest("button, a, summary, [role=button]")) event.preventDefault();
 });
 
 // -- start ---------------------------------------------------------------------
@@ -932,7 +981,7 @@ document.addEventListener("keyup", (event) => {
 function boot() {
   const code = window.location.hash.slice(1);
   if (CODE_RE.test(code) && loadHostToken(code)) connect(code);
-  else if (CODE_RE.test(code)) showSetup(`This tab doesn't hold the host key for game ${code}. Start a new game below.`);
+  else if (CODE_RE.test(code)) showSetup(t("host.fatal.restart", { problem: t("host.fatal.no_key", { code }) }));
   else showSetup();
 }
 

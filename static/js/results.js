@@ -6,7 +6,8 @@
 // link), the report key this browser kept when it created the game (recent.js),
 // the host token of this tab (hostkey.js).
 
-import { $, apiError, fmt, h, mount, ordinal, plural, saveBlob } from "./dom.js";
+import { $, apiError, h, mount, saveBlob } from "./dom.js";
+import { fmtDateTime, fmtNumber, has, languagePicker, ordinal, t } from "./i18n.js";
 import { loadHostToken } from "./hostkey.js";
 import { recentGame, resultsLink } from "./recent.js";
 
@@ -14,18 +15,17 @@ const main = $("#main");
 const code = document.body.dataset.code || "";
 const problem = document.body.dataset.problem || "";
 
-const KIND_NAMES = {
-  choice: "Quiz", multi: "Multi-select", poll: "Poll", order: "Order", number: "Number", text: "Type answer",
-};
+// How a mark reads: a symbol for the grid, words (report.mark.*) for screen readers and the legend.
+const MARKS = { correct: "✓", wrong: "✗", no_answer: "–", answered: "•", absent: "·" };
+const NONE = "—";
 
-// How a mark reads: a symbol for the grid, words for screen readers and the legend.
-const MARKS = {
-  correct: { sym: "✓", label: "right" },
-  wrong: { sym: "✗", label: "wrong" },
-  no_answer: { sym: "–", label: "no answer" },
-  answered: { sym: "•", label: "answered (poll)" },
-  absent: { sym: "·", label: "not in the game then" },
-};
+function markLabel(m) {
+  return has(`report.mark.${m}`) ? t(`report.mark.${m}`) : m;
+}
+
+function kindLabel(kind) {
+  return has(`report.kind.${kind}`) ? t(`report.kind.${kind}`) : kind;
+}
 
 function findKey() {
   const fromUrl = new URLSearchParams(window.location.search).get("key");
@@ -45,11 +45,12 @@ async function get(path, key) {
 }
 
 function seconds(ms) {
-  return ms == null ? "—" : `${(ms / 1000).toFixed(1)} s`;
+  if (ms == null) return NONE;
+  return t("report.seconds", { seconds: fmtNumber(ms / 1000, { minimumFractionDigits: 1, maximumFractionDigits: 1 }) });
 }
 
 function percent(p) {
-  return p == null ? "—" : `${Math.round(p)}%`;
+  return p == null ? NONE : fmtNumber(Math.round(p) / 100, { style: "percent" });
 }
 
 function meter(p) {
@@ -71,18 +72,18 @@ function marksStrip(marks) {
   const cells = [];
   marks.forEach((m, i) => {
     if (m == null) return;
-    const mark = MARKS[m] || { sym: "?", label: m };
-    cells.push(h("li", { class: ["mark", `mark-${m}`], title: `Q${i + 1}: ${mark.label}` },
-      h("span", { "aria-hidden": "true", text: mark.sym }),
-      h("span", { class: "visually-hidden", text: `Question ${i + 1}: ${mark.label}` })));
+    const mark = markLabel(m);
+    cells.push(h("li", { class: ["mark", `mark-${m}`], title: t("report.mark.short", { n: i + 1, mark }) },
+      h("span", { "aria-hidden": "true", text: MARKS[m] || "?" }),
+      h("span", { class: "visually-hidden", text: t("report.mark.long", { n: i + 1, mark }) })));
   });
-  return cells.length ? h("ol", { class: "marks", "aria-label": "By question" }, cells) : null;
+  return cells.length ? h("ol", { class: "marks", "aria-label": t("report.marks") }, cells) : null;
 }
 
 function legend() {
-  return h("ul", { class: "marks-legend", "aria-label": "Key to the marks" },
-    Object.entries(MARKS).map(([m, { sym, label }]) => h("li", {},
-      h("span", { class: ["mark", `mark-${m}`], "aria-hidden": "true", text: sym }), ` ${label}`)));
+  return h("ul", { class: "marks-legend", "aria-label": t("report.legend") },
+    Object.entries(MARKS).map(([m, sym]) => h("li", {},
+      h("span", { class: ["mark", `mark-${m}`], "aria-hidden": "true", text: sym }), ` ${markLabel(m)}`)));
 }
 
 function downloadButton(label, path, key, status) {
@@ -93,9 +94,9 @@ function downloadButton(label, path, key, status) {
     try {
       const response = await get(path, key);
       saveBlob(await response.blob(), `thaw-${code}-${path}`);
-      status.textContent = "Downloaded.";
+      status.textContent = t("report.downloaded");
     } catch (err) {
-      status.textContent = `Download failed: ${err.message}`;
+      status.textContent = t("report.download_failed", { reason: err.message });
     }
     button.disabled = false;
   });
@@ -104,23 +105,23 @@ function downloadButton(label, path, key, status) {
 
 function shareBox(key) {
   const url = resultsLink(code, key);
-  const field = h("input", { class: "input share-url", id: "share-url", type: "text", readonly: true, value: url });
+  const field = h("input", { class: "input share-url", id: "share-url", type: "text", dir: "ltr", readonly: true, value: url });
   const copied = h("span", { class: "hint", role: "status" });
-  const copy = h("button", { type: "button", class: "btn btn-ghost", text: "Copy link" });
+  const copy = h("button", { type: "button", class: "btn btn-ghost", text: t("report.share.copy") });
   copy.addEventListener("click", async () => {
     try {
       await navigator.clipboard.writeText(url);
-      copied.textContent = "Copied.";
+      copied.textContent = t("report.share.copied");
     } catch {
       field.select();
-      copied.textContent = "Select the link and copy it.";
+      copied.textContent = t("report.share.select");
     }
   });
   field.addEventListener("focus", () => field.select());
   return h("section", { class: "panel share no-print", "aria-labelledby": "share-title" },
-    h("h2", { id: "share-title", text: "Results link" }),
-    h("p", { class: "hint", text: "Opens this report on another device, or for a colleague: it can read the results, not run the game. Anyone with the link can read them while they are kept." }),
-    h("div", { class: "share-row" }, h("label", { class: "visually-hidden", for: "share-url", text: "Results link" }), field, copy),
+    h("h2", { id: "share-title", text: t("report.share.title") }),
+    h("p", { class: "hint", text: t("report.share.hint") }),
+    h("div", { class: "share-row" }, h("label", { class: "visually-hidden", for: "share-url", text: t("report.share.title") }), field, copy),
     copied);
 }
 
@@ -133,10 +134,10 @@ function summary(report) {
   const cell = (value, label) => h("div", { class: "stat" },
     h("span", { class: "stat-value", text: value }), h("span", { class: "stat-label", text: label }));
   return h("div", { class: "stats" },
-    cell(fmt(players.length), "players"),
-    cell(`${scored.length} / ${(report.questions || []).length}`, "questions scored"),
-    cell(counted ? `${Math.round((100 * right) / counted)}%` : "—", "answers right"),
-    cell(fmt(sum(scored, (q) => q.no_answer)), "no answer given"));
+    cell(fmtNumber(players.length), t("report.stat.players", { count: players.length })),
+    cell(`${fmtNumber(scored.length)} / ${fmtNumber((report.questions || []).length)}`, t("report.stat.scored")),
+    cell(counted ? percent((100 * right) / counted) : NONE, t("report.stat.right")),
+    cell(fmtNumber(sum(scored, (q) => q.no_answer)), t("report.stat.no_answer")));
 }
 
 function render(report, found) {
@@ -146,70 +147,96 @@ function render(report, found) {
   const hardest = (report.hardest || []).map((i) => byIndex.get(i)).filter(Boolean);
   const players = report.players || [];
   const at = recentGame(code)?.at;  // the server's clock is not a calendar: the date is the one this browser noted
-  const when = at ? new Intl.DateTimeFormat(undefined, { dateStyle: "long" }).format(new Date(at)) : "";
-  const print = h("button", { type: "button", class: "btn btn-ghost", text: "Print or save as PDF", onclick: () => window.print() });
+  const when = at ? fmtDateTime(at, { dateStyle: "long" }) : "";
+  const print = h("button", { type: "button", class: "btn btn-ghost", text: t("report.print"), onclick: () => window.print() });
 
   mount(main, h("section", { class: "screen screen-results report" },
     h("div", { class: "results-head" },
       h("div", { class: "results-heading" },
-        h("p", { class: "eyebrow", text: [`Game ${report.code}`, when, report.finished ? "" : "still running"].filter(Boolean).join(" · ") }),
-        h("h1", { class: "screen-title", text: report.title }),
+        h("p", { class: "eyebrow", text: [t("report.game", { code: report.code }), when, report.finished ? "" : t("report.still_running")].filter(Boolean).join(" · ") }),
+        h("h1", { class: "screen-title" }, h("bdi", { text: report.title })),
       ),
       h("div", { class: "results-actions no-print" },
         h("div", { class: "results-buttons" },
-          downloadButton("Download CSV", "results.csv", found.key, status),
-          downloadButton("Download XLSX", "results.xlsx", found.key, status),
+          downloadButton(t("report.download_csv"), "results.csv", found.key, status),
+          downloadButton(t("report.download_xlsx"), "results.xlsx", found.key, status),
           print),
         status),
     ),
     summary(report),
     h("div", { class: "results-grid" },
       h("section", { class: "panel panel-ranking", "aria-labelledby": "ranking-title" },
-        h("h2", { id: "ranking-title", text: report.finished ? "Final ranking" : "Ranking so far" }),
-        players.length === 0 ? h("p", { class: "hint", text: "No players." }) : table(
-          plural(players.length, "player"),
-          [["#", true], ["Player"], ["Right", true], ["Score", true]],
+        h("h2", { id: "ranking-title", text: report.finished ? t("report.ranking.final") : t("report.ranking.so_far") }),
+        players.length === 0 ? h("p", { class: "hint", text: t("report.ranking.none") }) : table(
+          t("report.ranking.caption", { count: players.length }),
+          [["#", true], [t("report.col.player")], [t("report.col.right"), true], [t("report.col.score"), true]],
           players.map((p) => h("tr", { class: p.rank <= 3 ? `top-${p.rank}` : "" },
-            h("td", { class: "num", "aria-label": ordinal(p.rank), text: String(p.rank) }),
+            h("td", { class: "num", "aria-label": ordinal(p.rank), text: fmtNumber(p.rank) }),
             h("td", { class: "name" },
-              h("span", { class: "name-text", text: p.nickname }),
-              h("span", { class: "name-meta", text: [p.wrong ? `${p.wrong} wrong` : "", p.no_answer ? `${p.no_answer} no answer` : "", p.absent ? `away for ${p.absent}` : ""].filter(Boolean).join(" · ") }),
+              h("span", { class: "name-text" }, h("bdi", { text: p.nickname })),
+              h("span", {
+                class: "name-meta",
+                text: [
+                  p.wrong ? t("report.player.wrong", { count: p.wrong }) : "",
+                  p.no_answer ? t("report.player.no_answer", { count: p.no_answer }) : "",
+                  p.absent ? t("report.player.away", { count: p.absent }) : "",
+                ].filter(Boolean).join(" · "),
+              }),
               marksStrip(p.marks || [])),
-            h("td", { class: "num", text: `${fmt(p.correct)} / ${fmt(p.scored ?? p.correct)}` }),
-            h("td", { class: "num strong", text: fmt(p.score) }),
+            h("td", { class: "num", text: `${fmtNumber(p.correct)} / ${fmtNumber(p.scored ?? p.correct)}` }),
+            h("td", { class: "num strong", text: fmtNumber(p.score) }),
           )),
           "table-players",
         ),
         players.length ? legend() : null,
       ),
       h("section", { class: "panel panel-hardest", "aria-labelledby": "hardest-title" },
-        h("h2", { id: "hardest-title", text: "Hardest questions" }),
-        hardest.length === 0 ? h("p", { class: "hint", text: "Nothing stood out." })
+        h("h2", { id: "hardest-title", text: t("report.hardest.title") }),
+        hardest.length === 0 ? h("p", { class: "hint", text: t("report.hardest.none") })
           : h("ol", { class: "hardest" }, hardest.map((q) => h("li", {},
-            h("span", { class: "hardest-prompt", text: q.prompt }),
-            h("span", { class: "hardest-meta", text: `${percent(q.percent_correct)} right${q.most_common_wrong ? ` · most said “${q.most_common_wrong.text}”` : ""}` }),
+            h("span", { class: "hardest-prompt" }, h("bdi", { text: q.prompt })),
+            h("span", {
+              class: "hardest-meta",
+              text: [
+                t("report.hardest.right", { percent: percent(q.percent_correct) }),
+                q.most_common_wrong ? t("report.hardest.most_said", { answer: q.most_common_wrong.text }) : "",
+              ].filter(Boolean).join(" · "),
+            }),
           ))),
       ),
     ),
     h("section", { class: "panel panel-questions", "aria-labelledby": "questions-title" },
-      h("h2", { id: "questions-title", text: "Questions" }),
+      h("h2", { id: "questions-title", text: t("report.questions.title") }),
       table(
-        plural(questions.length, "question"),
-        [["#", true], ["Question"], ["Right", true], ["Wrong", true], ["No answer", true], ["Avg. time", true], ["Most chosen wrong answer"]],
+        t("report.questions.caption", { count: questions.length }),
+        [["#", true], [t("report.col.question")], [t("report.col.right"), true], [t("report.col.wrong"), true],
+          [t("report.col.no_answer"), true], [t("report.col.avg_time"), true], [t("report.col.common_wrong")]],
         questions.map((q) => h("tr", { class: q.asked ? "" : "not-asked" },
-          h("td", { class: "num", "data-label": "#", text: String(q.index + 1) }),
+          h("td", { class: "num", "data-label": "#", text: fmtNumber(q.index + 1) }),
           h("td", { class: "prompt" },
-            h("span", { class: "prompt-text", text: q.prompt }),
-            h("span", { class: "prompt-meta", text: [KIND_NAMES[q.kind] || q.kind, q.correct_text ? `answer: ${q.correct_text}` : "", q.asked ? "" : "not reached", q.absent ? `${q.absent} not in the game` : ""].filter(Boolean).join(" · ") })),
-          h("td", { class: "num", "data-label": "Right" }, meter(q.percent_correct), " ", percent(q.percent_correct)),
-          h("td", { class: "num", "data-label": "Wrong", text: q.asked && q.kind !== "poll" ? fmt(q.wrong) : "—" }),
-          h("td", { class: "num", "data-label": "No answer", text: q.asked ? fmt(q.no_answer) : "—" }),
-          h("td", { class: "num", "data-label": "Avg. time", text: seconds(q.avg_ms) }),
-          h("td", { class: "wrong-common", "data-label": "Most chosen wrong", text: q.most_common_wrong ? `${q.most_common_wrong.text} (${q.most_common_wrong.count})` : "—" }),
+            h("span", { class: "prompt-text" }, h("bdi", { text: q.prompt })),
+            h("span", {
+              class: "prompt-meta",
+              text: [
+                kindLabel(q.kind),
+                q.correct_text ? t("report.questions.answer", { answer: q.correct_text }) : "",
+                q.asked ? "" : t("report.questions.not_reached"),
+                q.absent ? t("report.questions.absent", { count: q.absent }) : "",
+              ].filter(Boolean).join(" · "),
+            })),
+          h("td", { class: "num", "data-label": t("report.col.right") }, meter(q.percent_correct), " ", percent(q.percent_correct)),
+          h("td", { class: "num", "data-label": t("report.col.wrong"), text: q.asked && q.kind !== "poll" ? fmtNumber(q.wrong) : NONE }),
+          h("td", { class: "num", "data-label": t("report.col.no_answer"), text: q.asked ? fmtNumber(q.no_answer) : NONE }),
+          h("td", { class: "num", "data-label": t("report.col.avg_time"), text: seconds(q.avg_ms) }),
+          h("td", {
+            class: "wrong-common",
+            "data-label": t("report.col.common_wrong_short"),
+            text: q.most_common_wrong ? `${q.most_common_wrong.text} (${fmtNumber(q.most_common_wrong.count)})` : NONE,
+          }),
         )),
         "table-questions",
       ),
-      h("p", { class: "hint", text: "Right counts the players in the game at that question; a player who joined later or had left is not counted as wrong." }),
+      h("p", { class: "hint", text: t("report.questions.note") }),
     ),
     found.report ? shareBox(found.key) : null,
   ));
@@ -220,30 +247,31 @@ function fail(title, text) {
     h("div", { class: "card center-stack" },
       h("h1", { class: "big-title", text: title }),
       h("p", { class: "lead", text }),
-      h("a", { class: "btn btn-primary", href: "/host", text: "Host a game" }),
+      h("a", { class: "btn btn-primary", href: "/host", text: t("report.fail.host") }),
     )));
 }
 
 function explain(errorCode) {
   if (errorCode === "room_not_found" || errorCode === "http_404") {
-    fail("Game not found", `There are no results for game ${code}: results are kept for a limited time after a game.`);
+    fail(t("report.fail.not_found"), t("report.fail.not_found_text", { code }));
   } else if (errorCode === "forbidden" || errorCode === "unauthorized") {
-    fail("This link does not open these results", "Ask the teacher who ran the game for its results link.");
+    fail(t("report.fail.forbidden"), t("report.fail.forbidden_text"));
   } else if (errorCode === "rate_limited") {
-    fail("Too many tries", "This network asked for too many games that do not exist. Wait a minute, then try again.");
+    fail(t("report.fail.rate_limited"), t("report.fail.rate_limited_text"));
   } else {
-    fail("Could not load results", "Try again in a moment.");
+    fail(t("report.fail.failed"), t("report.fail.failed_text"));
   }
 }
 
 async function boot() {
+  mount($("#topbar"), languagePicker());
   if (problem) {
     explain(problem);
     return;
   }
   const found = findKey();
   if (!found) {
-    fail("Results are for the host", "Open them from the host page of the browser that ran the game, or with the game's results link.");
+    fail(t("report.fail.for_host"), t("report.fail.for_host_text"));
     return;
   }
   try {
@@ -253,7 +281,7 @@ async function boot() {
     if (err.code === "forbidden" || err.code === "unauthorized" || err.code === "room_not_found" || err.code === "http_404") {
       explain(err.code);
     } else {
-      fail("Could not load results", err.message || "Try again in a moment.");
+      fail(t("report.fail.failed"), err.message || t("report.fail.failed_text"));
     }
   }
 }
