@@ -18,6 +18,7 @@ def _serve(args: argparse.Namespace) -> int:
     from . import logs
     from .app import DrainingServer, ThawApp, app_from_env, load_content
     from .content import DeckError
+    from .domain.model import MAX_FRAME_BYTES
     from .transport.internals import http_protocol, ws_protocol
     from .transport.netaddr import lan_address
 
@@ -68,7 +69,7 @@ def _serve(args: argparse.Namespace) -> int:
         "proxy_headers": False,
         "http": http_protocol(),  # header deadline and connections per address (internals.py)
         "ws": ws_protocol(),  # the fast path when the libraries' internals behave (internals.py)
-        "ws_max_size": 4096,
+        "ws_max_size": MAX_FRAME_BYTES,
         "ws_ping_interval": settings.ping_interval_s,
         "ws_ping_timeout": settings.ping_interval_s,
         "ws_per_message_deflate": args.compression,

@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 from typing import Protocol
 
-from ..protocol import Envelope
+from .envelope import Envelope
 
 Listener = Callable[[str, Envelope], None]
 """Called with (room code, envelope) for each event of a subscribed room."""

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import logging
 
-from ..protocol import Envelope
 from .base import Listener, ResyncCallback
+from .envelope import Envelope
 
 log = logging.getLogger("thaw.bus")
 

@@ -24,8 +24,8 @@ from typing import Any
 from redis.asyncio import Redis
 from redis.asyncio.client import PubSub
 
-from ..protocol import Envelope
 from .base import Listener, ResyncCallback
+from .envelope import Envelope
 
 log = logging.getLogger("thaw.bus.redis")
 

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ..domain.model import Deck
-from ..protocol import is_text as _is_text
+from ..domain.text import is_text as _is_text
 from . import limits
 from .loader import build_deck
 from .problems import ProblemLog

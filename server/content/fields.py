@@ -10,7 +10,7 @@ import difflib
 import math
 from collections.abc import Collection, Mapping
 
-from ..protocol import is_text
+from ..domain.text import is_text
 from .problems import ProblemLog
 from .yamltree import YList, YMap, YNode, YScalar, describe
 

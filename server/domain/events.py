@@ -1,4 +1,4 @@
-"""What a transition tells the world; `protocol.py` turns these into frames."""
+"""What a transition tells the world; `rooms/frames.py` turns these into frames."""
 
 from __future__ import annotations
 

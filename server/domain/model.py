@@ -33,6 +33,8 @@ TIME_LIMIT_MIN_MS = 5_000
 TIME_LIMIT_MAX_MS = 240_000
 ADD_TIME_MIN_MS, ADD_TIME_MAX_MS = 1, 60_000  # one `add_time` command
 TEXT_ANSWER_MAX = 100
+MAX_FRAME_BYTES = 4096
+"""The largest frame a client may send (a join, an answer: a few hundred bytes at most)."""
 KINDS_WITH_OPTIONS = (Kind.CHOICE, Kind.ORDER, Kind.POLL, Kind.MULTI)
 KINDS_WITH_IDS = (Kind.CHOICE, Kind.POLL, Kind.MULTI)  # option ids drawn per room (`order` has its own)
 MULTI_OPTIONS_MIN = 3  # a multi-select needs a wrong option besides two right ones

@@ -12,11 +12,12 @@ from pathlib import Path
 
 from . import confusables
 from .errors import GameError
+from .model import MAX_FRAME_BYTES
 
 MAX_LENGTH = 20
-# What the wire can carry at most (a frame is at most 4096 bytes); anything longer is
-# refused before normalising. The contract's 1-20 limit applies after NFKC and trim.
-_MAX_RAW = 4096
+# What the wire can carry at most (a whole frame); anything longer is refused before
+# normalising. The contract's 1-20 limit applies after NFKC and trim.
+_MAX_RAW = MAX_FRAME_BYTES
 ZWJ = "\u200d"
 _VARIATION_SELECTOR_16 = "\ufe0f"
 MAX_MARKS = 3  # combining marks on one character: enough for any script's stacked accents, not for "zalgo"

@@ -21,7 +21,7 @@ from openpyxl.utils import get_column_letter
 
 from ..domain import game, grading
 from ..domain.model import Answer, Kind, Phase, Player, Question, Result, Room
-from ..protocol import is_text
+from ..domain.text import is_text
 
 _FORMULA_START = ("=", "+", "-", "@", "\uff1d", "\uff0b", "\uff0d", "\uff20")  # and their full-width forms
 

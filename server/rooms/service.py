@@ -15,6 +15,7 @@ import time
 from collections.abc import Callable
 from typing import Any, NamedTuple, Protocol
 
+from ..bus.envelope import Envelope, dumps
 from ..domain import game, nicknames
 from ..domain.errors import GameError
 from ..domain.events import (
@@ -31,10 +32,9 @@ from ..domain.events import (
 )
 from ..domain.model import Deck, Phase, Player, Room, RoomOptions
 from ..domain.namegen import generate_nickname
-from ..protocol import (
-    Envelope,
+from ..store.base import RoomStore, StoreUnavailable, View
+from .frames import (
     answers_payload,
-    dumps,
     finished_payload,
     host_welcome_payload,
     lobby_payload,
@@ -51,7 +51,6 @@ from ..protocol import (
     welcome_payload,
     wire_answer,
 )
-from ..store.base import RoomStore, StoreUnavailable, View
 
 log = logging.getLogger("thaw.service")
 

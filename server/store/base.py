@@ -16,8 +16,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
+from ..bus.envelope import Envelope
 from ..domain.model import Answer, Player, Room
-from ..protocol import Envelope
 
 
 class StoreUnavailable(Exception):

@@ -11,11 +11,11 @@ import time
 from dataclasses import dataclass, field
 from typing import Any
 
+from ..bus.envelope import Envelope
 from ..bus.memory import MemoryBus
 from ..domain import game, grading
 from ..domain.errors import GameError
 from ..domain.model import Phase, Player, Room
-from ..protocol import Envelope
 from .base import AnswerOutcome, View
 
 

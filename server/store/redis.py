@@ -35,18 +35,19 @@ from redis.asyncio.retry import Retry
 from redis.backoff import ExponentialBackoff
 from redis.commands.core import AsyncScript
 
+from ..bus.envelope import Envelope, dumps
 from ..bus.redis import room_channel
 from ..domain import grading, nicknames
 from ..domain.errors import GameError
 from ..domain.game import MAX_REROLLS, PAUSED_MESSAGE
 from ..domain.model import Answer, Deck, Kind, Phase, Player, Question, Result, Room, RoomOptions
-from ..protocol import PROGRESS_PUBLISH_MS, Envelope, dumps
 from .base import AnswerOutcome, StoreUnavailable, View
 
 log = logging.getLogger("thaw.store.redis")
 
 _UNAVAILABLE = (redis_errors.ConnectionError, redis_errors.TimeoutError, ConnectionError, TimeoutError, OSError)
 _SCRIPTS = ("create", "commit", "join", "rename", "answer", "presence", "publish", "view", "load", "progress")
+PROGRESS_PUBLISH_MS = 100  # a room's answer count is published at most this often (the hub coalesces further)
 _CACHE_SIZE = 4096
 
 

@@ -19,9 +19,10 @@ import socket
 import time
 from typing import Any
 
+from ..bus.envelope import dumps
 from ..domain import grading
 from ..domain.model import Kind, Question
-from ..protocol import dumps, parse
+from ..transport.messages import parse
 from ..transport.wire import text_frame
 
 ROUNDS = 400

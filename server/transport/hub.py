@@ -28,7 +28,9 @@ from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 from ..bus.base import Bus
-from ..protocol import PROGRESS_INTERVAL_MS, Envelope, answers_payload, dumps, error, is_text
+from ..bus.envelope import Envelope, dumps
+from ..domain.text import is_text
+from ..rooms.frames import answers_payload, error
 from .logthrottle import LogThrottle
 from .wire import RawSocket, text_frames
 
@@ -65,6 +67,7 @@ def _texts(frames: list[str]) -> list[str]:
     encode(frames)  # logs what it drops
     return [f for f in frames if is_text(f)]
 
+PROGRESS_INTERVAL_MS = 200  # a host gets at most five `answers` frames a second per room (the contract: one per 250 ms)
 PROGRESS_INTERVAL_S = PROGRESS_INTERVAL_MS / 1000  # coalesced `answers` frames
 LOBBY_INTERVAL_S = 0.15  # coalesced `lobby` frames during a join storm
 

@@ -6,9 +6,8 @@ libraries at the newest of them. At start-up `choose()` checks that the
 internals are there and behave — it runs a real handshake, a text frame each
 way, a ping and a close through the protocol in memory — and, if not, logs one
 warning and Thaw serves through public APIs only: uvicorn's own WebSocket
-protocol (`websockets-sansio`), Starlette's `WebSocket` for reads and sends, the
-standard library's JSON encoder. `THAW_FAST_PATH=off` forces that path
-(`.ci/run` runs the WebSocket suites on both).
+protocol (`websockets-sansio`), Starlette's `WebSocket` for reads and sends.
+`THAW_FAST_PATH=off` forces that path (`.ci/run` runs the WebSocket suites on both).
 
 What the fast path changes (no behaviour a client can see, only what a message costs):
 
@@ -27,7 +26,6 @@ What the fast path changes (no behaviour a client can see, only what a message c
 - **Messages can skip the ASGI queue** (an `Inbox`, `inbox.py`).
 - **No keepalive ping to a peer that was just heard**, and the handshake's
   request and response are let go once answered.
-- **One JSON encoder**, built once (`json_encoder`).
 
 Compressed sockets (per-message deflate) keep websockets' parser and uvicorn's `send`.
 """
@@ -35,7 +33,6 @@ Compressed sockets (per-message deflate) keep websockets' parser and uvicorn's `
 from __future__ import annotations
 
 import asyncio
-import json
 import logging
 import os
 import threading
@@ -344,57 +341,6 @@ def unblock(future: Any) -> None:
     future._asyncio_future_blocking = False
 
 
-def _unserialisable(obj: Any) -> Any:
-    raise TypeError(f"Object of type {type(obj).__name__} is not JSON serializable")
-
-
-def _public_encoder() -> Callable[[Any], str]:
-    return json.JSONEncoder(separators=(",", ":"), ensure_ascii=False, allow_nan=False).encode
-
-
-def _c_encoder() -> Callable[[Any], str] | None:
-    """CPython 3.11 – 3.14: `json.encoder.c_make_encoder`, the `_json` accelerator,
-    called positionally as `JSONEncoder.iterencode` does (markers, default, encoder,
-    indent, key separator, item separator, sort_keys, skipkeys, allow_nan).
-
-    `JSONEncoder.encode` builds a new C encoder on every call; this one is built
-    once. Compact, UTF-8 as is, no NaN, no cycle check (our payloads are trees).
-    """
-    make = getattr(json.encoder, "c_make_encoder", None)
-    if make is None:
-        return None
-    encode = make(None, _unserialisable, json.encoder.encode_basestring, None, ":", ",", False, False, False)
-    slow = _public_encoder()
-
-    def dumps(obj: Any) -> str:
-        if isinstance(obj, str):
-            return slow(obj)
-        return "".join(encode(obj, 0))
-
-    return dumps
-
-
-_SAMPLE: Any = {"type": "sample", "n": [1, 2.5, -3, True, None], "t": "é\"\\\n\u2028", "o": {"a": []}}
-
-
-def _probe_encoder() -> None:
-    fast = _c_encoder()
-    assert fast is not None, "CPython's C JSON encoder is missing"
-    assert fast(_SAMPLE) == _public_encoder()(_SAMPLE), "CPython's C JSON encoder writes other JSON"
-    try:
-        fast({"x": float("nan")})
-    except ValueError:
-        return
-    raise AssertionError("CPython's C JSON encoder let NaN through")
-
-
-@cache
-def json_encoder() -> Callable[[Any], str]:
-    """Compact JSON, UTF-8 as is, no NaN: the C encoder on the fast path, else the public one."""
-    fast = _c_encoder() if fast_path() else None
-    return fast or _public_encoder()
-
-
 # -- the start-up check ---------------------------------------------------------------
 
 def forced_off() -> bool:
@@ -671,7 +617,7 @@ def _diagnose(missing: list[str], what: str, *probes: Callable[[], None]) -> str
 
 def check() -> str | None:
     """Why the fast path cannot be used here, or None when its internals are there and behave."""
-    return _diagnose(_missing, "socket", _probe_encoder, _probe_unblock, lambda: _run_apart(_probe))
+    return _diagnose(_missing, "socket", _probe_unblock, lambda: _run_apart(_probe))
 
 
 @cache

@@ -15,8 +15,10 @@ from typing import Any
 
 from starlette.websockets import WebSocket, WebSocketDisconnect, WebSocketState
 
+from ..bus.envelope import Envelope, dumps
 from ..domain.errors import GameError
-from ..protocol import FIRST_ONLY_TYPES, FIRST_TYPES, HOST_TYPES, MAX_FRAME_BYTES, Envelope, dumps, error, parse
+from ..domain.model import MAX_FRAME_BYTES
+from ..rooms.frames import error
 from ..rooms.limits import TokenBucket
 from ..runtime import Runtime
 from ..store.base import StoreUnavailable
@@ -24,6 +26,7 @@ from .hub import Conn, Hub
 from .inbox import Inbox
 from .internals import STOP_KEY, WebSocketProtocol
 from .logthrottle import LogThrottle
+from .messages import FIRST_ONLY_TYPES, FIRST_TYPES, HOST_TYPES, parse
 from .netaddr import GUESSING, client_address, origin_allowed, public_base
 from .wire import raw_socket
 

@@ -21,7 +21,7 @@ from ..content.document import Checked, Finding, check_yaml
 from ..content.kept import MEDIA_NAME
 from ..content.upload import TooLarge, prepare
 from ..domain.errors import GameError
-from ..protocol import check_text
+from ..domain.text import check_text
 from ..store.base import StoreUnavailable
 from ..transport import ws
 from ..transport.netaddr import client_address

@@ -24,7 +24,7 @@ from ..content.kept import shipped_media
 from ..domain.errors import GameError
 from ..domain.model import Room
 from ..domain.nicknames import MAX_LENGTH as NICKNAME_MAX
-from ..protocol import check_text
+from ..domain.text import check_text
 from ..resources import TEMPLATES_DIR, static_dir
 from ..rooms import report
 from ..rooms.service import Created

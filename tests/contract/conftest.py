@@ -26,9 +26,9 @@ if ROOT not in sys.path:
 
 from thaw.backends import open_backends  # noqa: E402
 from thaw.bus.base import Bus  # noqa: E402
+from thaw.bus.envelope import Envelope  # noqa: E402
 from thaw.domain import game  # noqa: E402
 from thaw.domain.model import Question, Room, RoomOptions  # noqa: E402
-from thaw.protocol import Envelope  # noqa: E402
 from thaw.store.base import RoomStore  # noqa: E402
 
 from tests.domain import factories  # noqa: E402
@@ -177,7 +177,7 @@ async def make_room(store: RoomStore, *questions: Question, opaque_ids: bool = F
 
 async def transition(store: RoomStore, code: str, rule: Callable[[Room, int], Any]) -> Room:
     """Load, apply a pure rule, commit (retrying a lost race) the way the service does."""
-    from thaw.protocol import screen_frames
+    from thaw.rooms.frames import screen_frames
 
     for _ in range(20):
         loaded = await store.load(code, history=False)

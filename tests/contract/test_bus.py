@@ -5,9 +5,9 @@ from __future__ import annotations
 import asyncio
 
 import pytest
+from thaw.bus.envelope import Envelope
 from thaw.domain import game, nicknames
 from thaw.domain.model import Player
-from thaw.protocol import Envelope
 
 from tests.contract.conftest import Backend, make_room, transition, until
 from tests.domain import factories

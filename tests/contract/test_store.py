@@ -11,10 +11,11 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
+from thaw.bus.envelope import Envelope, dumps
 from thaw.domain import game, nicknames
 from thaw.domain.errors import GameError
 from thaw.domain.model import Phase, Player, Room
-from thaw.protocol import Envelope, dumps, screen_frames
+from thaw.rooms.frames import screen_frames
 from thaw.store.base import RoomStore
 
 from tests.contract.conftest import RESULTS_TTL_S, ROOM_TTL_S, Backend, make_room, transition, until

@@ -6,11 +6,11 @@ import random
 from typing import Any
 
 import pytest
-from thaw import protocol
 from thaw.domain import game
 from thaw.domain.errors import GameError
 from thaw.domain.grading import grade, normalise_text, true_order_ids, validate
 from thaw.domain.model import Question
+from thaw.rooms import frames
 
 from . import factories as f
 
@@ -70,7 +70,7 @@ class TestOrder:
     def test_ids_are_positions(self) -> None:
         r = f.room(f.order(), opaque_ids=True)
         game.start(r, 0)
-        assert [o["id"] for o in protocol.question_payload(r)["options"]] == [0, 1, 2, 3]
+        assert [o["id"] for o in frames.question_payload(r)["options"]] == [0, 1, 2, 3]
 
     @pytest.mark.parametrize("n", [3, 4, 5, 6])
     def test_shuffled_layout_is_never_the_true_order(self, n: int) -> None:

@@ -9,11 +9,11 @@ from fractions import Fraction
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
-from thaw import protocol
 from thaw.domain import game, grading
 from thaw.domain.errors import GameError
 from thaw.domain.model import Kind, Phase, Question, Room
 from thaw.domain.scoring import share, speed_points
+from thaw.rooms import frames
 
 from . import factories as f
 
@@ -104,7 +104,7 @@ def test_points_correct_streak_and_bonus_per_pick() -> None:
         "All": (False, 0, 0),  # every option: r=2, w=2
         "Wrong": (False, 0, 0),
     }
-    reveal = protocol.reveal_payload(r)
+    reveal = frames.reveal_payload(r)
     assert reveal["correct"] == [0, 2]
     assert reveal["distribution"] == {"0": 5, "1": 3, "2": 3, "3": 2}
 
@@ -131,7 +131,7 @@ def test_partial_credit_resets_the_streak_and_earns_no_bonus() -> None:
 def test_the_question_frame_gives_nothing_away() -> None:
     r = f.room(f.multi())
     game.start(r, 0)
-    payload = protocol.question_payload(r)
+    payload = frames.question_payload(r)
     assert payload["kind"] == Kind.MULTI.value
     assert [o["text"] for o in payload["options"]] == list(f.multi().options)
     assert "correct" not in payload and "multiple_correct" not in payload

@@ -6,9 +6,9 @@ from __future__ import annotations
 from collections import Counter
 
 import pytest
-from thaw import protocol
 from thaw.domain import game, grading
 from thaw.domain.model import Kind, Question
+from thaw.rooms import frames
 
 from . import factories as f
 
@@ -39,7 +39,7 @@ def test_answer_zero_is_no_winning_strategy_across_rooms() -> None:
         r = _room(KEYED_FIRST, seed=seed)
         game.answer(r, "p-ana", 0, 0, 100)
         wins += bool(r.current_answers()["p-ana"].correct)
-        right_ids[protocol.correct_of(r, 0)[0]] += 1
+        right_ids[frames.correct_of(r, 0)[0]] += 1
     assert 0.15 < wins / rooms < 0.35, wins  # about a quarter, as for a blind guess
     assert set(right_ids) == {0, 1, 2, 3} and min(right_ids.values()) > rooms / 8  # the key takes any id
 
@@ -57,11 +57,11 @@ def test_every_fixed_id_is_a_blind_guess_with_or_without_shuffling() -> None:
 
 def test_shuffle_decides_only_the_presented_order() -> None:
     r = _room(KEYED_FIRST, seed=3)
-    presented = protocol.question_payload(r)["options"]
+    presented = frames.question_payload(r)["options"]
     assert [o["text"] for o in presented] == list(KEYED_FIRST.options)  # deck order without shuffling
     assert [o["id"] for o in presented] == list(r.ids[0] or ())
     shuffled = [_room(KEYED_FIRST, seed=s, shuffle_options=True) for s in range(30)]
-    orders = {tuple(o["text"] for o in protocol.question_payload(x)["options"]) for x in shuffled}
+    orders = {tuple(o["text"] for o in frames.question_payload(x)["options"]) for x in shuffled}
     assert len(orders) > 5
 
 
@@ -69,13 +69,13 @@ def test_ids_name_the_same_options_in_question_answer_reveal_and_distribution() 
     q = f.multi((0, 2), ("A", "B", "C", "D"))
     poll = f.poll(("yes", "no", "maybe"))
     r = _room(q, poll, seed=11, shuffle_options=True)
-    text_to_id = {o["text"]: o["id"] for o in protocol.question_payload(r)["options"]}
+    text_to_id = {o["text"]: o["id"] for o in frames.question_payload(r)["options"]}
     game.answer(r, "p-ana", 0, [text_to_id["A"], text_to_id["C"]], 100)
     game.answer(r, "p-ben", 0, [text_to_id["A"], text_to_id["D"]], 100)
     assert r.current_answers()["p-ana"].value == [0, 2]  # kept as deck options
-    assert protocol.wire_answer(r, 0, [0, 2]) == sorted([text_to_id["A"], text_to_id["C"]])
+    assert frames.wire_answer(r, 0, [0, 2]) == sorted([text_to_id["A"], text_to_id["C"]])
     game.close(r)
-    reveal = protocol.reveal_payload(r)
+    reveal = frames.reveal_payload(r)
     assert reveal["correct"] == sorted([text_to_id["A"], text_to_id["C"]])
     assert reveal["distribution"] == {str(text_to_id["A"]): 2, str(text_to_id["B"]): 0,
                                       str(text_to_id["C"]): 1, str(text_to_id["D"]): 1}
@@ -83,17 +83,17 @@ def test_ids_name_the_same_options_in_question_answer_reveal_and_distribution() 
     assert r.players["p-ana"].results[-1].correct is True and r.players["p-ben"].results[-1].correct is False
     game.advance(r, 0)
     game.advance(r, 1000)
-    poll_ids = {o["text"]: o["id"] for o in protocol.question_payload(r)["options"]}
+    poll_ids = {o["text"]: o["id"] for o in frames.question_payload(r)["options"]}
     game.answer(r, "p-ana", 1, poll_ids["maybe"], 1100)
     game.close(r)
-    assert protocol.reveal_payload(r)["distribution"][str(poll_ids["maybe"])] == 1
+    assert frames.reveal_payload(r)["distribution"][str(poll_ids["maybe"])] == 1
 
 
 @pytest.mark.parametrize("seed", range(20))
 def test_ids_stay_the_same_for_the_room(seed: int) -> None:
     r = _room(KEYED_FIRST, KEYED_FIRST, seed=seed)
-    first = protocol.question_payload(r)["options"]
-    assert protocol.question_now(r, 5000)["options"] == first  # a resync shows the same ids
+    first = frames.question_payload(r)["options"]
+    assert frames.question_now(r, 5000)["options"] == first  # a resync shows the same ids
     game.close(r)
-    assert protocol.reveal_payload(r)["options"] == first
-    assert grading.deck_index(r.option_ids(0), protocol.correct_of(r, 0)[0]) == 0
+    assert frames.reveal_payload(r)["options"] == first
+    assert grading.deck_index(r.option_ids(0), frames.correct_of(r, 0)[0]) == 0

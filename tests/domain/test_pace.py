@@ -4,12 +4,12 @@ toward the deadline nor toward `t`, and added time grows `T`."""
 from __future__ import annotations
 
 import pytest
-from thaw import protocol
 from thaw.domain import game
 from thaw.domain.errors import GameError
 from thaw.domain.events import Paused, Resumed, Revealed, TimeAdded
 from thaw.domain.model import Phase, Room
 from thaw.domain.scoring import speed_points
+from thaw.rooms import frames
 
 from . import factories as f
 
@@ -49,9 +49,9 @@ def test_added_time_moves_the_deadline_and_grows_t() -> None:
     r, (ana, _ben) = _open("Ana", "Ben")
     assert game.add_time(r, 10_000, 2000) == [TimeAdded(0)]
     assert (game.time_limit(r), r.deadline) == (T + 10_000, 1000 + T + 10_000)
-    assert protocol.time_payload(r, 2000) == {"type": "time", "index": 0, "time_left_ms": T + 9000,
+    assert frames.time_payload(r, 2000) == {"type": "time", "index": 0, "time_left_ms": T + 9000,
                                               "time_limit_ms": T + 10_000}
-    assert protocol.question_payload(r)["time_limit_ms"] == T + 10_000
+    assert frames.question_payload(r)["time_limit_ms"] == T + 10_000
     assert game.tick(r, 1000 + T) == []
     game.answer(r, ana, 0, 1, 1000 + T + 5000)  # past the deck's limit, inside the new one
     game.close(r)
@@ -65,7 +65,7 @@ def test_time_added_while_paused_shows_after_the_resume() -> None:
     r, _ = _open("Ana")
     game.pause(r, 2000)
     game.add_time(r, 5000, 3000)
-    assert protocol.time_payload(r, 9000)["time_left_ms"] == T - 1000 + 5000
+    assert frames.time_payload(r, 9000)["time_left_ms"] == T - 1000 + 5000
     game.resume(r, 12_000)
     assert game.time_left(r, 12_000) == T - 1000 + 5000
     assert r.deadline == 12_000 + T - 1000 + 5000
@@ -123,9 +123,9 @@ def test_the_host_may_still_close_kick_or_end_while_paused() -> None:
 def test_resync_of_a_paused_question_says_so() -> None:
     r, _ = _open("Ana")
     game.pause(r, 4000)
-    payload = protocol.question_now(r, 60_000)
+    payload = frames.question_now(r, 60_000)
     assert payload["paused"] is True and payload["time_left_ms"] == T - 3000
-    assert protocol.paused_payload(r, 60_000) == {"type": "paused", "index": 0, "time_left_ms": T - 3000}
+    assert frames.paused_payload(r, 60_000) == {"type": "paused", "index": 0, "time_left_ms": T - 3000}
     game.resume(r, 70_000)
-    assert "paused" not in protocol.question_now(r, 70_000)
-    assert protocol.resumed_payload(r, 70_000) == {"type": "resumed", "index": 0, "time_left_ms": T - 3000}
+    assert "paused" not in frames.question_now(r, 70_000)
+    assert frames.resumed_payload(r, 70_000) == {"type": "resumed", "index": 0, "time_left_ms": T - 3000}

@@ -8,17 +8,19 @@ from typing import Any
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
-from thaw import protocol
+from thaw.bus.envelope import dumps
 from thaw.domain import game
 from thaw.domain.errors import GameError
 from thaw.domain.model import Kind, Phase, Question, Room
+from thaw.rooms import frames
+from thaw.transport import messages
 
 from . import factories as f
 
 
 def parse_error(text: str, first: bool = False) -> str:
     with pytest.raises(GameError) as info:
-        protocol.parse(text, first=first)
+        messages.parse(text, first=first)
     return info.value.code
 
 
@@ -89,7 +91,7 @@ class TestParse:
     @pytest.mark.parametrize("msg", [{"type": "resume"}, {"type": "resume", "token": ["t"]}])
     def test_a_first_resume_needs_a_token(self, msg: dict[str, Any]) -> None:
         assert parse_error(json.dumps(msg), first=True) == "bad_message"
-        assert protocol.parse(json.dumps(msg)) == msg  # later, `resume` is the host's pace command
+        assert messages.parse(json.dumps(msg)) == msg  # later, `resume` is the host's pace command
 
     @pytest.mark.parametrize(
         "msg",
@@ -114,7 +116,7 @@ class TestParse:
         ],
     )
     def test_valid(self, msg: dict[str, Any]) -> None:
-        assert protocol.parse(json.dumps(msg)) == msg
+        assert messages.parse(json.dumps(msg)) == msg
 
 
 # -- no leak --------------------------------------------------------------------------------
@@ -180,17 +182,17 @@ def test_question_payloads_never_carry_the_answer(seed: int, shuffle: bool) -> N
     game.start(r, now)
     while r.phase is not Phase.FINISHED:
         if r.phase is Phase.QUESTION:
-            payload = protocol.question_payload(r)
+            payload = frames.question_payload(r)
             assert payload["type"] == "question" and payload["index"] == r.index
             assert leaks(payload, r) == []
             # the same holds for the resync copy and after an answer
-            assert leaks(protocol.with_time_left(payload, 1234), r) == []
+            assert leaks(frames.with_time_left(payload, 1234), r) == []
             q = r.question
             assert q is not None
             if q.kind in (Kind.CHOICE, Kind.POLL):
                 game.answer(r, a, r.index, payload["options"][0]["id"], now + 1)
-            assert leaks(protocol.question_payload(r), r) == []
-            assert [frame for frame in protocol.screen_frames(r) if '"correct"' in frame] == []
+            assert leaks(frames.question_payload(r), r) == []
+            assert [frame for frame in frames.screen_frames(r) if '"correct"' in frame] == []
         now += 1000
         game.advance(r, now)
 
@@ -198,11 +200,11 @@ def test_question_payloads_never_carry_the_answer(seed: int, shuffle: bool) -> N
 def test_the_leak_checker_catches_leaks() -> None:
     r = f.room(f.number(1962.5, minimum=1900, maximum=2000, step=0.5))
     game.start(r, 0)
-    assert leaks({**protocol.question_payload(r), "correct": 1}, r)
-    assert leaks({**protocol.question_payload(r), "hint": 1962.5}, r)
+    assert leaks({**frames.question_payload(r), "correct": 1}, r)
+    assert leaks({**frames.question_payload(r), "hint": 1962.5}, r)
     r = f.room(f.text(("Secret",)))
     game.start(r, 0)
-    assert leaks({**protocol.question_payload(r), "prompt": "the secret"}, r)
+    assert leaks({**frames.question_payload(r), "prompt": "the secret"}, r)
 
 
 def test_question_payload_shape() -> None:
@@ -214,7 +216,7 @@ def test_question_payload_shape() -> None:
             game.advance(r, 0)
             game.advance(r, 0)
             game.advance(r, 0)
-        payload = protocol.question_payload(r)
+        payload = frames.question_payload(r)
         assert payload["kind"] == kind
         assert payload["count"] == 5
         assert payload["points"] in (0, 1000, 2000)
@@ -237,9 +239,9 @@ def test_question_payload_shape() -> None:
 def test_reveal_of_order_gives_the_true_order_as_presented_ids() -> None:
     r = f.room(f.order(("a", "b", "c", "d")), seed=5)
     game.start(r, 0)
-    shown = {o["id"]: o["text"] for o in protocol.question_payload(r)["options"]}
+    shown = {o["id"]: o["text"] for o in frames.question_payload(r)["options"]}
     game.close(r)
-    reveal = protocol.reveal_payload(r)
+    reveal = frames.reveal_payload(r)
     assert [shown[i] for i in reveal["correct"]] == ["a", "b", "c", "d"]
 
 
@@ -252,15 +254,15 @@ _json_trees = st.recursive(
 
 @given(_json_trees)
 def test_dumps_writes_what_the_standard_encoder_writes(obj: object) -> None:
-    """The encoder built once (`protocol.dumps`) and json's own, set the same way, agree."""
-    assert protocol.dumps(obj) == json.dumps(obj, separators=(",", ":"), ensure_ascii=False, allow_nan=False)
-    assert json.loads(protocol.dumps(obj)) == obj
+    """The encoder built once (`dumps`) and json's own, set the same way, agree."""
+    assert dumps(obj) == json.dumps(obj, separators=(",", ":"), ensure_ascii=False, allow_nan=False)
+    assert json.loads(dumps(obj)) == obj
 
 
 @pytest.mark.parametrize("bad", [float("nan"), [float("inf")], {"x": object()}, {1.5j: 1}])
 def test_dumps_refuses_what_is_not_json(bad: object) -> None:
     with pytest.raises((ValueError, TypeError)):
-        protocol.dumps(bad)
+        dumps(bad)
 
 
 @given(st.lists(st.integers(0, 4), min_size=1, max_size=40), st.integers(0, 5))
@@ -279,12 +281,12 @@ def test_each_result_is_behind_the_nearest_player_with_more_points(scores: list[
     game.close(room)
     skipped = ids[len(ids) // 2]
     room.players[skipped].results.pop()  # ranked, but no result for this question: no frame, still "above"
-    frames = protocol.results_by_player(room)
+    by_player = frames.results_by_player(room)
     ordered = game.ranking(room)
-    assert set(frames) == set(ids + late_ids) - {skipped}
+    assert set(by_player) == set(ids + late_ids) - {skipped}
     for position, (player, _rank) in enumerate(ordered):
         if player.id == skipped:
             continue
         higher = [p for p, _ in ordered[:position] if p.score > player.score]
         expected = None if not higher else {"nickname": higher[-1].nickname, "points": higher[-1].score - player.score}
-        assert json.loads(frames[player.id])["behind"] == expected
+        assert json.loads(by_player[player.id])["behind"] == expected

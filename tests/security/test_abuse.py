@@ -9,8 +9,8 @@ import pytest
 import thaw.domain.nicknames as nicknames
 from starlette.testclient import TestClient
 from starlette.websockets import WebSocketDisconnect
-from thaw.protocol import HOST_TYPES
 from thaw.rooms.limits import AddressLimits, TokenBucket, WindowCounter
+from thaw.transport.messages import HOST_TYPES
 
 from .conftest import AppFactory, create_room, frames_until
 

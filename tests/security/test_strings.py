@@ -7,9 +7,10 @@ import asyncio
 import logging
 
 import pytest
+from thaw.bus.envelope import Envelope
 from thaw.bus.memory import MemoryBus
 from thaw.domain.errors import GameError
-from thaw.protocol import Envelope, check_text, invalid_text
+from thaw.domain.text import check_text, invalid_text
 from thaw.rooms.report import neutralise
 from thaw.transport.hub import Conn, Hub
 

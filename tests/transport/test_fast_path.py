@@ -61,11 +61,6 @@ def test_the_check_names_a_c_helper_whose_arguments_changed(monkeypatch: pytest.
     assert reason is not None and "mask" in reason
 
 
-def test_the_check_names_a_python_without_the_json_accelerator(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(json.encoder, "c_make_encoder", None)
-    assert internals.check() == "CPython's C JSON encoder is missing"
-
-
 def test_the_check_names_a_uvicorn_without_its_keepalive_hook(monkeypatch: pytest.MonkeyPatch) -> None:
     # As in uvicorn releases before the keepalive: nothing calls the hook after the handshake.
     monkeypatch.setattr(internals.WebSocketProtocol, "start_keepalive", lambda self: None)

@@ -6,9 +6,9 @@ import asyncio
 import itertools
 import json
 
+from thaw.bus.envelope import Envelope
 from thaw.bus.memory import MemoryBus
-from thaw.protocol import PROGRESS_INTERVAL_MS, Envelope
-from thaw.transport.hub import CLOSE_OVERFLOW, Conn, Hub
+from thaw.transport.hub import CLOSE_OVERFLOW, PROGRESS_INTERVAL_MS, Conn, Hub
 
 
 class Fast:

@@ -1,158 +1,18 @@
-"""JSON frames <-> commands and views: validation of what clients send, and the
-server's messages built from a room's state (see docs/protocol.md).
-
-Frames built here are the only place where wire field names live.
-"""
+"""What the server says: the frames built from a room's state (see docs/protocol.md).
+The only place where the wire's field names for server messages live."""
 
 from __future__ import annotations
 
-import json
-import math
-from dataclasses import dataclass, field
 from typing import Any
 
-from .domain import grading
-from .domain.errors import GameError
-from .domain.game import answer_count, check_add_time, count_players, ranking, time_left, time_limit
-from .domain.model import KINDS_WITH_OPTIONS, Kind, Phase, Player, Result, Room
-from .transport.internals import json_encoder
-
-MAX_FRAME_BYTES = 4096
-PROGRESS_INTERVAL_MS = 200  # a host gets at most five `answers` frames a second per room (the contract: one per 250 ms)
-PROGRESS_PUBLISH_MS = 100  # the Redis store publishes a room's answer count at most this often
-
-def dumps(obj: Any) -> str:
-    """Compact JSON; serialise a broadcast once and send the same text to all."""
-    return json_encoder()(obj)  # chosen once, at the first call (transport/internals.py)
+from ..bus.envelope import dumps
+from ..domain import grading
+from ..domain.game import MAX_REROLLS, answer_count, count_players, ranking, time_left, time_limit
+from ..domain.model import KINDS_WITH_OPTIONS, TEXT_ANSWER_MAX, Kind, Phase, Player, Result, Room
 
 
 def error(code: str, message: str) -> str:
     return dumps({"type": "error", "code": code, "message": message})
-
-
-# -- client -> server ------------------------------------------------------------
-
-FIRST_TYPES = ("host", "join", "resume")
-HOST_TYPES = ("start", "next", "close", "kick", "kick_since", "lock", "end", "pause", "resume", "add_time")
-# `resume` names two messages: first, a player's reconnect (with a token); later, the host's pace command.
-FIRST_ONLY_TYPES = tuple(t for t in FIRST_TYPES if t not in HOST_TYPES)
-PLAYER_TYPES = ("answer", "reroll")
-KNOWN_TYPES = FIRST_TYPES + HOST_TYPES + PLAYER_TYPES + ("ping",)
-
-
-def _reject_constant(name: str) -> Any:
-    raise ValueError(f"{name} is not valid JSON")
-
-
-def _finite(text: str) -> float:
-    """A JSON number as a float, refusing one too large to be finite (`1e309`)."""
-    value = float(text)
-    if not math.isfinite(value):
-        raise ValueError(f"the number {text[:20]} is out of range")
-    return value
-
-
-# One decoder, not one per frame.
-_loads = json.JSONDecoder(parse_constant=_reject_constant, parse_float=_finite).decode
-
-
-def is_text(value: str) -> bool:
-    """Whether a string is valid Unicode text: no unpaired surrogate (a JSON `\\ud800`
-    escape decodes to one, and nothing can encode it as UTF-8 again)."""
-    if value.isascii():
-        return True
-    try:
-        value.encode()
-    except UnicodeEncodeError:
-        return False
-    return True
-
-
-def invalid_text(value: Any, where: str = "") -> str | None:
-    """Where in a decoded JSON value (or YAML, or CSV rows) a string is not valid
-    text, e.g. `options[2]`; None if every string and key is valid.
-
-    The one check for everything a client sends: messages, bodies, uploads, imports.
-    """
-    stack: list[tuple[Any, str]] = [(value, where)]
-    while stack:
-        item, path = stack.pop()
-        if isinstance(item, str):
-            if not is_text(item):
-                return path or "a string"
-        elif isinstance(item, dict):
-            for key, child in item.items():
-                if isinstance(key, str) and not is_text(key):
-                    return f"{path} (a key)" if path else "a key"
-                stack.append((child, f"{path}.{key}" if path else str(key)))
-        elif isinstance(item, list | tuple):
-            stack.extend((child, f"{path}[{i}]") for i, child in enumerate(item))
-    return None
-
-
-def check_text(value: Any, code: str, where: str = "") -> None:
-    """GameError `code` naming the place if any string in `value` is not valid text."""
-    bad = invalid_text(value, where)
-    if bad is not None:
-        raise GameError(code, f"{bad[:60]} is not valid text (it holds an unpaired surrogate)")
-
-
-def parse(text: str, first: bool = False) -> dict[str, Any]:
-    """A client frame as a dict with a known `type` and well-typed fields; `first`
-    for a connection's first message (where `resume` is a player's reconnect).
-
-    Raises GameError `bad_message` / `unknown_type` naming what is wrong.
-    """
-    try:
-        msg = _loads(text)
-    except (ValueError, RecursionError) as exc:
-        raise GameError("bad_message", f"the frame is not valid JSON ({exc})") from None
-    if not isinstance(msg, dict):
-        raise GameError("bad_message", "a message is a JSON object")
-    if "\\u" in text:  # only an escape can make a string that is not valid text
-        check_text(msg, "bad_message")
-    kind = msg.get("type")
-    if not isinstance(kind, str):
-        raise GameError("bad_message", "a message needs a string `type`")
-    if kind not in KNOWN_TYPES:
-        raise GameError("unknown_type", f"unknown message type {kind[:40]!r}")
-    if kind == "host" or (kind == "resume" and first):
-        _field(msg, "token", str)
-    elif kind == "join":
-        if "nickname" in msg and not isinstance(msg["nickname"], str):
-            raise GameError("bad_message", "`nickname` must be a string")
-    elif kind in ("kick", "kick_since"):
-        _field(msg, "player_id", str)
-    elif kind == "lock":
-        _field(msg, "locked", bool)
-    elif kind == "add_time":
-        check_add_time(_field(msg, "ms", int))
-    elif kind == "answer":
-        index = _field(msg, "index", int)
-        if isinstance(index, bool):
-            raise GameError("bad_message", "`index` must be an integer")
-        if "answer" not in msg:
-            raise GameError("bad_message", "an answer message needs `answer`")
-        value = msg["answer"]
-        if isinstance(value, float) and not math.isfinite(value):
-            raise GameError("invalid_answer", "the answer must be a finite number")
-    return msg
-
-
-def _field(msg: dict[str, Any], name: str, kind: type) -> Any:
-    if name not in msg:
-        raise GameError("bad_message", f"`{msg['type']}` needs `{name}`")
-    value = msg[name]
-    if not isinstance(value, kind) or (kind is int and isinstance(value, bool)):
-        raise GameError("bad_message", f"`{name}` must be {_type_name(kind)}")
-    return value
-
-
-def _type_name(kind: type) -> str:
-    return {str: "a string", int: "an integer", bool: "true or false"}.get(kind, kind.__name__)
-
-
-# -- server -> clients: shared pieces ----------------------------------------------
 
 
 def _options(room: Room, index: int) -> list[dict[str, Any]]:
@@ -193,7 +53,7 @@ def question_payload(room: Room) -> dict[str, Any]:
     if q.kind is Kind.CHOICE:
         payload["multiple_correct"] = len(q.correct) > 1
     if q.kind is Kind.TEXT:
-        payload["max_length"] = 100
+        payload["max_length"] = TEXT_ANSWER_MAX
     if q.image:
         payload["image"] = media_url(room.code, q.image)
         payload["image_on_phones"] = q.image_on_phones
@@ -387,7 +247,7 @@ def welcome_payload(room: Room, player: Player, token: str) -> dict[str, Any]:
         "title": room.deck.title,
         "count": len(room.deck.questions),
         "generated_nickname": room.options.generated_nicknames,
-        "rerolls_left": max(0, 3 - player.rerolls) if room.options.generated_nicknames else 0,
+        "rerolls_left": max(0, MAX_REROLLS - player.rerolls) if room.options.generated_nicknames else 0,
     }
 
 
@@ -402,72 +262,6 @@ def host_welcome_payload(room: Room, join_url: str) -> dict[str, Any]:
         "locked": room.locked,
         "options": room.options.to_dict(),
     }
-
-
-# -- what a room event carries ----------------------------------------------------------
-
-
-@dataclass(slots=True)
-class Envelope:
-    """One room event as it crosses the bus: serialised once, published once.
-
-    `frames` go to every socket of the room in order; `host` to host sockets only;
-    `progress` is the latest answer count for hosts, (index, answered, total):
-    hubs coalesce it and serialise only the `answers` frames they send;
-    `personal[player_id]` to that player after `frames`. `kick` names a player
-    whose sockets are closed; `replace` = (player id, connection id) closes that
-    player's other connections; `lobby` asks hubs to refresh their hosts' lobby.
-    """
-
-    frames: list[str] = field(default_factory=list)
-    host: list[str] = field(default_factory=list)
-    progress: tuple[int, int, int] | None = None
-    personal: dict[str, list[str]] = field(default_factory=dict)
-    kick: list[str] = field(default_factory=list)
-    replace: tuple[str, str] | None = None
-    lobby: bool = False
-    resync: bool = False
-    seq: int = 0
-
-    def encode(self) -> str:
-        out: dict[str, Any] = {}
-        if self.frames:
-            out["f"] = self.frames
-        if self.host:
-            out["h"] = self.host
-        if self.progress:
-            out["g"] = list(self.progress)
-        if self.personal:
-            out["p"] = self.personal
-        if self.kick:
-            out["k"] = self.kick
-        if self.replace:
-            out["r"] = list(self.replace)
-        if self.lobby:
-            out["l"] = 1
-        if self.resync:
-            out["s"] = 1
-        return dumps(out)
-
-    @classmethod
-    def decode(cls, text: str | bytes, seq: int = 0) -> Envelope:
-        d = json.loads(text)
-        replace = d.get("r")
-        progress = d.get("g")
-        if isinstance(progress, str):  # an older instance's whole `answers` frame, during a rolling upgrade
-            old = json.loads(progress)
-            progress = [old["index"], old["answered"], old["total"]]
-        return cls(
-            frames=d.get("f", []),
-            host=d.get("h", []),
-            progress=(int(progress[0]), int(progress[1]), int(progress[2])) if progress else None,
-            personal=d.get("p", {}),
-            kick=d.get("k", []),
-            replace=(replace[0], replace[1]) if replace else None,
-            lobby=bool(d.get("l")),
-            resync=bool(d.get("s")),
-            seq=seq,
-        )
 
 
 def screen_frames(room: Room) -> list[str]:
