@@ -102,7 +102,8 @@ function clipNickname(value) {
 
 // Each state change is spoken once: a resync after a reconnect sends the
 // present again (the same question, answer_ack, result or standing), and the
-// screen is rebuilt, but a screen reader hears it only the first time.
+// screen is rebuilt, but a screen reader hears it only the first time. A new
+// connection of this page (joining again, "Play here instead") starts afresh.
 const said = new Set();
 function sayOnce(key, text) {
   if (said.has(key)) return;
@@ -319,6 +320,7 @@ function connect(code, nickname) {
   state.question = state.ack = state.pending = state.reveal = state.result = null;
   state.scoreboard = state.finished = state.standing = null;
   state.spectating = loadLateJoin(code);
+  said.clear();
   const conn = new Connection({
     code,
     hello: () => {

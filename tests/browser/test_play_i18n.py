@@ -158,6 +158,11 @@ def phone(ui: Any, lang: str, code: str, nickname: str) -> tuple[Page, list[dict
     expect(picker).to_have_value(lang)
     page.locator("#nickname").fill(nickname)
     ui.shot(page, f"phone-{lang}-0-join")
+    phone_size = page.viewport_size
+    assert phone_size is not None
+    page.set_viewport_size({"width": 1920, "height": 1080})  # a laptop opening the join link
+    ui.shot(page, f"phone-{lang}-0-join-1920x1080")
+    page.set_viewport_size(phone_size)
     ui.audit(page, f"{lang} join", width=360)
     page.get_by_role("button", name=text(page, "play.join.submit"), exact=True).tap()
     ui.screen(page, "lobby")
