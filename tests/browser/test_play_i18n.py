@@ -274,24 +274,20 @@ def play(ui: Any, host: Host) -> None:
 
     # What a screen reader heard: each state change once, in the page's language.
     prompt = DECK["questions"][0]["prompt"]  # type: ignore[index]
-    expect_said(
-        ar,
-        [
-            text(ar, "play.question.announce", number=1, total=1, prompt=prompt),
-            text(ar, "play.locked.announce"),
-            result_words(ar, ar_result, "play.result.correct", ar_rank),
-            text(ar, "play.finished.announce", headline=ar_headline, count=ar_standing["score"]),
-        ],
-    )
-    expect_said(
-        ru,
-        [
-            text(ru, "play.question.announce", number=1, total=1, prompt=prompt),
-            text(ru, "play.locked.announce"),
-            result_words(ru, ru_result, "play.result.wrong", ru_rank),
-            text(ru, "play.finished.announce", headline=ru_headline, count=ru_standing["score"]),
-        ],
-    )
+    heard = [
+        (ar, ar_result, "play.result.correct", ar_rank, ar_headline, ar_standing),
+        (ru, ru_result, "play.result.wrong", ru_rank, ru_headline, ru_standing),
+    ]
+    for page, result, title, rank, headline, standing in heard:
+        expect_said(
+            page,
+            [
+                text(page, "play.question.announce", number=1, total=1, prompt=prompt),
+                text(page, "play.locked.announce"),
+                result_words(page, result, title, rank),
+                text(page, "play.finished.announce", headline=headline, count=standing["score"]),
+            ],
+        )
     for page in (ar, ru):
         timer = said(page, "timer-live")
         assert timer[0] in (seconds_left(page, SECONDS), seconds_left(page, SECONDS - 1)), timer
