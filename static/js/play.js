@@ -397,8 +397,11 @@ function onWelcome(msg) {
   const path = `/join/${state.code}`;
   if (window.location.pathname !== path) window.history.replaceState(null, "", path);
   renderTopbar();
-  if (msg.phase === "lobby") showLobby();
-  else if (!["question", "locked", "spectating", "result", "reveal", "scoreboard", "finished"].includes(state.screen)) {
+  if (msg.phase === "lobby") {
+    showLobby();
+    // The Join button is gone with the form: say where the player landed.
+    sayOnce("lobby", `${t("play.lobby.title")} ${t("play.lobby.nickname", { nickname: state.nickname })}`);
+  } else if (!["question", "locked", "spectating", "result", "reveal", "scoreboard", "finished"].includes(state.screen)) {
     show("waiting", h("div", { class: "center-stack" }, h("div", { class: "spinner", "aria-hidden": "true" }),
       h("p", { class: "lead", text: t("play.status.catching_up") })));
   }

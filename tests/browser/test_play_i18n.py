@@ -26,6 +26,8 @@ from websockets.sync.client import ClientConnection, connect
 STATIC = Path(__file__).resolve().parents[2] / "static"
 AREAS = ("common", "play")
 
+LAYLA, BORIS = "ليلى", "Борис"  # the Arabic phone's and the Russian phone's nicknames
+
 # Long enough to hear "10 seconds left" before the last answer, short enough for a test.
 SECONDS = 12
 DECK = {
@@ -200,8 +202,8 @@ def play(ui: Any, host: Host) -> None:
     chooser.context.close()
     ui.contexts.remove(chooser.context)
 
-    ar, ar_frames = phone(ui, "ar", host.code, "ليلى")
-    ru, ru_frames = phone(ui, "ru", host.code, "Борис")
+    ar, ar_frames = phone(ui, "ar", host.code, LAYLA)
+    ru, ru_frames = phone(ui, "ru", host.code, BORIS)
 
     host.send("start")
     for page in (ar, ru):
@@ -235,8 +237,8 @@ def play(ui: Any, host: Host) -> None:
     ru_result = next(f for f in ru_frames if f["type"] == "result")
     assert (ar_result["rank"], ru_result["rank"]) == (1, 2)
     ar_rank = text(ar, "play.rank.lead", place=ordinal(ar, 1))
-    assert ru_result["behind"]["nickname"] == "ليلى"
-    ru_rank = text(ru, "play.rank.behind", place=ordinal(ru, 2), count=ru_result["behind"]["points"], nickname="ليلى")
+    assert ru_result["behind"]["nickname"] == LAYLA
+    ru_rank = text(ru, "play.rank.behind", place=ordinal(ru, 2), count=ru_result["behind"]["points"], nickname=LAYLA)
     expect(ar.locator(".result h1")).to_have_text(text(ar, "play.result.correct"))
     expect(ar.locator(".result-rank")).to_have_text(ar_rank)
     expect(ar.locator(".result-total")).to_have_text(
@@ -244,7 +246,7 @@ def play(ui: Any, host: Host) -> None:
     )
     expect(ru.locator(".result h1")).to_have_text(text(ru, "play.result.wrong"))
     expect(ru.locator(".result-rank")).to_have_text(ru_rank)
-    expect(ru.locator(".result-rank bdi")).to_have_text("ليلى")  # its own direction inside Russian
+    expect(ru.locator(".result-rank bdi")).to_have_text(LAYLA)  # its own direction inside Russian
     expect(ru.locator(".correct-block .eyebrow")).to_have_text(text(ru, "play.correct.one"))
     ui.shot(ar, "phone-ar-4-result")
     ui.shot(ru, "phone-ru-4-result")
@@ -275,13 +277,14 @@ def play(ui: Any, host: Host) -> None:
     # What a screen reader heard: each state change once, in the page's language.
     prompt = DECK["questions"][0]["prompt"]  # type: ignore[index]
     heard = [
-        (ar, ar_result, "play.result.correct", ar_rank, ar_headline, ar_standing),
-        (ru, ru_result, "play.result.wrong", ru_rank, ru_headline, ru_standing),
+        (ar, LAYLA, ar_result, "play.result.correct", ar_rank, ar_headline, ar_standing),
+        (ru, BORIS, ru_result, "play.result.wrong", ru_rank, ru_headline, ru_standing),
     ]
-    for page, result, title, rank, headline, standing in heard:
+    for page, nickname, result, title, rank, headline, standing in heard:
         expect_said(
             page,
             [
+                f"{text(page, 'play.lobby.title')} {text(page, 'play.lobby.nickname', nickname=nickname)}",
                 text(page, "play.question.announce", number=1, total=1, prompt=prompt),
                 text(page, "play.locked.announce"),
                 result_words(page, result, title, rank),
