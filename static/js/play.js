@@ -1,7 +1,8 @@
 // The student's page: join, answer, see how it went. Every screen is rebuilt
 // from what the server sends, so a reload or a reconnect lands on the present.
 
-import { $, announce, fmt, fmtValue, focusFirst, h, mount, ordinal, plural, showStatus, toast } from "./dom.js";
+import { $, announce, fmtValue, focusFirst, h, mount, showStatus, toast } from "./dom.js";
+import { fmtNumber, has, languagePicker, ordinal, t } from "./i18n.js";
 import { Connection } from "./socket.js";
 import { Countdown } from "./countdown.js";
 import { optionClass, optionLook, shapeIcon } from "./shapes.js";
@@ -20,28 +21,15 @@ const CODE_RE = /^[1-9][0-9]{5}$/;
 const NICK_MAX = Number(document.body.dataset.nickMax) || 20;
 const TEXT_MAX = 100;
 
-const ERRORS = {
-  room_not_found: "There is no game with this code. Check the code on the big screen.",
-  nickname_invalid: `That nickname can't be used. Use 1–${NICK_MAX} letters, numbers or emoji.`,
-  nickname_taken: "Someone in this game already has that nickname. Pick another one.",
-  room_locked: "The teacher has locked this game: no one new can join right now. Ask them to unlock it.",
-  room_full: "This game is full. Ask your teacher.",
-  kicked: "The teacher removed you from this game.",
-  bad_token: "Your place in this game has expired. Join again with a nickname.",
-  rate_limited: "Too many tries in a short time. Wait a few seconds, then try again.",
-  replaced: "This game is now open in another tab or window.",
-  bad_message: "Something went wrong sending that. Try again.",
-};
-const OFFLINE = "You're offline. Answers can't reach the game until your connection is back.";
-const IN_GAME_ERRORS = {
-  too_late: "Time's up — your answer arrived too late.",
-  already_answered: "You already answered this question.",
-  wrong_question: "That question is closed.",
-  wrong_phase: "No question is open right now.",
-  invalid_answer: "That answer isn't valid for this question. Try again.",
-  rate_limited: "Slow down a little, then try again.",
-  paused: "The teacher paused the game. Answer again when it goes on.",
-};
+/**
+ * The catalog's words for a server error `code` (the wire's `message` stays
+ * English): `play.error.*` when joining, `play.ingame.*` during the game.
+ */
+function errorText(code, area = "error") {
+  const key = `play.${area}.${code}`;
+  if (has(key)) return t(key, { max: NICK_MAX });
+  return t(area === "error" ? "play.join.failed" : "play.ingame.unknown");
+}
 
 // Phones stay silent unless the player turns sound on (remembered).
 const sound = new Sound({ key: "thaw.sound.player", defaultOn: false });
@@ -112,6 +100,29 @@ function clipNickname(value) {
 
 // -- shell ---------------------------------------------------------------------
 
+// Each state change is spoken once: a resync after a reconnect sends the
+// present again (the same question, answer_ack, result or standing), and the
+// screen is rebuilt, but a screen reader hears it only the first time. A new
+// connection of this page (joining again, "Play here instead") starts afresh.
+const said = new Set();
+function sayOnce(key, text) {
+  if (said.has(key)) return;
+  said.add(key);
+  announce(live, text);
+}
+
+/**
+ * t(key, vars) as nodes, with the value named `apart` (a deck's title, a
+ * player's nickname) in a <bdi>: an Arabic nickname in a Russian sentence, or
+ * "Capitals" in an Arabic one, keeps its own direction and leaves the
+ * sentence's punctuation where the sentence put it.
+ */
+function tApart(key, vars, apart) {
+  const mark = "\u0000";
+  const [before, after] = t(key, { ...vars, [apart]: mark }).split(mark);
+  return after === undefined ? [before] : [before, h("bdi", { text: vars[apart] }), after];
+}
+
 function show(screen, ...children) {
   state.countdown?.stop();
   state.countdown = null;
@@ -127,15 +138,15 @@ function renderTopbar() {
     return;
   }
   mount(topbar,
-    h("span", { class: "me-nick", text: state.nickname }),
-    h("span", { class: "me-score", "aria-label": `Score ${fmt(state.score)} points` }, fmt(state.score)),
+    h("span", { class: "me-nick", dir: "auto", text: state.nickname }),
+    h("span", { class: "me-score", "aria-label": t("play.me.score", { count: state.score }) }, fmtNumber(state.score)),
     h("button", {
       type: "button",
       id: "sound",
       class: "btn btn-small btn-ghost btn-icon",
       "aria-pressed": String(sound.on),
-      "aria-label": "Sound",
-      title: sound.on ? "Sound on" : "Sound off",
+      "aria-label": t("play.sound"),
+      title: t(sound.on ? "play.sound.on" : "play.sound.off"),
       onclick: () => { sound.toggle(); renderTopbar(); },
     }, speakerIcon(sound.on)),
   );
@@ -147,9 +158,9 @@ function setStatus(text) {
 
 function timerChip() {
   return h("div", { class: "timer-chip", "data-timer": "", "data-urgent": "false" },
-    h("span", { class: "visually-hidden", text: "Time left: " }),
+    h("span", { class: "visually-hidden", text: `${t("play.timer.left")} ` }),
     h("span", { class: "timer-number", text: "" }),
-    h("span", { class: "timer-unit", "aria-hidden": "true", text: "s" }),
+    h("span", { class: "timer-unit", "aria-hidden": "true", text: t("play.timer.unit") }),
     h("span", { class: "timer-bar", "aria-hidden": "true" }),
   );
 }
@@ -177,23 +188,23 @@ function onClock(msg) {
   syncTimer(true);
   const pausedNote = main.querySelector(".paused-note");
   if (pausedNote) pausedNote.hidden = !state.paused;
-  if (msg.type === "paused") announce(live, "The teacher paused the game.");
-  else if (msg.type === "resumed") announce(live, "The game goes on.");
-  else announce(live, `More time: ${Math.ceil(msg.time_left_ms / 1000)} seconds left.`);
+  if (msg.type === "paused") announce(live, t("play.clock.paused"));
+  else if (msg.type === "resumed") announce(live, t("play.clock.resumed"));
+  else announce(live, t("play.clock.more_time", { count: Math.ceil(msg.time_left_ms / 1000) }));
 }
 
 function questionHeader(q) {
   const badges = [];
-  if (q.points === 2000) badges.push(h("span", { class: "badge badge-double", text: "Double points" }));
-  if (q.points === 0) badges.push(h("span", { class: "badge", text: "No points" }));
-  if (q.kind === "poll") badges.push(h("span", { class: "badge", text: "Poll" }));
+  if (q.points === 2000) badges.push(h("span", { class: "badge badge-double", text: t("play.question.badge_double") }));
+  if (q.points === 0) badges.push(h("span", { class: "badge", text: t("play.question.badge_no_points") }));
+  if (q.kind === "poll") badges.push(h("span", { class: "badge", text: t("play.question.badge_poll") }));
   return [
     h("div", { class: "q-head" },
-      h("span", { class: "q-count", text: `${q.index + 1} / ${q.count}` }),
+      h("span", { class: "q-count", text: t("play.question.count", { number: q.index + 1, total: q.count }) }),
       ...badges,
       timerChip(),
     ),
-    h("p", { class: "paused-note", role: "status", hidden: !state.paused, text: "Paused by the teacher" }),
+    h("p", { class: "paused-note", role: "status", hidden: !state.paused, text: t("play.question.paused") }),
   ];
 }
 
@@ -209,7 +220,7 @@ async function lookUpRoom(code, infoEl, nickField) {
     const response = await fetch(`/api/rooms/${code}`, { headers: { Accept: "application/json" } });
     if (roomInfoFor !== code) return;
     if (response.status === 404) {
-      infoEl.textContent = ERRORS.room_not_found;
+      infoEl.textContent = t("play.error.room_not_found");
       infoEl.dataset.tone = "bad";
       return;
     }
@@ -219,9 +230,9 @@ async function lookUpRoom(code, infoEl, nickField) {
     state.generated = Boolean(room.generated_nicknames);
     nickField.hidden = state.generated;
     infoEl.dataset.tone = room.locked ? "bad" : "good";
-    infoEl.textContent = room.locked
-      ? `“${room.title}” is locked right now.`
-      : `Joining “${room.title}”${state.generated ? " — you'll get a nickname." : ""}`;
+    const words = room.locked ? "play.join.room_locked"
+      : state.generated ? "play.join.room_open_generated" : "play.join.room_open";
+    mount(infoEl, tApart(words, { title: room.title }, "title"));
   } catch {
     // Offline or the API is busy: the WebSocket will tell.
   }
@@ -247,20 +258,21 @@ function showJoin({ code = state.code, nickname = "", error = "", focus = "", lo
   });
   const info = h("p", { id: "room-info", class: "room-info", "aria-live": "polite" });
   const nickField = h("div", { class: "field" },
-    h("label", { for: "nickname", text: "Nickname" }),
+    h("label", { for: "nickname", text: t("play.join.nickname") }),
     nickInput,
-    h("p", { id: "nick-hint", class: "hint", text: `Up to ${NICK_MAX} characters. Keep it friendly!` }),
+    h("p", { id: "nick-hint", class: "hint", text: t("play.join.nick_hint", { count: NICK_MAX }) }),
   );
   const errorEl = h("p", { id: "join-error", class: "form-error", role: "alert", text: error });
-  const button = h("button", { type: "submit", class: "btn btn-primary btn-block btn-big", text: "Join" });
+  const button = h("button", { type: "submit", class: "btn btn-primary btn-block btn-big", text: t("play.join.submit") });
   const form = h("form", { class: "card join-card", novalidate: true, "aria-labelledby": "join-title" },
-    h("h1", { id: "join-title", text: "Join a game" }),
+    h("h1", { id: "join-title", text: t("play.join.title") }),
     h("div", { class: "field" },
-      h("label", { for: "code", text: "Game code" }),
+      h("label", { for: "code", text: t("play.join.code") }),
       codeInput,
       info,
     ),
     nickField,
+    pickerField(),
     errorEl,
     button,
   );
@@ -277,18 +289,18 @@ function showJoin({ code = state.code, nickname = "", error = "", focus = "", lo
     const c = codeInput.value.trim();
     const nick = nickInput.value.normalize("NFKC").trim();
     if (!CODE_RE.test(c)) {
-      errorEl.textContent = "Enter the 6-digit code shown on the big screen.";
+      errorEl.textContent = t("play.join.code_needed");
       codeInput.focus();
       return;
     }
     if (!state.generated && (nick.length === 0 || [...nick].length > NICK_MAX)) {
-      errorEl.textContent = nick.length === 0 ? "Pick a nickname." : ERRORS.nickname_invalid;
+      errorEl.textContent = nick.length === 0 ? t("play.join.nick_needed") : errorText("nickname_invalid");
       nickInput.focus();
       return;
     }
     errorEl.textContent = "";
     button.disabled = true;
-    button.textContent = "Joining…";
+    button.textContent = t("play.join.joining");
     connect(c, state.generated ? "" : nick);
   });
 
@@ -308,6 +320,7 @@ function connect(code, nickname) {
   state.question = state.ack = state.pending = state.reveal = state.result = null;
   state.scoreboard = state.finished = state.standing = null;
   state.spectating = loadLateJoin(code);
+  said.clear();
   const conn = new Connection({
     code,
     hello: () => {
@@ -317,8 +330,8 @@ function connect(code, nickname) {
     },
     onMessage: handle,
     onState: (s) => {
-      if (s === "offline") setStatus(OFFLINE);
-      else if (s === "reconnecting") setStatus("Connection lost — reconnecting…");
+      if (s === "offline") setStatus(t("play.status.offline"));
+      else if (s === "reconnecting") setStatus(t("play.status.reconnecting"));
       else if (s === "open") setStatus("");
     },
     onFatal: (failure) => fatal(failure, nickname),
@@ -326,28 +339,28 @@ function connect(code, nickname) {
   state.conn = conn;
   if (loadToken(code) && !state.screen.startsWith("join")) {
     show("waiting", h("div", { class: "center-stack" }, h("div", { class: "spinner", "aria-hidden": "true" }),
-      h("p", { class: "lead", text: "Rejoining your game…" })));
+      h("p", { class: "lead", text: t("play.status.rejoining") })));
   }
   conn.start();
 }
 
-function fatal({ code, message }, nickname) {
+function fatal({ code }, nickname) {
   const wasIn = state.welcomed;
   state.welcomed = false;
   state.countdown?.stop();
   setStatus("");
   if (["kicked", "bad_token", "room_not_found"].includes(code)) dropToken(state.code);
   if (code === "kicked") {
-    showEnded(ERRORS.kicked);
+    showEnded(errorText("kicked"));
   } else if (code === "replaced") {
-    showEnded("Playing in another tab", ERRORS.replaced, {
-      label: "Play here instead",
+    showEnded(t("play.ended.replaced_title"), errorText("replaced"), {
+      label: t("play.ended.play_here"),
       run: () => connect(state.code, ""),
     });
   } else if (code === "room_not_found" && wasIn) {
-    showEnded("This game is over", "The game you were in has closed.");
+    showEnded(t("play.ended.over_title"), t("play.ended.over_text"));
   } else {
-    const text = ERRORS[code] || message || "Could not join. Try again.";
+    const text = errorText(code);
     const focus = code.startsWith("nickname") ? "nickname" : code === "room_not_found" ? "code" : "";
     showJoin({ code: state.code, nickname, error: text, focus, lookup: code !== "room_not_found" });
   }
@@ -384,10 +397,13 @@ function onWelcome(msg) {
   const path = `/join/${state.code}`;
   if (window.location.pathname !== path) window.history.replaceState(null, "", path);
   renderTopbar();
-  if (msg.phase === "lobby") showLobby();
-  else if (!["question", "locked", "spectating", "result", "reveal", "scoreboard", "finished"].includes(state.screen)) {
+  if (msg.phase === "lobby") {
+    showLobby();
+    // The Join button is gone with the form: say where the player landed.
+    sayOnce("lobby", `${t("play.lobby.title")} ${t("play.lobby.nickname", { nickname: state.nickname })}`);
+  } else if (!["question", "locked", "spectating", "result", "reveal", "scoreboard", "finished"].includes(state.screen)) {
     show("waiting", h("div", { class: "center-stack" }, h("div", { class: "spinner", "aria-hidden": "true" }),
-      h("p", { class: "lead", text: "Catching up with the game…" })));
+      h("p", { class: "lead", text: t("play.status.catching_up") })));
   }
 }
 
@@ -396,7 +412,7 @@ function onNickname(msg) {
   state.rerollsLeft = msg.rerolls_left ?? state.rerollsLeft;
   renderTopbar();
   if (state.screen === "lobby") showLobby();
-  announce(live, `Your nickname is now ${msg.nickname}`);
+  announce(live, t("play.lobby.renamed", { nickname: msg.nickname }));
 }
 
 function onQuestion(q) {
@@ -422,7 +438,7 @@ function onQuestion(q) {
   else if (state.ack && state.ack.index === q.index) showLocked();
   else showQuestion(q);
   syncTimer(false);
-  announce(live, `Question ${q.index + 1} of ${q.count}: ${q.prompt}`);
+  sayOnce(`question:${q.index}`, t("play.question.announce", { number: q.index + 1, total: q.count, prompt: q.prompt }));
 }
 
 function onAck(msg) {
@@ -431,7 +447,7 @@ function onAck(msg) {
   state.pending = null;
   if (state.question && state.question.index === msg.index && state.screen !== "reveal" && state.screen !== "result") {
     showLocked();
-    announce(live, "Answer locked in");
+    sayOnce(`locked:${msg.index}`, t("play.locked.announce"));
   }
 }
 
@@ -479,7 +495,7 @@ function onStanding(msg) {
 function onError(msg) {
   if (!state.welcomed) return; // a rejection: the close that follows shows it
   if (msg.code === "kicked") return; // the close that follows shows the one screen
-  const text = IN_GAME_ERRORS[msg.code] || msg.message || "Something went wrong.";
+  const text = errorText(msg.code, "ingame");
   if (state.pending && ["too_late", "wrong_question", "wrong_phase"].includes(msg.code)) {
     state.pending = null;
     if (state.screen === "locked") showMissed(text);
@@ -499,10 +515,10 @@ function onError(msg) {
 function showLobby() {
   const children = [
     h("div", { class: "center-stack" },
-      state.title ? h("p", { class: "deck-line", text: state.title }) : null,
-      h("h1", { class: "big-title", text: "You're in!" }),
-      h("p", { class: "nick-chip", "aria-label": `Your nickname: ${state.nickname}` }, state.nickname),
-      h("p", { class: "lead", text: "See your name on the big screen? The game starts soon." }),
+      state.title ? h("p", { class: "deck-line", dir: "auto", text: state.title }) : null,
+      h("h1", { class: "big-title", text: t("play.lobby.title") }),
+      h("p", { class: "nick-chip", dir: "auto", "aria-label": t("play.lobby.nickname", { nickname: state.nickname }) }, state.nickname),
+      h("p", { class: "lead", text: t("play.lobby.lead") }),
     ),
   ];
   if (state.generated && state.rerollsLeft > 0) {
@@ -513,19 +529,20 @@ function showLobby() {
         event.currentTarget.disabled = true;
         state.conn.send({ type: "reroll" });
       },
-      text: `New nickname (${state.rerollsLeft} left)`,
+      text: t("play.lobby.reroll", { count: state.rerollsLeft }),
     }));
   }
+  children[0].append(pickerField());
   show("lobby", ...children);
 }
 
 function kindHint(q) {
-  if (q.kind === "choice" && q.multiple_correct) return "More than one answer is right — pick any one.";
-  if (q.kind === "poll") return "No wrong answers: pick the one you agree with.";
-  if (q.kind === "multi") return "Select all that apply, then submit.";
-  if (q.kind === "order") return "Tap the items in the right order, first to last.";
-  if (q.kind === "number") return `Pick a number between ${fmtValue(q.min)} and ${fmtValue(q.max)}.`;
-  if (q.kind === "text") return "Type your answer.";
+  if (q.kind === "choice" && q.multiple_correct) return t("play.hint.choice_multiple");
+  if (q.kind === "poll") return t("play.hint.poll");
+  if (q.kind === "multi") return t("play.hint.multi");
+  if (q.kind === "order") return t("play.hint.order");
+  if (q.kind === "number") return t("play.hint.number", { min: fmtValue(q.min), max: fmtValue(q.max) });
+  if (q.kind === "text") return t("play.hint.text");
   return "";
 }
 
@@ -536,10 +553,10 @@ function showQuestion(q) {
   const hint = kindHint(q);
   show("question",
     questionHeader(q),
-    h("h1", { class: "q-prompt", id: "q-prompt", text: q.prompt }),
+    h("h1", { class: "q-prompt", id: "q-prompt", dir: "auto", text: q.prompt }),
     questionImage(q, "phone"),
     hint ? h("p", { class: ["q-hint", q.multiple_correct ? "q-hint-strong" : ""], text: hint }) : null,
-    body ? body(q) : h("p", { text: "This kind of question isn't supported by this page." }),
+    body ? body(q) : h("p", { text: t("play.question.unsupported") }),
   );
 }
 
@@ -549,9 +566,7 @@ function submit(answer) {
   state.pending = { index: q.index, answer };
   if (!state.conn.send({ type: "answer", index: q.index, answer })) {
     state.pending = null;
-    toast(Connection.offline
-      ? "You're offline: that answer was not sent. Answer again when you're back online."
-      : "Not connected — wait a moment and try again.");
+    toast(t(Connection.offline ? "play.answer.offline" : "play.answer.not_connected"));
     return;
   }
   showLocked(true);
@@ -562,13 +577,13 @@ function optionButton(q, opt, position, onclick) {
   return h("button", {
     type: "button",
     class: [optionClass(position), "answer-btn"],
-    "aria-label": `${look.letter}: ${opt.text}`,
+    "aria-label": t("play.answer.option", { letter: look.letter, text: opt.text }),
     dataset: { id: String(opt.id) },
     onclick,
   },
   shapeIcon(position),
   h("span", { class: "opt-letter", "aria-hidden": "true", text: look.letter }),
-  h("span", { class: "opt-text", text: opt.text }),
+  h("span", { class: "opt-text", dir: "auto", text: opt.text }),
   );
 }
 
@@ -598,7 +613,7 @@ function multiBody(q) {
       button.classList.toggle("is-selected", on);
     });
     send.disabled = chosen.size === 0;
-    send.textContent = chosen.size === 0 ? "Select at least one" : `Submit ${plural(chosen.size, "answer")}`;
+    send.textContent = chosen.size === 0 ? t("play.multi.none") : t("play.multi.submit", { count: chosen.size });
   }
   // Send in the order shown, so "your answer" reads the way the options do.
   send.addEventListener("click", () => submit(q.options.map((opt) => opt.id).filter((id) => chosen.has(id))));
@@ -611,22 +626,22 @@ function multiBody(q) {
 
 function orderBody(q) {
   const picked = [];
-  const list = h("ol", { class: "order-picked", "aria-label": "Your order", "aria-live": "polite" });
-  const pool = h("div", { class: "order-pool", role: "group", "aria-label": "Items left to place" });
-  const undo = h("button", { type: "button", class: "btn btn-ghost", text: "Undo" });
-  const reset = h("button", { type: "button", class: "btn btn-ghost", text: "Start over" });
-  const send = h("button", { type: "button", class: "btn btn-primary btn-block btn-big", text: "Submit order" });
+  const list = h("ol", { class: "order-picked", "aria-label": t("play.order.yours"), "aria-live": "polite" });
+  const pool = h("div", { class: "order-pool", role: "group", "aria-label": t("play.order.pool") });
+  const undo = h("button", { type: "button", class: "btn btn-ghost", text: t("play.order.undo") });
+  const reset = h("button", { type: "button", class: "btn btn-ghost", text: t("play.order.reset") });
+  const send = h("button", { type: "button", class: "btn btn-primary btn-block btn-big", text: t("play.order.submit") });
   const position = new Map(q.options.map((opt, i) => [opt.id, i]));
 
   function render() {
     mount(list, picked.length === 0
-      ? h("li", { class: "order-empty", text: "Tap the first item…" })
+      ? h("li", { class: "order-empty", text: t("play.order.empty") })
       : picked.map((id, n) => {
         const i = position.get(id);
         return h("li", { class: ["order-item", optionClass(i)] },
-          h("span", { class: "order-rank", text: String(n + 1) }),
+          h("span", { class: "order-rank", text: fmtNumber(n + 1) }),
           shapeIcon(i),
-          h("span", { class: "opt-text", text: q.options[i].text }),
+          h("span", { class: "opt-text", dir: "auto", text: q.options[i].text }),
         );
       }));
     mount(pool, q.options.filter((opt) => !picked.includes(opt.id)).map((opt) => {
@@ -642,7 +657,8 @@ function orderBody(q) {
     undo.disabled = picked.length === 0;
     reset.disabled = picked.length === 0;
     send.disabled = picked.length !== q.options.length;
-    send.textContent = send.disabled ? `Place ${q.options.length - picked.length} more` : "Submit order";
+    send.textContent = send.disabled
+      ? t("play.order.left", { count: q.options.length - picked.length }) : t("play.order.submit");
   }
   undo.addEventListener("click", () => { picked.pop(); render(); });
   reset.addEventListener("click", () => { picked.length = 0; render(); });
@@ -670,19 +686,21 @@ function numberBody(q) {
     return Number(n.toFixed(places));
   };
   const start = snap((min + max) / 2);
-  const format = (v) => (places ? v.toFixed(places) : fmtValue(v));
+  const fixed = { minimumFractionDigits: places, maximumFractionDigits: places, useGrouping: false };
+  const format = (v) => (places ? fmtNumber(v, fixed) : fmtValue(v));
   const output = h("output", { class: "number-value", for: "number-slider", "aria-hidden": "true", text: format(start) });
   const slider = h("input", {
     type: "range", id: "number-slider", class: "slider", min, max, step, value: String(start),
-    "aria-label": "Your answer", "aria-valuetext": format(start),
+    "aria-label": t("play.answer.yours"), "aria-valuetext": format(start),
   });
-  const send = h("button", { type: "button", class: "btn btn-primary btn-block btn-big", text: `Submit ${format(start)}` });
+  const submitText = (v) => t("play.number.submit", { value: format(v) });
+  const send = h("button", { type: "button", class: "btn btn-primary btn-block btn-big", text: submitText(start) });
   const update = (v) => {
     const value = snap(v);
     slider.value = String(value);
     output.textContent = format(value);
     slider.setAttribute("aria-valuetext", format(value));
-    send.textContent = `Submit ${format(value)}`;
+    send.textContent = submitText(value);
   };
   const nudge = (dir) => () => update(Number(slider.value) + dir * step);
   slider.addEventListener("input", () => update(Number(slider.value)));
@@ -690,9 +708,9 @@ function numberBody(q) {
   return h("div", { class: "number" },
     output,
     h("div", { class: "slider-row" },
-      h("button", { type: "button", class: "btn btn-round", "aria-label": `Minus ${format(step)}`, onclick: nudge(-1), text: "−" }),
+      h("button", { type: "button", class: "btn btn-round", "aria-label": t("play.number.minus", { step: format(step) }), onclick: nudge(-1), text: "−" }),
       slider,
-      h("button", { type: "button", class: "btn btn-round", "aria-label": `Plus ${format(step)}`, onclick: nudge(1), text: "+" }),
+      h("button", { type: "button", class: "btn btn-round", "aria-label": t("play.number.plus", { step: format(step) }), onclick: nudge(1), text: "+" }),
     ),
     h("div", { class: "slider-scale", "aria-hidden": "true" },
       h("span", { text: format(min) }), h("span", { text: format(max) })),
@@ -705,14 +723,15 @@ function textBody() {
     id: "text-answer", class: "input input-big", maxlength: TEXT_MAX, autocomplete: "off",
     autocapitalize: "off", spellcheck: "false", enterkeyhint: "send", "aria-describedby": "text-count",
   });
-  const count = h("p", { id: "text-count", class: "hint", text: `0 / ${TEXT_MAX}` });
-  const send = h("button", { type: "submit", class: "btn btn-primary btn-block btn-big", text: "Submit", disabled: true });
+  const counted = () => t("play.text.count", { length: input.value.length, max: TEXT_MAX });
+  const count = h("p", { id: "text-count", class: "hint", text: counted() });
+  const send = h("button", { type: "submit", class: "btn btn-primary btn-block btn-big", text: t("play.answer.submit"), disabled: true });
   input.addEventListener("input", () => {
-    count.textContent = `${input.value.length} / ${TEXT_MAX}`;
+    count.textContent = counted();
     send.disabled = input.value.trim() === "";
   });
   const form = h("form", { class: "text-form", novalidate: true },
-    h("label", { for: "text-answer", text: "Your answer" }), input, count, send);
+    h("label", { for: "text-answer", text: t("play.answer.yours") }), input, count, send);
   form.addEventListener("submit", (event) => {
     event.preventDefault();
     const value = input.value.trim().slice(0, TEXT_MAX);
@@ -731,7 +750,7 @@ function describeAnswer(q, answer) {
     if (i === undefined) return h("span", { text: String(id) });
     return h("span", { class: ["answer-chip", optionClass(i)] },
       shapeIcon(i), h("span", { class: "opt-letter", text: optionLook(i).letter }),
-      h("span", { class: "opt-text", text: q.options[i].text }));
+      h("span", { class: "opt-text", dir: "auto", text: q.options[i].text }));
   };
   if (q.kind === "choice" || q.kind === "poll") return chip(answer);
   if (q.kind === "multi" && Array.isArray(answer)) {
@@ -741,7 +760,7 @@ function describeAnswer(q, answer) {
     return h("ol", { class: "answer-order" }, answer.map((id) => h("li", {}, chip(id))));
   }
   if (q.kind === "number") return h("span", { class: "answer-number", text: fmtValue(answer) });
-  return h("span", { class: "answer-text", text: String(answer) });
+  return h("span", { class: "answer-text", dir: "auto", text: String(answer) });
 }
 
 function showLocked(sending = false) {
@@ -751,10 +770,10 @@ function showLocked(sending = false) {
     q ? questionHeader(q) : null,
     h("div", { class: "center-stack" },
       h("div", { class: ["lock-badge", sending ? "is-sending" : ""], "aria-hidden": "true" }, lockIcon()),
-      h("h1", { class: "big-title", text: sending ? "Sending…" : "Locked in!" }),
+      h("h1", { class: "big-title", text: t(sending ? "play.locked.sending" : "play.locked.title") }),
       answer != null ? h("div", { class: "your-answer" },
-        h("p", { class: "eyebrow", text: "Your answer" }), describeAnswer(q, answer)) : null,
-      h("p", { class: "lead", text: "Waiting for everyone else…" }),
+        h("p", { class: "eyebrow", text: t("play.answer.yours") }), describeAnswer(q, answer)) : null,
+      h("p", { class: "lead", text: t("play.locked.wait") }),
     ),
   );
 }
@@ -764,7 +783,7 @@ function showMissed(text) {
   show("locked",
     q ? questionHeader(q) : null,
     h("div", { class: "center-stack" },
-      h("h1", { class: "big-title", text: "Too late" }),
+      h("h1", { class: "big-title", text: t("play.missed.title") }),
       h("p", { class: "lead", text }),
     ),
   );
@@ -775,9 +794,9 @@ function showSpectating() {
   show("spectating",
     q ? questionHeader(q) : null,
     h("div", { class: "center-stack" },
-      h("p", { class: "eyebrow", text: "Welcome!" }),
-      h("h1", { class: "big-title", text: "Wait for the next question" }),
-      h("p", { class: "lead", text: "You joined while this question was open. Follow it on the big screen — you play from the next one." }),
+      h("p", { class: "eyebrow", text: t("play.spectating.welcome") }),
+      h("h1", { class: "big-title", text: t("play.spectating.title") }),
+      h("p", { class: "lead", text: t("play.spectating.lead") }),
     ),
   );
 }
@@ -797,7 +816,7 @@ function describeCorrect(r) {
     return h("span", { class: "answer-number", text: `${fmtValue(r.correct.value)}${tol}` });
   }
   if (r.kind === "text" && Array.isArray(r.correct)) {
-    return h("span", { class: "answer-text", text: r.correct.slice(0, 3).join(" / ") });
+    return h("span", { class: "answer-text", dir: "auto", text: r.correct.slice(0, 3).join(" / ") });
   }
   return null;
 }
@@ -805,39 +824,48 @@ function describeCorrect(r) {
 function correctBlock(r) {
   const node = r ? describeCorrect(r) : null;
   if (!node) return null;
-  const label = ["choice", "multi"].includes(r.kind) && (r.correct || []).length > 1 ? "Right answers" : "Right answer";
-  return h("div", { class: "correct-block" }, h("p", { class: "eyebrow", text: label }), node);
+  const many = ["choice", "multi"].includes(r.kind) && (r.correct || []).length > 1;
+  return h("div", { class: "correct-block" }, h("p", { class: "eyebrow", text: t(many ? "play.correct.many" : "play.correct.one") }), node);
 }
 
 function showReveal() {
   const r = state.reveal;
+  const watched = state.spectating === r.index;
+  const title = t(watched ? "play.reveal.spectator_title" : "play.reveal.title");
   show("reveal",
     h("div", { class: "center-stack" },
-      h("p", { class: "eyebrow", text: `Question ${r.index + 1} of ${r.count ?? "?"}` }),
-      h("h1", { class: "big-title", text: state.spectating === r.index ? "Here's the answer" : "Time's up!" }),
+      h("p", { class: "eyebrow", text: t("play.reveal.count", { number: r.index + 1, total: r.count ?? "?" }) }),
+      h("h1", { class: "big-title", text: title }),
       correctBlock(r),
-      state.spectating === r.index ? h("p", { class: "lead", text: "You play from the next question." }) : null,
-      r.kind === "poll" ? h("p", { class: "lead", text: "See how everyone voted on the big screen." }) : null,
+      watched ? h("p", { class: "lead", text: t("play.reveal.spectator_lead") }) : null,
+      r.kind === "poll" ? h("p", { class: "lead", text: t("play.reveal.poll") }) : null,
     ),
   );
+  // A player hears their result next; one who only watched this question hears this.
+  if (watched) sayOnce(`reveal:${r.index}`, `${title} ${t("play.reveal.spectator_lead")}`);
 }
 
-function rankLine(res) {
-  const place = `${ordinal(res.rank)} place`;
-  if (res.behind) return `${place}, ${plural(res.behind.points, "point")} behind ${res.behind.nickname}`;
-  if (res.rank === 1) return `${place} — you're in the lead!`;
-  return place;
+const SIGNED = { signDisplay: "always" };
+
+/** "2nd place, 150 points behind Ana": as a string to be read out, or as nodes to be shown. */
+function rankLine(res, nodes = false) {
+  const place = ordinal(res.rank);
+  if (res.behind) {
+    const vars = { place, count: res.behind.points, nickname: res.behind.nickname };
+    return nodes ? tApart("play.rank.behind", vars, "nickname") : t("play.rank.behind", vars);
+  }
+  return t(res.rank === 1 ? "play.rank.lead" : "play.rank.place", { place });
 }
 
 function showResult() {
   const res = state.result;
   const r = state.reveal && state.reveal.index === res.index ? state.reveal : null;
   let tone; let title; let icon;
-  if (res.correct === null) { tone = "poll"; title = res.answered === false ? "No vote" : "Thanks for voting!"; icon = pollIcon(); }
-  else if (res.correct) { tone = "correct"; title = "Correct!"; icon = checkIcon(); }
-  else if (res.answered !== false && res.points > 0) { tone = "partial"; title = "Partly right"; icon = checkIcon(); }
-  else if (res.answered === false) { tone = "none"; title = "No answer"; icon = clockIcon(); }
-  else { tone = "wrong"; title = "Not quite"; icon = crossIcon(); }
+  if (res.correct === null) { tone = "poll"; title = t(res.answered === false ? "play.result.no_vote" : "play.result.voted"); icon = pollIcon(); }
+  else if (res.correct) { tone = "correct"; title = t("play.result.correct"); icon = checkIcon(); }
+  else if (res.answered !== false && res.points > 0) { tone = "partial"; title = t("play.result.partial"); icon = checkIcon(); }
+  else if (res.answered === false) { tone = "none"; title = t("play.result.none"); icon = clockIcon(); }
+  else { tone = "wrong"; title = t("play.result.wrong"); icon = crossIcon(); }
   const gained = res.points + res.bonus;
   if (tone === "correct") sound.good();
   else if (tone === "wrong" || tone === "none") sound.bad();
@@ -846,25 +874,26 @@ function showResult() {
       h("div", { class: "result-icon", "aria-hidden": "true" }, icon),
       h("h1", { class: "big-title", text: title }),
       tone === "correct" || gained > 0
-        ? h("p", { class: "result-points", text: `+${fmt(gained)}` }) : null,
-      res.bonus > 0 ? h("p", { class: "result-bonus", text: `including +${fmt(res.bonus)} streak bonus` }) : null,
-      res.streak > 1 ? h("p", { class: "streak" }, flameIcon(), ` ${res.streak} in a row`) : null,
+        ? h("p", { class: "result-points", text: fmtNumber(gained, SIGNED) }) : null,
+      res.bonus > 0 ? h("p", { class: "result-bonus", text: t("play.result.bonus", { bonus: fmtNumber(res.bonus, SIGNED) }) }) : null,
+      res.streak > 1 ? h("p", { class: "streak" }, flameIcon(), " ", t("play.result.streak", { count: res.streak })) : null,
       tone === "wrong" || tone === "none" || tone === "partial" ? correctBlock(r) : null,
     ),
     h("div", { class: "result-foot" },
-      h("p", { class: "result-rank", text: rankLine(res) }),
-      h("p", { class: "result-total" }, "Score ", h("strong", { text: fmt(res.score) })),
+      h("p", { class: "result-rank" }, rankLine(res, true)),
+      h("p", { class: "result-total" }, t("play.result.score"), " ", h("strong", { text: fmtNumber(res.score) })),
     ),
   );
-  announce(live, `${title} ${gained > 0 ? `Plus ${gained} points. ` : ""}${rankLine(res)}. Score ${res.score}.`);
+  const words = { title, rank: rankLine(res), score: res.score, count: gained };
+  sayOnce(`result:${res.index}`, t(gained > 0 ? "play.result.announce_gained" : "play.result.announce", words));
 }
 
 function leaderboard(entries, mine) {
-  return h("ol", { class: "leaderboard", "aria-label": "Top players" },
+  return h("ol", { class: "leaderboard", "aria-label": t("play.scoreboard.top") },
     entries.map((e) => h("li", { class: ["lb-row", e.player_id === mine ? "is-me" : ""] },
-      h("span", { class: "lb-rank", text: String(e.rank) }),
-      h("span", { class: "lb-name", text: e.nickname }),
-      h("span", { class: "lb-score", text: fmt(e.score) }),
+      h("span", { class: "lb-rank", text: fmtNumber(e.rank) }),
+      h("span", { class: "lb-name", dir: "auto", text: e.nickname }),
+      h("span", { class: "lb-score", text: fmtNumber(e.score) }),
     )));
 }
 
@@ -873,11 +902,11 @@ function showScoreboard() {
   const res = state.result && state.result.index === sb.index ? state.result : null;
   show("scoreboard",
     h("div", { class: "center-stack" },
-      h("p", { class: "eyebrow", text: sb.last ? "Final question done" : `After question ${sb.index + 1}` }),
-      h("h1", { class: "big-title", text: "Leaderboard" }),
+      h("p", { class: "eyebrow", text: sb.last ? t("play.scoreboard.final") : t("play.scoreboard.after", { number: sb.index + 1 }) }),
+      h("h1", { class: "big-title", text: t("play.scoreboard.title") }),
       leaderboard(sb.top || [], state.playerId),
-      res ? h("p", { class: "lead", text: `You: ${rankLine(res)} · ${fmt(res.score)} points` }) : null,
-      h("p", { class: "hint", text: sb.last ? "The winners are coming up…" : "Next question coming up…" }),
+      res ? h("p", { class: "lead", text: t("play.scoreboard.you", { rank: rankLine(res), count: res.score }) }) : null,
+      h("p", { class: "hint", text: t(sb.last ? "play.scoreboard.next_winners" : "play.scoreboard.next_question") }),
     ),
   );
 }
@@ -885,29 +914,29 @@ function showScoreboard() {
 function showFinished() {
   const f = state.finished;
   const s = state.standing;
-  const podium = f ? h("ol", { class: "mini-podium", "aria-label": "Podium" },
+  const podium = f ? h("ol", { class: "mini-podium", "aria-label": t("play.finished.podium") },
     f.podium.map((e) => h("li", { class: ["mp", `mp-${e.rank}`, e.player_id === state.playerId ? "is-me" : ""] },
       h("span", { class: "mp-rank", text: ordinal(e.rank) }),
-      h("span", { class: "mp-name", text: e.nickname }),
-      h("span", { class: "mp-score", text: fmt(e.score) }),
+      h("span", { class: "mp-name", dir: "auto", text: e.nickname }),
+      h("span", { class: "mp-score", text: fmtNumber(e.score) }),
     ))) : null;
-  let headline = "Game over";
-  if (s) headline = s.rank === 1 ? "You won!" : `You finished ${ordinal(s.rank)}`;
+  let headline = t("play.finished.over");
+  if (s) headline = s.rank === 1 ? t("play.finished.won") : t("play.finished.place", { place: ordinal(s.rank) });
   show("finished",
     h("div", { class: "center-stack" },
-      state.title ? h("p", { class: "deck-line", text: state.title }) : null,
+      state.title ? h("p", { class: "deck-line", dir: "auto", text: state.title }) : null,
       h("h1", { class: "big-title", text: headline }),
-      s ? h("p", { class: "lead", text: `${ordinal(s.rank)} of ${s.players} · ${plural(s.score, "point")}` }) : null,
+      s ? h("p", { class: "lead", text: t("play.finished.summary", { place: ordinal(s.rank), players: s.players, count: s.score }) }) : null,
       podium,
       h("button", {
         type: "button",
         class: "btn btn-ghost",
-        text: "Join another game",
+        text: t("play.finished.again"),
         onclick: () => { state.conn?.stop(); dropToken(state.code); window.location.assign("/"); },
       }),
     ),
   );
-  if (s) announce(live, `${headline}. ${s.score} points.`);
+  if (s) sayOnce("finished", t("play.finished.announce", { headline, count: s.score }));
 }
 
 function showEnded(title, text = "", action = null) {
@@ -916,10 +945,18 @@ function showEnded(title, text = "", action = null) {
       h("h1", { class: "big-title", text: title }),
       text ? h("p", { class: "lead", text }) : null,
       action ? h("button", { type: "button", class: "btn btn-primary", text: action.label, onclick: action.run }) : null,
-      h("a", { class: "btn btn-ghost", href: "/", text: "Join a game" }),
+      h("a", { class: "btn btn-ghost", href: "/", text: t("play.ended.join") }),
     ),
   );
   focusFirst(main, "h1");
+}
+
+/** The language picker as one more field of a form, its name shown like the others'. */
+function pickerField() {
+  const picker = languagePicker();
+  picker.querySelector(".visually-hidden")?.classList.remove("visually-hidden");
+  picker.querySelector("select").classList.add("input");
+  return h("div", { class: "field" }, picker);
 }
 
 // -- icons (decorative) --------------------------------------------------------
