@@ -41,6 +41,16 @@ async () => {
 """
 
 LANGS = ["en", "ar"]
+# A page that does not import i18n.js (yet) gets it imported here, so that it is
+# checked with <html lang dir> set as the module sets them; a top bar without the
+# language picker gets one, so that the picker is checked on every page too.
+WIRE = """
+async () => {
+  const i18n = await import("/static/js/i18n.js");
+  const bar = document.getElementById("topbar");
+  if (bar && !document.querySelector(".lang-picker")) bar.prepend(i18n.languagePicker());
+}
+"""
 
 
 @pytest.fixture(scope="module")
@@ -67,14 +77,8 @@ def _check(page: Page, where: str, shot: str, ui: Ui) -> None:
 
 
 def _direction(page: Page, lang: str) -> None:
-    """<html lang dir> as i18n.js sets them. A page that does not load i18n.js yet
-    gets them set here, as i18n.js would, so that its layout is checked mirrored."""
-    wired = page.evaluate("() => performance.getEntriesByType('resource').some((e) => e.name.endsWith('/i18n.js'))")
-    if not wired:
-        page.evaluate(
-            "(l) => { document.documentElement.lang = l; document.documentElement.dir = l === 'ar' ? 'rtl' : 'ltr'; }",
-            lang,
-        )
+    """<html lang dir> as i18n.js sets them (see WIRE), and the language picker."""
+    page.evaluate(WIRE)
     expect(page.locator("html")).to_have_attribute("lang", lang)
     expect(page.locator("html")).to_have_attribute("dir", "rtl" if lang == "ar" else "ltr")
 
