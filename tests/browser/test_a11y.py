@@ -28,6 +28,8 @@ from tests.browser.conftest import HERE, PHONE, PROJECTOR, Ui
 
 AXE = HERE / "node_modules" / "axe-core" / "axe.min.js"
 DECK = "Every kind <b>of</b> question"
+# Its questions after the first (a choice of one, played with answers).
+KINDS = ["multi", "truefalse", "order", "number", "text", "poll"]
 # WCAG 2.x A and AA rules and axe's best practices; only these impacts fail a screen.
 FAILING = {"serious", "critical"}
 RUN = """
@@ -148,6 +150,20 @@ def test_game_screens_have_no_serious_axe_violation(ui: Ui, axe: Path, lang: str
 
     host.keyboard.press("Enter")
     both("scoreboard", "scoreboard", "scoreboard")
+
+    # Every other kind of question (the deck's order), each closed by the host
+    # without an answer: the phone's controls for it, then the host's chart.
+    for number, kind in enumerate(KINDS, start=2):
+        host.keyboard.press("Space")
+        both(f"question-{number}-{kind}", "question", "question")
+        host.keyboard.press("Space")
+        ui.screen(host, "reveal")
+        expect(anna.locator("main")).not_to_have_attribute("data-screen", "question")
+        _check(host, f"host results of a {kind} question ({lang})", f"{lang}-host-reveal-{number}-{kind}", ui)
+        _check(anna, f"player after a {kind} question ({lang})", f"{lang}-phone-after-{number}-{kind}", ui)
+        if number < len(KINDS) + 1:
+            host.keyboard.press("Space")
+            ui.screen(host, "scoreboard")
 
     host.keyboard.press("e")
     host.locator("dialog[open] button[value=ok]").click()
