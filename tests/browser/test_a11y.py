@@ -116,6 +116,11 @@ def test_game_screens_have_no_serious_axe_violation(ui: Ui, axe: Path, lang: str
         ui.screen(anna, phone_screen)
         _check(host, f"host {where} ({lang})", f"{lang}-host-{where}", ui)
         _check(anna, f"player {where} ({lang})", f"{lang}-phone-{where}", ui)
+        # Mirrored, the screens still fit (the projector at every size, the phone without
+        # sideways scrolling) with readable, contrasted text.
+        ui.audit(host, f"host {where} ({lang})")
+        ui.fits(host, f"host {where} ({lang})")
+        ui.audit(anna, f"player {where} ({lang})", width=360)
 
     host.goto(f"{ui.base}/host?lang={lang}")
     ui.screen(host, "setup")
@@ -176,8 +181,10 @@ def test_game_screens_have_no_serious_axe_violation(ui: Ui, axe: Path, lang: str
     expect(report.locator(".table-players tbody tr")).to_have_count(2)
     _direction(report, lang)
     _check(report, f"report ({lang})", f"{lang}-report", ui)
+    ui.audit(report, f"report ({lang})")
     report.set_viewport_size(PHONE["viewport"])
     _check(report, f"report on a phone ({lang})", f"{lang}-report-phone", ui)
+    ui.audit(report, f"report on a phone ({lang})", width=360)
 
 
 @pytest.mark.parametrize("lang", LANGS)
@@ -188,6 +195,7 @@ def test_editor_and_library_have_no_serious_axe_violation(ui: Ui, axe: Path, lan
         ui.screen(page, "library")
         _direction(page, lang)
         _check(page, f"library, empty, {size} ({lang})", f"{lang}-library-{size}", ui)
+        ui.audit(page, f"library, empty, {size} ({lang})")
         page.locator("#lib-new").click()
         ui.screen(page, "editor")
         _direction(page, lang)
@@ -195,11 +203,13 @@ def test_editor_and_library_have_no_serious_axe_violation(ui: Ui, axe: Path, lan
         page.locator("#deck-title").fill("Capitals")
         page.locator("#q0-prompt").fill("Which city is the capital of Peru?")
         _check(page, f"editor, {size} ({lang})", f"{lang}-editor-{size}", ui)
+        ui.audit(page, f"editor, {size} ({lang})")
         page.goto(f"{ui.base}/create?lang={lang}")
         ui.screen(page, "library")
         _direction(page, lang)
         expect(page.locator(".lib-card, .lib-item, li").first).to_be_visible()
         _check(page, f"library with a quiz, {size} ({lang})", f"{lang}-library-kept-{size}", ui)
+        ui.audit(page, f"library with a quiz, {size} ({lang})")
 
 
 def test_the_check_fails_on_a_serious_violation(ui: Ui, axe: Path) -> None:
