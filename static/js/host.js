@@ -419,7 +419,7 @@ function showLobby() {
       ),
     ),
     h("div", { class: "lobby-bar" },
-      h("p", { class: "lobby-title", text: state.title }),
+      h("p", { class: "lobby-title", role: "heading", "aria-level": "1", text: state.title }),
       h("p", { class: "lobby-count", id: "lobby-count", "aria-live": "polite" }),
       lock,
       start,
