@@ -454,7 +454,7 @@ function showLobby() {
       ),
     ),
     h("div", { class: "lobby-bar" },
-      h("p", { class: "lobby-title" }, h("bdi", { text: state.title })),
+      h("p", { class: "lobby-title", role: "heading", "aria-level": "1" }, h("bdi", { text: state.title })),
       h("p", { class: "lobby-count", id: "lobby-count", "aria-live": "polite" }),
       lock,
       start,
