@@ -18,7 +18,7 @@ from starlette.routing import Match, Route
 from starlette.types import Receive, Scope, Send
 from starlette.websockets import WebSocket
 
-from . import logs
+from . import i18n, logs
 from .backends import open_backends
 from .config import Settings, from_env
 from .content import default_content_dir, load_decks
@@ -159,6 +159,7 @@ def create_app(settings: Settings | None = None, decks: dict[str, Deck] | None =
     return ThawApp(
         routes=routes,
         middleware=[
+            Middleware(i18n.RequestLanguage),  # outermost: even a 500's message is in the request's language
             Middleware(web.SecurityHeaders),
             Middleware(GZipMiddleware, minimum_size=1024),
         ],

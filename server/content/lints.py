@@ -153,17 +153,17 @@ def _given_away(index: int, q: Question, earlier: tuple[Question, ...]) -> Itera
     """An earlier prompt or explanation (shown on the projector) already says this answer, and not the others."""
     with_options = q.kind in (Kind.CHOICE, Kind.MULTI)
     wrong = [q.options[i] for i in range(len(q.options)) if i not in q.correct] if with_options else []
-    own = f" {normalise_text(q.prompt)} "
+    own = f" {normalise_text(q.prompt, q.fold)} "
     for answer in _answers(q):
-        key = normalise_text(answer)
+        key = normalise_text(answer, q.fold)
         if len(key) < 4 or key in _TRIVIAL_ANSWERS or f" {key} " in own:
             continue
         for number, before in enumerate(earlier):
             for field, text in (("prompt", before.prompt), ("explanation", before.explanation or "")):
-                said = f" {normalise_text(text)} "
+                said = f" {normalise_text(text, q.fold)} "
                 if f" {key} " not in said:
                     continue
-                if any(f" {normalise_text(w)} " in said for w in wrong):
+                if any(f" {normalise_text(w, q.fold)} " in said for w in wrong):
                     continue
                 yield Finding(index, "correct" if q.kind is not Kind.TEXT else "accept",
                               f'question {number + 1}\'s {field} already says "{answer}": students who were paying '

@@ -11,12 +11,14 @@ from collections.abc import Iterable
 from dataclasses import replace
 from pathlib import Path
 
+from ..domain.grading import folding_for
 from ..domain.model import Deck, Question
 from ..resources import decks_dir
 from . import limits
 from .allow import read_allow
 from .fields import Fields
 from .kept import keep
+from .lang import read_lang
 from .problems import DeckError, Problem, ProblemLog
 from .questions import Defaults, build_question, read_points, read_time_limit
 from .yamltree import YList, YMap, YNode, YScalar, describe, parse
@@ -187,8 +189,9 @@ def build_deck(root: YNode | None, path: str, log: ProblemLog) -> Deck | None:
     title = f.text("title", required=True, max_len=limits.TITLE_MAX)
     description = f.text("description", required=False, max_len=limits.DESCRIPTION_MAX)
     notes = _notes(f)
+    lang = read_lang(f)
     read_allow(f)
-    defaults = _defaults(f.get("defaults"), log)
+    defaults = replace(_defaults(f.get("defaults"), log), fold=folding_for(lang))
     questions = _questions(f, defaults, log)
     if deck_id is None or title is None or questions is None:
         return None
@@ -199,6 +202,7 @@ def build_deck(root: YNode | None, path: str, log: ProblemLog) -> Deck | None:
         description=description or "",
         path=path,
         notes=notes,
+        lang=lang,
     )
 
 

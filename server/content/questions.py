@@ -21,6 +21,7 @@ class Defaults:
 
     time_limit_s: int = limits.DEFAULT_TIME_S
     points: int = limits.DEFAULT_POINTS
+    fold: str = ""  # the deck's `lang:` as text answers fold it (grading.folding_for)
 
 
 def option_key(text: str) -> str:
@@ -64,6 +65,7 @@ def build_question(
         image=f.text("image", required=False, max_len=limits.IMAGE_NAME_MAX),
         image_on_phones=bool(f.flag("image_on_phones")),
         line=node.line,
+        fold=defaults.fold,
     )
     if base.image_on_phones and base.image is None:
         f.say(f.line("image_on_phones"), "image_on_phones is set but the question has no image")
@@ -332,7 +334,7 @@ def _text(f: Fields, base: Question) -> Question | None:
         return None
     seen: dict[str, str] = {}
     for text, line in accepted:
-        key = normalise_text(text)
+        key = normalise_text(text, base.fold)
         if not key:
             f.say(
                 line,

@@ -94,7 +94,7 @@ class QuestionStats:
 
 def _wrong_key(question: Question, answer: Answer) -> Any:
     if question.kind is Kind.TEXT:
-        return grading.normalise_text(str(answer.value))
+        return grading.normalise_text(str(answer.value), question.fold)
     if question.kind in (Kind.ORDER, Kind.MULTI):
         return tuple(answer.value)
     return answer.value

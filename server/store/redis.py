@@ -137,6 +137,7 @@ def _question_to_dict(q: Question) -> dict[str, Any]:
         "image": q.image,
         "image_on_phones": q.image_on_phones,
         "line": q.line,
+        "fold": q.fold,
     }
 
 
@@ -159,6 +160,7 @@ def _question_from_dict(d: dict[str, Any]) -> Question:
         image=d["image"],
         image_on_phones=bool(d.get("image_on_phones", False)),  # rooms stored before the field
         line=d["line"],
+        fold=d.get("fold", ""),  # rooms stored before decks had a language
     )
 
 
@@ -174,6 +176,7 @@ def _static_to_json(s: _Static) -> str:
                 "description": deck.description,
                 "path": deck.path,
                 "notes": deck.notes,
+                "lang": deck.lang,
                 "questions": [_question_to_dict(q) for q in deck.questions],
             },
             "layouts": [None if lay is None else list(lay) for lay in s.layouts],
@@ -199,6 +202,7 @@ def _static_from_json(text: str) -> _Static:
             description=deck["description"],
             path=deck["path"],
             notes=deck["notes"],
+            lang=deck.get("lang", ""),
         ),
         layouts=tuple(None if lay is None else tuple(lay) for lay in d["layouts"]),
         ids=tuple(None if ids is None else tuple(ids) for ids in d.get("ids", ())),  # none in older rooms

@@ -12,6 +12,7 @@ import json
 import logging
 from typing import Any
 
+import jinja2
 import segno
 from starlette.requests import Request
 from starlette.responses import JSONResponse, PlainTextResponse, RedirectResponse, Response
@@ -20,6 +21,7 @@ from starlette.staticfiles import StaticFiles
 from starlette.templating import Jinja2Templates
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from .. import i18n
 from ..content.kept import shipped_media
 from ..domain.errors import GameError
 from ..domain.model import Room
@@ -38,7 +40,25 @@ from .editorform import form_json
 log = logging.getLogger("thaw.web")
 _failures = LogThrottle(log)
 
-TEMPLATES = Jinja2Templates(directory=str(TEMPLATES_DIR))
+def _page_language(request: Request) -> dict[str, Any]:
+    """`<html lang dir>` of every page, from the request's language (`RequestLanguage`)."""
+    language = i18n.current()
+    return {"lang": language.code, "dir": language.dir}
+
+
+def _templates() -> Jinja2Templates:
+    """Pages in the request's language: Jinja2's i18n extension asks `thaw.i18n` at render time."""
+    env = jinja2.Environment(loader=jinja2.FileSystemLoader(str(TEMPLATES_DIR)), autoescape=True,
+                             extensions=["jinja2.ext.i18n"])
+    env.install_gettext_callables(  # type: ignore[attr-defined]
+        lambda message: i18n.current().translations.gettext(message),
+        lambda singular, plural, n: i18n.current().translations.ngettext(singular, plural, n),
+        newstyle=True,
+    )
+    return Jinja2Templates(env=env, context_processors=[_page_language])
+
+
+TEMPLATES = _templates()
 
 MAX_BODY_BYTES = 16 * 1024
 BODY_TIMEOUT_S = 10.0

@@ -1,0 +1,203 @@
+"""Server-side translation: the gettext catalogs, the request's language, Babel's formats.
+
+The catalogs are `locale/<lang>/LC_MESSAGES/thaw.po` inside the package, read once
+at import (no compile step, nothing generated at build time). English is the source
+language: its text is the msgid. A request's language is chosen once, by
+`RequestLanguage`, and held in a context variable, so the deck validator deep in
+`content/` (even in a worker thread: `asyncio.to_thread` copies the context) says
+its problems in the language of the request that asked. Outside a request (the
+command line, the game's WebSocket) everything stays English.
+"""
+
+from __future__ import annotations
+
+import io
+from contextvars import ContextVar, Token
+from dataclasses import dataclass
+from datetime import datetime
+from gettext import GNUTranslations, NullTranslations
+from pathlib import Path
+from typing import Any
+
+from babel import Locale
+from babel.dates import format_datetime
+from babel.messages.mofile import write_mo
+from babel.messages.pofile import read_po
+from babel.numbers import format_decimal, format_percent
+from starlette.types import ASGIApp, Receive, Scope, Send
+
+SOURCE = "en"
+LANGUAGES = ("en", "es", "fr", "de", "ru", "ar")
+"""The shipped languages; the client's list (static/js/i18n.js) is the same."""
+RTL = frozenset({"ar"})
+COOKIE = "thaw_lang"
+DOMAIN = "thaw"
+LOCALE_DIR = Path(__file__).resolve().parent / "locale"
+_ACCEPT_MAX = 16  # Accept-Language entries looked at: a long header buys nothing
+
+
+def catalog_path(lang: str) -> Path:
+    return LOCALE_DIR / lang / "LC_MESSAGES" / f"{DOMAIN}.po"
+
+
+@dataclass(frozen=True, slots=True)
+class Language:
+    """One shipped language: its code, writing direction, messages and Babel locale."""
+
+    code: str
+    translations: NullTranslations
+    locale: Locale
+
+    @property
+    def dir(self) -> str:
+        return "rtl" if self.code in RTL else "ltr"
+
+
+def _translations(lang: str) -> NullTranslations:
+    """The catalog read with Babel and handed to gettext as an in-memory .mo (fuzzy entries left out)."""
+    with catalog_path(lang).open("rb") as file:
+        catalog = read_po(file, locale=lang, domain=DOMAIN)
+    mo = io.BytesIO()
+    write_mo(mo, catalog)
+    mo.seek(0)
+    return GNUTranslations(mo)
+
+
+def _load() -> dict[str, Language]:
+    loaded = {SOURCE: Language(SOURCE, NullTranslations(), Locale.parse(SOURCE))}
+    for lang in LANGUAGES:
+        if lang != SOURCE:
+            loaded[lang] = Language(lang, _translations(lang), Locale.parse(lang))
+    return loaded
+
+
+BY_CODE = _load()
+ENGLISH = BY_CODE[SOURCE]
+_current: ContextVar[Language] = ContextVar("thaw_language", default=ENGLISH)
+
+
+def current() -> Language:
+    """The language of the request being answered (English outside one)."""
+    return _current.get()
+
+
+def tr(message: str, /, **values: Any) -> str:
+    """`message` (English, the msgid) in the current language, `%(name)s` placeholders filled."""
+    text = _current.get().translations.gettext(message)
+    return text % values if values else text
+
+
+def ntr(singular: str, plural: str, count: int, /, **values: Any) -> str:
+    """A message whose form depends on `count` (filled in as `%(count)s`)."""
+    text = _current.get().translations.ngettext(singular, plural, count)
+    return text % {"count": fmt_number(count), **values}
+
+
+def fmt_number(value: float) -> str:
+    """A number as the current language writes it (digits, separators)."""
+    return format_decimal(value, locale=_current.get().locale)
+
+
+def fmt_percent(ratio: float) -> str:
+    """A share (0.5) as the current language writes a percentage."""
+    return format_percent(ratio, locale=_current.get().locale)
+
+
+def fmt_datetime(moment: datetime) -> str:
+    """A date and time as the current language writes it (medium length)."""
+    return format_datetime(moment, format="medium", locale=_current.get().locale)
+
+
+# -- choosing the request's language ---------------------------------------------------
+
+
+def supported(tag: str) -> str | None:
+    """The shipped language a tag (`es`, `es-MX`, `AR`) names, if any."""
+    primary = tag.strip().replace("_", "-").split("-", 1)[0].lower()
+    return primary if primary in BY_CODE else None
+
+
+def _accepted(header: str) -> list[str]:
+    """The tags of an Accept-Language header, most wanted first (q=0 and `*` left out)."""
+    weighted: list[tuple[float, int, str]] = []
+    for position, part in enumerate(header.split(",")[:_ACCEPT_MAX]):
+        tag, _, params = part.strip().partition(";")
+        q = 1.0
+        name, _, value = params.strip().partition("=")
+        if name.strip() == "q":
+            try:
+                q = float(value)
+            except ValueError:
+                q = 0.0
+        if tag and tag != "*" and q > 0:
+            weighted.append((-q, position, tag.strip()))
+    return [tag for _, _, tag in sorted(weighted)]
+
+
+def choose(query: str | None, cookie: str | None, accept_language: str | None) -> str:
+    """`?lang=`, else the `thaw_lang` cookie, else Accept-Language, else English."""
+    for given in (query, cookie):
+        if given:
+            found = supported(given)
+            if found is not None:
+                return found
+    if accept_language:
+        locale = Locale.negotiate(_accepted(accept_language), LANGUAGES, sep="-")
+        if locale is not None:
+            return str(locale.language)
+    return SOURCE
+
+
+def _header(scope: Scope, name: bytes) -> str | None:
+    for key, value in scope.get("headers", ()):
+        if key == name:
+            return str(value.decode("latin-1"))
+    return None
+
+
+def _query_lang(query_string: bytes) -> str | None:
+    for pair in query_string.split(b"&"):
+        key, _, value = pair.partition(b"=")
+        if key == b"lang":
+            return value.decode("latin-1")
+    return None
+
+
+def _cookie(header: str | None) -> str | None:
+    for part in (header or "").split(";"):
+        key, _, value = part.strip().partition("=")
+        if key == COOKIE:
+            return value
+    return None
+
+
+def language_of(scope: Scope) -> Language:
+    code = choose(_query_lang(scope.get("query_string", b"")), _cookie(_header(scope, b"cookie")),
+                  _header(scope, b"accept-language"))
+    return BY_CODE[code]
+
+
+class RequestLanguage:
+    """ASGI middleware: every HTTP request is answered in its language (the socket is not touched)."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        token = _current.set(language_of(scope))
+        try:
+            await self.app(scope, receive, send)
+        finally:
+            _current.reset(token)
+
+
+def use(code: str) -> Token[Language]:
+    """Set the current language (tests and tools); returns the token to `reset` with."""
+    return _current.set(BY_CODE[code])
+
+
+def reset(token: Token[Language]) -> None:
+    _current.reset(token)
