@@ -12,6 +12,7 @@ command line, the game's WebSocket) everything stays English.
 from __future__ import annotations
 
 import io
+import re
 from contextvars import ContextVar, Token
 from dataclasses import dataclass
 from datetime import datetime
@@ -21,6 +22,7 @@ from typing import Any
 
 from babel import Locale
 from babel.dates import format_datetime
+from babel.messages.catalog import Catalog
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 from babel.numbers import format_decimal, format_percent
@@ -53,10 +55,42 @@ class Language:
         return "rtl" if self.code in RTL else "ltr"
 
 
+_PLACEHOLDER = re.compile(r"%\((\w+)\)[sdr]")
+_FORMAT = re.compile(r"%\((\w+)\)[sdr]|%%")  # what `%` formatting replaces
+_templates: list[tuple[re.Pattern[str], str]] = []  # msgids with placeholders, most literal text first
+
+
+def _template(msgid: str) -> re.Pattern[str]:
+    """A regular expression that matches what `msgid % values` made, capturing the values."""
+    parts: list[str] = []
+    seen: set[str] = set()
+    position = 0
+    for match in _FORMAT.finditer(msgid):
+        parts.append(re.escape(msgid[position:match.start()]))
+        position = match.end()
+        name = match.group(1)
+        if name is None:
+            parts.append("%")
+            continue
+        parts.append(f"(?P={name})" if name in seen else f"(?P<{name}>.+?)")
+        seen.add(name)
+    parts.append(re.escape(msgid[position:]))
+    return re.compile("".join(parts), re.DOTALL)
+
+
+def _learn_templates(catalog: Catalog) -> None:
+    if _templates:
+        return
+    ids = [m.id for m in catalog if isinstance(m.id, str) and m.id and _PLACEHOLDER.search(m.id)]
+    ids.sort(key=lambda msgid: -len(_PLACEHOLDER.sub("", msgid)))
+    _templates.extend((_template(msgid), msgid) for msgid in ids)
+
+
 def _translations(lang: str) -> NullTranslations:
     """The catalog read with Babel and handed to gettext as an in-memory .mo (fuzzy entries left out)."""
     with catalog_path(lang).open("rb") as file:
         catalog = read_po(file, locale=lang, domain=DOMAIN)
+    _learn_templates(catalog)
     mo = io.BytesIO()
     write_mo(mo, catalog)
     mo.seek(0)
@@ -85,6 +119,45 @@ def tr(message: str, /, **values: Any) -> str:
     """`message` (English, the msgid) in the current language, `%(name)s` placeholders filled."""
     text = _current.get().translations.gettext(message)
     return text % values if values else text
+
+
+def _fill(template: str, values: dict[str, str]) -> str:
+    return _FORMAT.sub(lambda m: "%" if m.group(1) is None else values[m.group(1)], template)
+
+
+def translate(message: str, _depth: int = 0) -> str:
+    """A message `content/` composed in English (`N_(template) % values`), in the current language.
+
+    The deck validator and the importer work in English (the command line prints it,
+    and the importer rewrites "question 3" as "row 5"); what they found is translated
+    when it is shown, by finding the template that made it. A placeholder whose name
+    starts with `what` holds a message of its own and is translated in turn; the
+    others (an author's text, numbers) are kept as they are.
+    """
+    translations = _current.get().translations
+    if _current.get().code == SOURCE or not message:
+        return message
+    direct = translations.gettext(message)
+    if direct != message:
+        return direct
+    for pattern, msgid in _templates:
+        found = pattern.fullmatch(message)
+        if found is None:
+            continue
+        values = {name: translate(value, _depth + 1) if name.startswith("what") and _depth < 4 else value
+                  for name, value in found.groupdict().items()}
+        return _fill(translations.gettext(msgid), values)
+    return message
+
+
+def english(template: str, /, **values: Any) -> str:
+    """A message `content/` finds, in English (`translate` turns it into the reader's language)."""
+    return template % values if values else template
+
+
+def N_(message: str) -> str:
+    """Marks English text for the catalogs where it is defined; `tr(message)` translates it where shown."""
+    return message
 
 
 def ntr(singular: str, plural: str, count: int, /, **values: Any) -> str:

@@ -11,7 +11,7 @@ import re
 
 from babel import Locale, UnknownLocaleError
 
-from ..i18n import tr
+from ..i18n import english
 from .fields import Fields
 from .yamltree import YScalar
 
@@ -25,12 +25,13 @@ def read_lang(f: Fields) -> str:
         return ""
     tag = node.raw.strip() if isinstance(node, YScalar) else ""
     if not TAG.fullmatch(tag):
-        f.say(node.line, tr('lang must be a language tag such as "en", "ru" or "tr-TR", not "%(tag)s"', tag=tag[:40]))
+        f.say(node.line, english('lang must be a language tag such as "en", "ru" or "tr-TR", not "%(tag)s"',
+                                 tag=tag[:40]))
         return ""
     try:
         Locale.parse(tag.split("-", 1)[0])
     except (UnknownLocaleError, ValueError):
-        f.say(node.line, tr('lang "%(tag)s" is not a known language: use a tag such as "en", "ru" or "tr-TR"',
+        f.say(node.line, english('lang "%(tag)s" is not a known language: use a tag such as "en", "ru" or "tr-TR"',
                             tag=tag))
         return ""
     return tag

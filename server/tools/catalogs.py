@@ -20,14 +20,14 @@ from babel.messages.pofile import read_po, write_po
 from ..i18n import DOMAIN, LANGUAGES, SOURCE, catalog_path
 from ..resources import PACKAGE
 
-KEYWORDS = {"tr": None, "ntr": (1, 2), "_": None, "gettext": None, "ngettext": (1, 2)}
+KEYWORDS = {"tr": None, "ntr": (1, 2), "N_": None, "english": None, "_": None, "gettext": None, "ngettext": (1, 2)}
 """`tr`/`ntr` in Python (thaw.i18n), `_`/`gettext`/`ngettext` in the templates."""
 METHODS = [
     ("tools/**.py", "ignore"),
     ("**.py", "python"),
     ("web/templates/**.html", "jinja2.ext:babel_extract"),
 ]
-_PLACEHOLDER = re.compile(r"%\((\w+)\)[sd]")
+_PLACEHOLDER = re.compile(r"%\((\w+)\)[sdr]")
 
 MsgId = str | tuple[str, str]
 
@@ -57,10 +57,10 @@ def _texts(message: Message) -> Iterator[str]:
     yield from (text or "" for text in strings)
 
 
-def problems(lang: str, wanted: dict[MsgId, list[str]] | None = None) -> list[str]:
-    """What is wrong with one language's catalog, one line per message."""
+def problems(lang: str, wanted: dict[MsgId, list[str]] | None = None, catalog: Catalog | None = None) -> list[str]:
+    """What is wrong with one language's catalog (read from its file unless given), one line per message."""
     wanted = extract() if wanted is None else wanted
-    catalog = read(lang)
+    catalog = read(lang) if catalog is None else catalog
     have: dict[MsgId, Message] = {}
     for message in catalog:
         if message.id:
