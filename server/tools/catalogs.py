@@ -13,6 +13,7 @@ import sys
 from collections.abc import Iterator
 from typing import Any
 
+from babel import Locale
 from babel.messages.catalog import Catalog, Message
 from babel.messages.extract import extract_from_dir
 from babel.messages.pofile import read_po, write_po
@@ -94,7 +95,11 @@ def update() -> None:
         if lang == SOURCE:
             continue
         old = read(lang) if catalog_path(lang).exists() else Catalog(locale=lang, domain=DOMAIN)
-        fresh = Catalog(locale=lang, domain=DOMAIN, project="Thaw", fuzzy=False)
+        fresh = Catalog(locale=lang, domain=DOMAIN, project="Thaw", version="", fuzzy=False,
+                        header_comment=f"# Thaw's server messages in {Locale.parse(lang).english_name}: "
+                                       "see docs/translating.md.",
+                        creation_date=old.creation_date, revision_date=old.revision_date,
+                        last_translator="Thaw contributors", language_team=f"{lang}")
         for key, places in sorted(wanted.items(), key=lambda item: str(item[0])):
             kept = old.get(key)
             string: Any = kept.string if kept is not None else ("" if isinstance(key, str) else ())
