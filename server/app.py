@@ -151,6 +151,7 @@ def create_app(settings: Settings | None = None, decks: dict[str, Deck] | None =
             await bus.close()
             await store.close()
 
+    i18n.load()
     routes = list(web.routes)
     if settings.metrics_token:
         from .metrics import endpoint as metrics_endpoint

@@ -15,17 +15,15 @@ import io
 import re
 from contextvars import ContextVar, Token
 from dataclasses import dataclass
-from datetime import datetime
 from gettext import GNUTranslations, NullTranslations
 from pathlib import Path
 from typing import Any
 
 from babel import Locale
-from babel.dates import format_datetime
 from babel.messages.catalog import Catalog
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
-from babel.numbers import format_decimal, format_percent
+from babel.numbers import format_decimal
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 SOURCE = "en"
@@ -97,16 +95,25 @@ def _translations(lang: str) -> NullTranslations:
     return GNUTranslations(mo)
 
 
-def _load() -> dict[str, Language]:
-    loaded = {SOURCE: Language(SOURCE, NullTranslations(), Locale.parse(SOURCE))}
-    for lang in LANGUAGES:
-        if lang != SOURCE:
-            loaded[lang] = Language(lang, _translations(lang), Locale.parse(lang))
-    return loaded
+ENGLISH = Language(SOURCE, NullTranslations(), Locale.parse(SOURCE))
+_loaded: dict[str, Language] = {SOURCE: ENGLISH}
 
 
-BY_CODE = _load()
-ENGLISH = BY_CODE[SOURCE]
+def language(code: str) -> Language:
+    """A shipped language, its catalog read the first time it is asked for."""
+    found = _loaded.get(code)
+    if found is None:
+        found = _loaded[code] = Language(code, _translations(code), Locale.parse(code))
+    return found
+
+
+def load() -> None:
+    """Read every catalog now: the server does at start-up, so no request waits for one
+    (the command line, which speaks English, never does)."""
+    for code in LANGUAGES:
+        language(code)
+
+
 _current: ContextVar[Language] = ContextVar("thaw_language", default=ENGLISH)
 
 
@@ -171,23 +178,13 @@ def fmt_number(value: float) -> str:
     return format_decimal(value, locale=_current.get().locale)
 
 
-def fmt_percent(ratio: float) -> str:
-    """A share (0.5) as the current language writes a percentage."""
-    return format_percent(ratio, locale=_current.get().locale)
-
-
-def fmt_datetime(moment: datetime) -> str:
-    """A date and time as the current language writes it (medium length)."""
-    return format_datetime(moment, format="medium", locale=_current.get().locale)
-
-
 # -- choosing the request's language ---------------------------------------------------
 
 
 def supported(tag: str) -> str | None:
     """The shipped language a tag (`es`, `es-MX`, `AR`) names, if any."""
     primary = tag.strip().replace("_", "-").split("-", 1)[0].lower()
-    return primary if primary in BY_CODE else None
+    return primary if primary in LANGUAGES else None
 
 
 def _accepted(header: str) -> list[str]:
@@ -247,7 +244,7 @@ def _cookie(header: str | None) -> str | None:
 def language_of(scope: Scope) -> Language:
     code = choose(_query_lang(scope.get("query_string", b"")), _cookie(_header(scope, b"cookie")),
                   _header(scope, b"accept-language"))
-    return BY_CODE[code]
+    return language(code)
 
 
 class RequestLanguage:
@@ -269,7 +266,7 @@ class RequestLanguage:
 
 def use(code: str) -> Token[Language]:
     """Set the current language (tests and tools); returns the token to `reset` with."""
-    return _current.set(BY_CODE[code])
+    return _current.set(language(code))
 
 
 def reset(token: Token[Language]) -> None:
