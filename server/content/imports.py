@@ -187,6 +187,10 @@ def _validated(
     return Imported(deck, problems, skipped_before + (len(tagged) - len(kept)))
 
 
+_IN_FILE_TERMS = (N_("repeats the prompt of row %(other)s"), N_("repeats the prompt of line %(other)s"))
+"""What `_in_file_terms` makes of the loader's message, for the catalogs to translate."""
+
+
 def _in_file_terms(message: str, places: list[int], is_row: bool) -> str:
     """Tell "repeats the prompt of question 2" by the file's row or line, not by a position in the deck."""
     named = "row" if is_row else "line"

@@ -278,8 +278,8 @@ def _questions(
         if key in prompts:
             log.add(
                 question.line,
-                english("question %(number)s: repeats the prompt of question %(other)s", number=number,
-                        other=prompts[key]),
+                english("question %(number)s: %(what)s", number=number,
+                        what=english("repeats the prompt of question %(other)s", other=prompts[key])),
             )
         prompts.setdefault(key, number)
         questions.append(question)

@@ -78,26 +78,24 @@ def build_question(
 def _kind(node: YMap, number: int, log: ProblemLog) -> str | None:
     expected = ", ".join(limits.KINDS)
     value = node.get("kind")
+
+    def say(line: int, message: str) -> None:
+        log.add(line, english("question %(number)s: %(what)s", number=number, what=message))
+
     if value is None or (isinstance(value, YScalar) and value.is_null):
-        log.add(node.line, english("question %(number)s: kind is missing (one of %(kinds)s)", number=number,
-                                   kinds=expected))
+        say(node.line, english("kind is missing (one of %(kinds)s)", kinds=expected))
         return None
     if not isinstance(value, YScalar):
-        log.add(
-            value.line,
-            english("question %(number)s: kind must be one word, not %(what)s", number=number, what=describe(value)),
-        )
+        say(value.line, english("kind must be one word, not %(what)s", what=describe(value)))
         return None
     kind = value.raw.strip()
     if kind not in limits.KIND_KEYS:
         close = difflib.get_close_matches(kind, limits.KINDS, n=1, cutoff=0.6)
         if close:
-            log.add(value.line, english('question %(number)s: unknown kind "%(kind)s" (did you mean "%(close)s"? '
-                                        'expected one of %(kinds)s)', number=number, kind=kind, close=close[0],
-                                        kinds=expected))
+            say(value.line, english('unknown kind "%(kind)s" (did you mean "%(close)s"? expected one of %(kinds)s)',
+                                    kind=kind, close=close[0], kinds=expected))
         else:
-            log.add(value.line, english('question %(number)s: unknown kind "%(kind)s" (expected one of %(kinds)s)',
-                                        number=number, kind=kind, kinds=expected))
+            say(value.line, english('unknown kind "%(kind)s" (expected one of %(kinds)s)', kind=kind, kinds=expected))
         return None
     return kind
 

@@ -252,3 +252,25 @@ def test_the_csv_download_follows_the_cookie(client: TestClient) -> None:
     assert response.text.splitlines()[0] == "puesto,apodo,puntos,correctas" + "".join(
         f",p{n}_respuesta,p{n}_correcta,p{n}_puntos,p{n}_tiempo_ms"
         for n in range(1, len(client.app.state.runtime.decks[sorted(client.app.state.runtime.decks)[0]].questions) + 1))
+
+
+def test_a_question_level_problem_reads_well_once_its_question_is_named_apart(client: TestClient) -> None:
+    """The editor gets "question N: " as `question`, so what remains is a message of its own."""
+    deck = {"id": "d", "title": "D", "questions": [
+        {"kind": "truefalse", "prompt": "Same?", "correct": True},
+        {"kind": "truefalse", "prompt": "Same?", "correct": False},
+        {"prompt": "No kind"},
+    ]}
+    problems = client.post("/api/decks/check?lang=ar", json=deck).json()["problems"]
+    assert [(p["question"], p["message"]) for p in problems] == [
+        (1, "يكرر نص السؤال 1"),
+        (2, "kind مفقود (واحد من choice, truefalse, order, number, text, poll, multi)"),
+    ]
+
+
+def test_an_imports_row_numbers_are_translated_too(client: TestClient) -> None:
+    text = ("Question,Answer 1,Answer 2,Answer 3,Time limit (sec),Correct answer(s)\n"
+            "Same?,a,b,c,20,1\nSame?,a,b,c,20,2\n")
+    response = client.post("/api/import?format=csv&lang=es", content=text.encode(),
+                           headers={"Content-Type": "text/csv"})
+    assert response.json()["problems"] == [{"row": 3, "line": None, "message": "repite el enunciado de la fila 2"}]
