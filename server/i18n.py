@@ -1,7 +1,7 @@
 """Server-side translation: the gettext catalogs, the request's language, Babel's formats.
 
-The catalogs are `locale/<lang>/LC_MESSAGES/thaw.po` inside the package, read once
-at import (no compile step, nothing generated at build time). English is the source
+The catalogs are `locale/<lang>/LC_MESSAGES/thaw.po` inside the package, read with
+Babel when the app is made (no compile step, nothing generated at build time). English is the source
 language: its text is the msgid. A request's language is chosen once, by
 `RequestLanguage`, and held in a context variable, so the deck validator deep in
 `content/` (even in a worker thread: `asyncio.to_thread` copies the context) says
@@ -133,7 +133,7 @@ def _fill(template: str, values: dict[str, str]) -> str:
 
 
 def translate(message: str, _depth: int = 0) -> str:
-    """A message `content/` composed in English (`N_(template) % values`), in the current language.
+    """A message `content/` composed in English (`english(template, **values)`), in the current language.
 
     The deck validator and the importer work in English (the command line prints it,
     and the importer rewrites "question 3" as "row 5"); what they found is translated
@@ -163,7 +163,7 @@ def english(template: str, /, **values: Any) -> str:
 
 
 def N_(message: str) -> str:
-    """Marks English text for the catalogs where it is defined; `tr(message)` translates it where shown."""
+    """Marks English text for the catalogs where it is defined; `tr` or `translate` shows it translated."""
     return message
 
 
