@@ -60,6 +60,7 @@ def _templates() -> Jinja2Templates:
 
 
 TEMPLATES = _templates()
+PAGE_HEADERS = {"Vary": "Accept-Language, Cookie"}  # a page's words follow both (thaw.i18n.choose)
 
 MAX_BODY_BYTES = 16 * 1024
 BODY_TIMEOUT_S = 10.0
@@ -173,16 +174,17 @@ async def play_page(request: Request) -> Response:
     code = request.path_params.get("code", "")
     if code and not ws._is_code(code):
         return RedirectResponse("/", status_code=303)
-    return TEMPLATES.TemplateResponse(request, "play.html", {"code": code, "nick_max": NICKNAME_MAX})
+    return TEMPLATES.TemplateResponse(request, "play.html", {"code": code, "nick_max": NICKNAME_MAX},
+                                      headers=PAGE_HEADERS)
 
 
 async def host_page(request: Request) -> Response:
-    return TEMPLATES.TemplateResponse(request, "host.html", {})
+    return TEMPLATES.TemplateResponse(request, "host.html", {}, headers=PAGE_HEADERS)
 
 
 async def create_page(request: Request) -> Response:
     """The quiz editor and the teacher's library (kept in their browser)."""
-    return TEMPLATES.TemplateResponse(request, "create.html", {"form": form_json()})
+    return TEMPLATES.TemplateResponse(request, "create.html", {"form": form_json()}, headers=PAGE_HEADERS)
 
 
 async def results_page(request: Request) -> Response:
@@ -206,7 +208,7 @@ async def results_page(request: Request) -> Response:
     except StoreUnavailable:
         status, problem_code = 503, "unavailable"
     return TEMPLATES.TemplateResponse(request, "results.html", {"code": code, "problem": problem_code},
-                                      status_code=status, headers={"Cache-Control": "no-store"})
+                                      status_code=status, headers={**PAGE_HEADERS, "Cache-Control": "no-store"})
 
 
 # -- API ---------------------------------------------------------------------------

@@ -274,3 +274,8 @@ def test_an_imports_row_numbers_are_translated_too(client: TestClient) -> None:
     response = client.post("/api/import?format=csv&lang=es", content=text.encode(),
                            headers={"Content-Type": "text/csv"})
     assert response.json()["problems"] == [{"row": 3, "line": None, "message": "repite el enunciado de la fila 2"}]
+
+
+def test_pages_tell_caches_what_their_words_depend_on(client: TestClient) -> None:
+    for path in ("/", "/host", "/create", "/results/123456"):
+        assert "Accept-Language, Cookie" in client.get(path).headers["vary"]
