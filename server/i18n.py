@@ -55,6 +55,7 @@ class Language:
 
 _PLACEHOLDER = re.compile(r"%\((\w+)\)[sdr]")
 _FORMAT = re.compile(r"%\((\w+)\)[sdr]|%%")  # what `%` formatting replaces
+_VALUE = {"position": r"\d+"}  # placeholders that only ever hold these ("option 2": not any two words)
 _templates: list[tuple[re.Pattern[str], str]] = []  # msgids with placeholders, most literal text first
 
 
@@ -70,7 +71,7 @@ def _template(msgid: str) -> re.Pattern[str]:
         if name is None:
             parts.append("%")
             continue
-        parts.append(f"(?P={name})" if name in seen else f"(?P<{name}>.+?)")
+        parts.append(f"(?P={name})" if name in seen else f"(?P<{name}>{_VALUE.get(name, '.+?')})")
         seen.add(name)
     parts.append(re.escape(msgid[position:]))
     return re.compile("".join(parts), re.DOTALL)

@@ -21,7 +21,7 @@ from ..content.kept import MEDIA_NAME
 from ..content.problems import NOT_UTF8
 from ..content.upload import TooLarge, prepare
 from ..domain.errors import GameError
-from ..i18n import fmt_number, ntr, tr, translate
+from ..i18n import N_, english, fmt_number, ntr, tr, translate
 from ..protocol import check_text
 from ..store.base import StoreUnavailable
 from ..transport import ws
@@ -70,7 +70,7 @@ async def off_loop(work: Callable[..., T], *args: Any) -> T:
 
 def too_large(problems: list[Finding] | None = None) -> Response:
     limit = limits.UPLOAD_BODY_MAX_BYTES // limits.MIB
-    found = problems or [Finding(None, None, tr("the upload is larger than %(limit)s MiB", limit=limit))]
+    found = problems or [Finding(None, None, english("the upload is larger than %(limit)s MiB", limit=limit))]
     return JSONResponse(
         {"error": "too_large", "message": translate(found[0].message), "problems": [p.to_dict() for p in found]},
         status_code=413,
@@ -147,7 +147,7 @@ async def create_room(request: Request) -> Response:
         return refused
     try:
         if _content_type(request) != "application/json":
-            raise GameError("bad_body", tr("send the body as JSON (Content-Type: application/json)"))
+            raise GameError("bad_body", N_("send the body as JSON (Content-Type: application/json)"))
         raw = await read_body(request)
         body = parse_json(raw) if len(raw) <= MAX_BODY_BYTES else await off_loop(parse_json, raw)
         if not isinstance(body, dict) or "deck_data" not in body:
@@ -162,9 +162,9 @@ async def create_room(request: Request) -> Response:
         if unknown:
             field = str(unknown[0])[:40]
             if unknown == ["deck"]:
-                raise GameError("bad_body", tr("unknown field `%(field)s` (send either `deck` or `deck_data`)",
+                raise GameError("bad_body", english("unknown field `%(field)s` (send either `deck` or `deck_data`)",
                                                field=field))
-            raise GameError("bad_body", tr("unknown field `%(field)s`", field=field))
+            raise GameError("bad_body", english("unknown field `%(field)s`", field=field))
         rt = _rt(request)
         check_text(body.get("options"), "bad_option", "options")  # the deck's own text is a problem of the deck
         options = rt.service.parse_options(body.get("options"))
@@ -178,7 +178,7 @@ async def create_room(request: Request) -> Response:
     except TooLarge as exc:
         return too_large(exc.problems)
     except GameError as exc:
-        return problem(exc.code, exc.message)
+        return problem(exc.code, translate(exc.message))
     except StoreUnavailable as exc:
         return problem("unavailable", could_not_create(exc))
     return room_created(request, created)
@@ -203,7 +203,7 @@ async def check_deck(request: Request) -> Response:
     except TooLarge as exc:
         return too_large(exc.problems)
     except GameError as exc:
-        return problem(exc.code, exc.message)
+        return problem(exc.code, translate(exc.message))
     if checked.deck is None:
         return invalid_deck(checked.problems)
     return JSONResponse({"ok": True, "warnings": [w.to_dict() for w in lint_warnings(checked)]})
@@ -222,7 +222,7 @@ def _check_bytes(raw: bytes, is_yaml: bool) -> Checked:
 
 def _check_yaml_bytes(raw: bytes) -> Checked:
     if len(raw) > limits.FILE_MAX_BYTES:
-        raise TooLarge([Finding(None, None, tr("the deck is larger than %(limit)s bytes",
+        raise TooLarge([Finding(None, None, english("the deck is larger than %(limit)s bytes",
                                                limit=fmt_number(limits.FILE_MAX_BYTES)))])
     try:
         text = raw.decode("utf-8-sig")
@@ -287,7 +287,7 @@ async def import_quiz(request: Request) -> Response:
         raw = await read_body(request, IMPORT_MAX_BYTES)
         imported = await off_loop(import_bytes, fmt, raw, request.query_params.get("name", "imported")[:120])
     except BodyTooLarge:
-        return too_large([Finding(None, None, tr("the file is larger than %(limit)s kB",
+        return too_large([Finding(None, None, english("the file is larger than %(limit)s kB",
                                                  limit=fmt_number(IMPORT_MAX_BYTES // 1000)))])
     except UnknownFormat:
         return problem("unsupported_format", tr("format must be one of %(formats)s", formats=", ".join(FORMATS)),

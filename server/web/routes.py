@@ -26,7 +26,7 @@ from ..content.kept import shipped_media
 from ..domain.errors import GameError
 from ..domain.model import Room
 from ..domain.nicknames import MAX_LENGTH as NICKNAME_MAX
-from ..i18n import tr
+from ..i18n import N_, english, tr, translate
 from ..protocol import check_text
 from ..resources import TEMPLATES_DIR, static_dir
 from ..rooms import report
@@ -136,12 +136,15 @@ def problem(code: str, message: str, status: int | None = None, headers: dict[st
                         headers=headers)
 
 
+# GameErrors are made in English, as the game's own are, and translated where they are answered.
+
+
 def body_too_large() -> str:
-    return tr("the body is larger than %(limit)s bytes", limit=i18n.fmt_number(MAX_BODY_BYTES))
+    return english("the body is larger than %(limit)s bytes", limit=i18n.fmt_number(MAX_BODY_BYTES))
 
 
 def body_too_slow(seconds: float) -> str:
-    return tr("the body did not arrive within %(seconds)s s", seconds=i18n.fmt_number(seconds))
+    return english("the body did not arrive within %(seconds)s s", seconds=i18n.fmt_number(seconds))
 
 
 def storage_unreachable() -> str:
@@ -157,9 +160,9 @@ def parse_json(raw: bytes) -> Any:
     try:
         return json.loads(raw)
     except (ValueError, UnicodeDecodeError):
-        raise GameError("bad_body", tr("the body is not valid JSON")) from None
+        raise GameError("bad_body", N_("the body is not valid JSON")) from None
     except RecursionError:  # `[[[[...]]]]` nested deeper than the parser goes
-        raise GameError("bad_body", tr("the body is nested too deeply")) from None
+        raise GameError("bad_body", N_("the body is nested too deeply")) from None
 
 
 def _rt(request: Request) -> Runtime:
@@ -242,7 +245,7 @@ async def list_decks(request: Request) -> Response:
 async def _json_body(request: Request) -> Any:
     content_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
     if content_type != "application/json":
-        raise GameError("bad_body", tr("send the body as JSON (Content-Type: application/json)"))
+        raise GameError("bad_body", N_("send the body as JSON (Content-Type: application/json)"))
     declared = request.headers.get("content-length")
     if declared is not None and (not declared.isdigit() or int(declared) > MAX_BODY_BYTES):
         raise GameError("bad_body", body_too_large())
@@ -268,20 +271,20 @@ async def create_room_from(request: Request, body: Any) -> Response:
     rt = _rt(request)
     try:
         if not isinstance(body, dict):
-            raise GameError("bad_body", tr("the body must be a JSON object"))
+            raise GameError("bad_body", N_("the body must be a JSON object"))
         unknown = sorted(set(body) - {"deck", "options"})
         if unknown:
-            raise GameError("bad_body", tr("unknown field `%(field)s`", field=str(unknown[0])[:40]))
+            raise GameError("bad_body", english("unknown field `%(field)s`", field=str(unknown[0])[:40]))
         deck = body.get("deck")
         if not isinstance(deck, str) or not deck:
-            raise GameError("bad_body", tr("`deck` must be a deck id (a string)"))
+            raise GameError("bad_body", N_("`deck` must be a deck id (a string)"))
         options = rt.service.parse_options(body.get("options"))
         if deck not in rt.decks:
-            raise GameError("deck_not_found", tr("there is no deck %(deck)r", deck=deck[:60]))
+            raise GameError("deck_not_found", english("there is no deck %(deck)r", deck=deck[:60]))
         created = await rt.service.host_deck(rt.decks[deck], options, shipped_media(rt.decks[deck]))
         rt.address_limits.rooms.hit(client_address(request.scope, rt.settings))  # only a room made counts
     except GameError as exc:
-        return problem(exc.code, exc.message)
+        return problem(exc.code, translate(exc.message))
     except StoreUnavailable as exc:
         return problem("unavailable", could_not_create(exc))
     return room_created(request, created)
@@ -396,7 +399,7 @@ async def _report_room(request: Request) -> Room | Response:
     except GameError as exc:
         if exc.code == "room_not_found":
             return await _not_found(request, code)
-        return problem(exc.code, exc.message)
+        return problem(exc.code, translate(exc.message))
     except StoreUnavailable:
         return problem("unavailable", storage_unreachable())
 

@@ -279,3 +279,19 @@ def test_an_imports_row_numbers_are_translated_too(client: TestClient) -> None:
 def test_pages_tell_caches_what_their_words_depend_on(client: TestClient) -> None:
     for path in ("/", "/host", "/create", "/results/123456"):
         assert "Accept-Language, Cookie" in client.get(path).headers["vary"]
+
+
+def test_the_services_refusals_are_translated_where_they_are_answered(client: TestClient) -> None:
+    deck = sorted(client.app.state.runtime.decks)[0]
+    response = client.post("/api/rooms?lang=de", json={"deck": deck, "options": {"colour": 1}})
+    assert response.json() == {"error": "bad_option", "message": "unbekannte Option `colour`"}
+    created = client.post("/api/rooms", json={"deck": deck}).json()
+    response = client.get(f"/api/rooms/{created['code']}/results?lang=ru", headers={"Authorization": "Bearer nope"})
+    assert response.json() == {"error": "forbidden",
+                               "message": "это не токен ведущего этой комнаты и не ключ её отчёта"}
+
+
+def test_an_unknown_field_is_named_in_the_requests_language(client: TestClient) -> None:
+    response = client.post("/api/rooms?lang=fr", json={"deck": "x", "deck_data": {}})
+    assert response.json() == {"error": "bad_body",
+                               "message": "champ inconnu `deck` (envoie soit `deck`, soit `deck_data`)"}
