@@ -18,7 +18,7 @@ from starlette.routing import Match, Route
 from starlette.types import Receive, Scope, Send
 from starlette.websockets import WebSocket
 
-from . import logs
+from . import i18n, logs
 from .backends import open_backends
 from .config import Settings, from_env
 from .content import default_content_dir, load_decks
@@ -158,6 +158,7 @@ def create_app(
             await bus.close()
             await store.close()
 
+    i18n.load()
     routes = list(web.routes)
     if settings.metrics_token:
         from .metrics import endpoint as metrics_endpoint
@@ -166,6 +167,7 @@ def create_app(
     return ThawApp(
         routes=routes,
         middleware=[
+            Middleware(i18n.RequestLanguage),  # outermost: even a 500's message is in the request's language
             Middleware(web.SecurityHeaders),
             Middleware(GZipMiddleware, minimum_size=1024),
         ],

@@ -9,6 +9,7 @@ next author reads why the warning was silenced instead of silencing it again.
 
 from __future__ import annotations
 
+from ..i18n import english
 from .fields import Fields
 from .yamltree import YMap, YNode, YScalar, describe
 
@@ -32,19 +33,22 @@ def read_allow(f: Fields) -> dict[str, str]:
     if node is None:
         return {}
     if not isinstance(node, YMap):
-        f.say(node.line, f"allow must be a mapping of lint code to reason, not {describe(node)}")
+        f.say(node.line, english("allow must be a mapping of lint code to reason, not %(what)s", what=describe(node)))
         return {}
     allowed: dict[str, str] = {}
     for code, entry in node.entries.items():
         if code not in CODES:
-            f.say(entry.key_line, f'allow: unknown lint "{code}" (one of {", ".join(CODES)})')
+            f.say(entry.key_line, english('allow: unknown lint "%(code)s" (one of %(codes)s)', code=code,
+                                          codes=", ".join(CODES)))
             continue
         reason = _reason(entry.value)
         if reason is None:
-            f.say(entry.value.line, f"allow: {code} needs a reason (why the warning does not apply here)")
+            f.say(entry.value.line, english("allow: %(code)s needs a reason (why the warning does not apply here)",
+                                            code=code))
             continue
         if len(reason) > REASON_MAX:
-            f.say(entry.value.line, f"allow: the reason for {code} is {len(reason)} characters (at most {REASON_MAX})")
+            f.say(entry.value.line, english("allow: the reason for %(code)s is %(length)s characters (at most %(max)s)",
+                                           code=code, length=len(reason), max=REASON_MAX))
             continue
         allowed[code] = reason
     return allowed

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ..domain.model import Deck
+from ..i18n import N_, translate
 from ..domain.text import is_text as _is_text
 from . import limits
 from .loader import build_deck
@@ -50,7 +51,7 @@ class Finding:
     code: str | None = None
 
     def to_dict(self) -> dict[str, Any]:
-        out: dict[str, Any] = {"question": self.question, "field": self.field, "message": self.message}
+        out: dict[str, Any] = {"question": self.question, "field": self.field, "message": translate(self.message)}
         if self.item is not None:
             out["item"] = self.item
         if self.line:
@@ -144,14 +145,14 @@ def _at(where: Where, line: int) -> Where:
 def to_tree(data: Any, bad: Callable[[str], None], depth: int = 0) -> YNode:
     """JSON data as the YAML tree the loader reads; strings that are not valid text are refused."""
     if depth > 40:
-        bad("the deck is nested too deeply")
+        bad(N_("the deck is nested too deeply"))
         return YScalar(0, None, "")
     if isinstance(data, dict):
         entries: dict[str, YEntry] = {}
         for key, value in data.items():
             name = str(key)
             if not _is_text(name):
-                bad("a key is not valid Unicode text")
+                bad(N_("a key is not valid Unicode text"))
                 continue
             entries[name] = YEntry(name, 0, to_tree(value, bad, depth + 1))
         return YMap(0, entries)
@@ -165,7 +166,7 @@ def to_tree(data: Any, bad: Callable[[str], None], depth: int = 0) -> YNode:
         return YScalar(0, data, repr(data))
     text = str(data)
     if not _is_text(text):
-        bad("a text is not valid Unicode (it holds an unpaired surrogate)")
+        bad(N_("a text is not valid Unicode (it holds an unpaired surrogate)"))
         return YScalar(0, None, "")
     return YScalar(0, text, text)
 
@@ -176,7 +177,7 @@ def to_tree(data: Any, bad: Callable[[str], None], depth: int = 0) -> YNode:
 def check_data(data: Any) -> Checked:
     """Validate a deck given as JSON data."""
     if not isinstance(data, dict):
-        return Checked(None, [Finding(None, None, "a deck must be a JSON object with id, title and questions")])
+        return Checked(None, [Finding(None, None, N_("a deck must be a JSON object with id, title and questions"))])
     surrogates: list[str] = []
     tree = to_tree(data, surrogates.append)
     checked = check_tree(tree)
@@ -193,7 +194,7 @@ def check_yaml(text: str) -> Checked:
     if len(log) or root is None:
         found = [Finding(None, None, p.message, line=p.line) for p in log.problems]
         if not found:
-            found = [Finding(None, None, "the deck is empty: a deck needs id, title and questions")]
+            found = [Finding(None, None, N_("the deck is empty: a deck needs id, title and questions"))]
         return Checked(None, found)
     return check_tree(root)
 

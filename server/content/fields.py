@@ -10,6 +10,7 @@ import difflib
 import math
 from collections.abc import Collection, Mapping
 
+from ..i18n import english
 from ..domain.text import is_text
 from .problems import ProblemLog
 from .yamltree import YList, YMap, YNode, YScalar, describe
@@ -47,33 +48,36 @@ class Fields:
                 self.say(entry.key_line, elsewhere[name])
                 continue
             close = difflib.get_close_matches(name, list(allowed), n=1, cutoff=0.7)
-            hint = f' (did you mean "{close[0]}"?)' if close else ""
-            self.say(entry.key_line, f'unknown field "{name}"{hint}')
+            if close:
+                self.say(entry.key_line, english('unknown field "%(name)s" (did you mean "%(close)s"?)', name=name,
+                                                 close=close[0]))
+            else:
+                self.say(entry.key_line, english('unknown field "%(name)s"', name=name))
 
     def text(self, key: str, *, required: bool, max_len: int) -> str | None:
         """A non-empty single piece of text, stripped; numbers are kept as written."""
         node = self.get(key)
         if node is None or (isinstance(node, YScalar) and node.is_null):
             if required:
-                self.say(self.line(key), f"{key} is missing")
+                self.say(self.line(key), english("%(key)s is missing", key=key))
             return None
         if not isinstance(node, YScalar):
-            self.say(node.line, f"{key} must be text, not {describe(node)}")
+            self.say(node.line, english("%(what)s must be text, not %(what_found)s", what=key,
+                                        what_found=describe(node)))
             return None
         return self.check_text(node, key, max_len)
 
     def check_text(self, node: YScalar, what: str, max_len: int) -> str | None:
         text = node.raw.strip()
         if not text:
-            self.say(node.line, f"{what} is empty")
+            self.say(node.line, english("%(what)s is empty", what=what))
             return None
         if len(text) > max_len:
-            self.say(
-                node.line, f"{what} is {len(text)} characters long (at most {max_len})"
-            )
+            self.say(node.line, english("%(what)s is %(length)s characters long (at most %(max)s)", what=what,
+                                        length=len(text), max=max_len))
             return None
         if not is_text(text):  # a YAML "\ud800" escape, or a bad cell of an import
-            self.say(node.line, f"{what} is not valid text (it holds an unpaired surrogate)")
+            self.say(node.line, english("%(what)s is not valid text (it holds an unpaired surrogate)", what=what))
             return None
         return text
 
@@ -84,15 +88,16 @@ class Fields:
         node = self.get(key)
         if node is None or (isinstance(node, YScalar) and node.is_null):
             if required:
-                self.say(self.line(key), f"{key} is missing")
+                self.say(self.line(key), english("%(key)s is missing", key=key))
             return None
         items: tuple[YNode, ...] = node.items if isinstance(node, YList) else (node,)
         result: list[tuple[str, int]] = []
         ok = True
         for position, item in enumerate(items, 1):
-            label = f"{what} {position}" if isinstance(node, YList) else what
+            label = english("%(what)s %(position)s", what=what, position=position) if isinstance(node, YList) else what
             if not isinstance(item, YScalar) or item.is_null:
-                self.say(item.line, f"{label} must be text, not {describe(item)}")
+                self.say(item.line, english("%(what)s must be text, not %(what_found)s", what=label,
+                                            what_found=describe(item)))
                 ok = False
                 continue
             text = self.check_text(item, label, max_len)
@@ -109,7 +114,7 @@ class Fields:
             return None
         value = node.value if isinstance(node, YScalar) else None
         if not isinstance(value, bool):
-            self.say(node.line, f"{key} must be true or false, not {describe(node)}")
+            self.say(node.line, english("%(key)s must be true or false, not %(what)s", key=key, what=describe(node)))
             return None
         return value
 
@@ -117,11 +122,11 @@ class Fields:
         node = self.get(key)
         if node is None:
             if required:
-                self.say(self.line(key), f"{key} is missing")
+                self.say(self.line(key), english("%(key)s is missing", key=key))
             return None
         value = node.value if isinstance(node, YScalar) else None
         if isinstance(value, bool) or not isinstance(value, int):
-            self.say(node.line, f"{key} must be a whole number, not {describe(node)}")
+            self.say(node.line, english("%(key)s must be a whole number, not %(what)s", key=key, what=describe(node)))
             return None
         return value
 
@@ -129,13 +134,13 @@ class Fields:
         node = self.get(key)
         if node is None:
             if required:
-                self.say(self.line(key), f"{key} is missing")
+                self.say(self.line(key), english("%(key)s is missing", key=key))
             return None
         value = node.value if isinstance(node, YScalar) else None
         if isinstance(value, bool) or not isinstance(value, int | float):
-            self.say(node.line, f"{key} must be a number, not {describe(node)}")
+            self.say(node.line, english("%(key)s must be a number, not %(what)s", key=key, what=describe(node)))
             return None
         if not math.isfinite(value):
-            self.say(node.line, f"{key} must be a finite number")
+            self.say(node.line, english("%(key)s must be a finite number", key=key))
             return None
         return value

@@ -13,6 +13,8 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
+from ..i18n import N_, english
+
 _ESCAPED = {"\\~": "\x01", "\\=": "\x02", "\\#": "\x03", "\\{": "\x04", "\\}": "\x05", "\\:": "\x06", "\\n": "\n"}
 _RESTORE = {"\x01": "~", "\x02": "=", "\x03": "#", "\x04": "{", "\x05": "}", "\x06": ":"}
 _TITLE = re.compile(r"^::(.*?)::")
@@ -79,24 +81,24 @@ def _question(block: str) -> dict[str, Any]:
     opening = block.find("{")
     closing = block.rfind("}")
     if opening < 0:
-        raise ValueError("a description, not a question (no {answers}): skipped")
+        raise ValueError(N_("a description, not a question (no {answers}): skipped"))
     if closing < opening:
-        raise ValueError("the answers' { is never closed with }")
+        raise ValueError(N_("the answers' { is never closed with }"))
     before, body, after = block[:opening], block[opening + 1 : closing], block[closing + 1 :]
     prompt = _restore(before + (" _____ " + after if after.strip() else ""))
     if not prompt:
-        raise ValueError("the question has no text")
+        raise ValueError(N_("the question has no text"))
     body, general = _split_feedback(body)
     question: dict[str, Any]
     stripped = body.strip()
     if not stripped:
-        raise ValueError("an essay question (empty answer braces) cannot be played live: skipped")
+        raise ValueError(N_("an essay question (empty answer braces) cannot be played live: skipped"))
     if stripped.upper() in ("T", "TRUE", "F", "FALSE"):
         question = {"kind": "truefalse", "prompt": prompt, "correct": stripped.upper().startswith("T")}
     elif stripped.startswith("#"):
         question = _numerical(prompt, stripped[1:])
     elif "->" in stripped:
-        raise ValueError("a matching question is not a kind this server plays: skipped")
+        raise ValueError(N_("a matching question is not a kind this server plays: skipped"))
     else:
         question = _choice_or_short(prompt, stripped)
     if general:
@@ -129,13 +131,13 @@ def _answers(body: str) -> list[tuple[str, str, float | None]]:
 def _choice_or_short(prompt: str, body: str) -> dict[str, Any]:
     items = _answers(body)
     if not items:
-        raise ValueError("no answers found between the braces")
+        raise ValueError(N_("no answers found between the braces"))
     if all(mark == "=" for mark, _, _ in items):
         return {"kind": "text", "prompt": prompt, "accept": [text for _, text, w in items if w is None or w > 0]}
     options = [text for _, text, _ in items]
     correct = [text for mark, text, w in items if (mark == "=" and (w is None or w > 0)) or (w is not None and w > 0)]
     if not correct:
-        raise ValueError("no answer is marked right (= or a positive %weight%)")
+        raise ValueError(N_("no answer is marked right (= or a positive %weight%)"))
     weighted = [text for mark, text, w in items if mark == "~" and w is not None and w > 0]
     if len(weighted) >= 2 and len(options) >= 3:
         # Moodle's "multiple answers": partial weights on several options mean "select all that apply".
@@ -151,7 +153,7 @@ def _numerical(prompt: str, body: str) -> dict[str, Any]:
     if first.startswith("="):
         candidates = [text for mark, text, w in _answers(first) if w is None or w >= 100]
         if not candidates:
-            raise ValueError("no numerical answer is worth full marks")
+            raise ValueError(N_("no numerical answer is worth full marks"))
         first = candidates[0]
     first = first.split("#", 1)[0].strip()
     try:
@@ -163,9 +165,10 @@ def _numerical(prompt: str, body: str) -> dict[str, Any]:
             value_text, _, tol_text = first.partition(":")
             answer, tolerance = float(value_text), float(tol_text or 0)
     except ValueError:
-        raise ValueError(f'numerical answer "{_restore(first)}" is not a number (write {{#42}} or {{#42:2}})') from None
+        raise ValueError(english('numerical answer "%(answer)s" is not a number (write {#42} or {#42:2})',
+                                 answer=_restore(first))) from None
     if not (math.isfinite(answer) and math.isfinite(tolerance)) or tolerance < 0:
-        raise ValueError("the numerical answer must be a finite number with a tolerance of 0 or more")
+        raise ValueError(N_("the numerical answer must be a finite number with a tolerance of 0 or more"))
     decimals = max(_decimals(answer), _decimals(tolerance))
     step = 10.0**-decimals if decimals else 1
     span = max(10.0, abs(answer), tolerance * 10)

@@ -22,6 +22,7 @@ from typing import Any
 
 from PIL import Image, ImageOps, UnidentifiedImageError
 
+from ..i18n import N_, english
 from . import limits
 from .document import Finding
 
@@ -29,7 +30,7 @@ FORMATS = ("PNG", "JPEG", "WEBP", "GIF")
 FILE_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]*\.(?:png|jpe?g|webp|gif)", re.IGNORECASE)
 _DATA_URL = re.compile(r"data:([a-z0-9.+-]+/[a-z0-9.+-]+)?(;[^,]*)?,", re.IGNORECASE)
 _MARKUP = re.compile(rb"<(?:script|svg|html|body|iframe|object|\?php|\?xml|!doctype)", re.IGNORECASE)
-_ACCEPTED = "PNG, JPEG, WebP or GIF"
+_ACCEPTED = N_("PNG, JPEG, WebP or GIF")
 
 
 class ImageRefused(Exception):
@@ -39,26 +40,28 @@ class ImageRefused(Exception):
 def reencode(raw: bytes) -> tuple[str, bytes]:
     """(name, bytes) of the re-encoded image, or ImageRefused."""
     if len(raw) > limits.IMAGE_MAX_BYTES:
-        raise ImageRefused(f"the image is {len(raw)} bytes (at most {limits.IMAGE_MAX_BYTES // limits.MIB} MiB)")
+        raise ImageRefused(english("the image is %(size)s bytes (at most %(max)s MiB)", size=len(raw),
+                                   max=limits.IMAGE_MAX_BYTES // limits.MIB))
     if raw.lstrip()[:5].lower() in (b"<?xml", b"<svg ", b"<svg>") or b"<svg" in raw[:1024].lower():
-        raise ImageRefused(f"SVG images are not accepted (only {_ACCEPTED}): save it as PNG")
+        raise ImageRefused(english("SVG images are not accepted (only %(what)s): save it as PNG", what=_ACCEPTED))
     if _MARKUP.search(raw):
-        raise ImageRefused("the image file also holds web page code: save the picture again as PNG or JPEG")
+        raise ImageRefused(N_("the image file also holds web page code: save the picture again as PNG or JPEG"))
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("error", Image.DecompressionBombWarning)
             image = Image.open(io.BytesIO(raw), formats=FORMATS)
             width, height = image.size
             if width * height > limits.IMAGE_PIXELS_MAX:
-                raise ImageRefused(f"the image is {width}×{height} pixels: too large to open")
+                raise ImageRefused(english("the image is %(width)s×%(height)s pixels: too large to open", width=width,
+                                                   height=height))
             _check_ends(raw, image.format or "")
             image.load()
     except ImageRefused:
         raise
     except UnidentifiedImageError:
-        raise ImageRefused(f"not an image this server reads (only {_ACCEPTED})") from None
+        raise ImageRefused(english("not an image this server reads (only %(what)s)", what=_ACCEPTED)) from None
     except (OSError, ValueError, SyntaxError, Image.DecompressionBombError, Image.DecompressionBombWarning) as exc:
-        raise ImageRefused(f"the image is damaged or cut short ({str(exc)[:80]})") from None
+        raise ImageRefused(english("the image is damaged or cut short (%(reason)s)", reason=str(exc)[:80])) from None
     return _write(image)
 
 
@@ -72,12 +75,13 @@ def _check_ends(raw: bytes, fmt: str) -> None:
         end = raw.rfind(b"\xff\xd9")
         tail = raw[end + 2 :] if end >= 0 else b""
     elif fmt == "GIF" and not raw.rstrip(b"\x00").endswith(b";"):
-        raise ImageRefused("the image is damaged or cut short (a GIF ends with its trailer byte)")
+        raise ImageRefused(N_("the image is damaged or cut short (a GIF ends with its trailer byte)"))
     elif fmt == "WEBP":
         declared = int.from_bytes(raw[4:8], "little") + 8
         tail = raw[declared + (declared % 2) :] if len(raw) > declared + 1 else b""
     if tail.strip(b"\x00"):
-        raise ImageRefused("the file goes on after the image ends (another file glued to it?): save the picture again")
+        raise ImageRefused(N_("the file goes on after the image ends (another file glued to it?): "
+                              "save the picture again"))
 
 
 def _write(image: Image.Image) -> tuple[str, bytes]:
@@ -102,21 +106,22 @@ def from_data_url(value: str) -> bytes:
     """The bytes of a `data:image/...;base64,` URL, or ImageRefused."""
     match = _DATA_URL.match(value)
     if match is None:
-        raise ImageRefused(f"image must be a data: URL of a {_ACCEPTED} picture")
+        raise ImageRefused(english("image must be a data: URL of a %(what)s picture", what=_ACCEPTED))
     mime = (match.group(1) or "").lower()
     if "svg" in mime:
-        raise ImageRefused(f"SVG images are not accepted (only {_ACCEPTED}): save it as PNG")
+        raise ImageRefused(english("SVG images are not accepted (only %(what)s): save it as PNG", what=_ACCEPTED))
     if mime not in ("image/png", "image/jpeg", "image/jpg", "image/webp", "image/gif"):
-        raise ImageRefused(f"image type {mime or 'unknown'!r} is not accepted (only {_ACCEPTED})")
+        raise ImageRefused(english("image type %(mime)r is not accepted (only %(what)s)", mime=mime or "unknown",
+                                   what=_ACCEPTED))
     if "base64" not in (match.group(2) or "").lower():
-        raise ImageRefused("image must be base64-encoded (data:image/png;base64,...)")
+        raise ImageRefused(N_("image must be base64-encoded (data:image/png;base64,...)"))
     body = value[match.end() :]
     if len(body) > (limits.IMAGE_MAX_BYTES * 4) // 3 + 4:
-        raise ImageRefused(f"the image is larger than {limits.IMAGE_MAX_BYTES // limits.MIB} MiB")
+        raise ImageRefused(english("the image is larger than %(max)s MiB", max=limits.IMAGE_MAX_BYTES // limits.MIB))
     try:
         return base64.b64decode(body, validate=True)
     except (binascii.Error, ValueError):
-        raise ImageRefused("the image's base64 text is damaged") from None
+        raise ImageRefused(N_("the image's base64 text is damaged")) from None
 
 
 def take_images(data: Any) -> tuple[list[Finding], dict[str, bytes], Any]:
@@ -134,7 +139,7 @@ def take_images(data: Any) -> tuple[list[Finding], dict[str, bytes], Any]:
         value = item["image"]
         try:
             if not isinstance(value, str):
-                raise ImageRefused(f"image must be a data: URL of a {_ACCEPTED} picture")
+                raise ImageRefused(english("image must be a data: URL of a %(what)s picture", what=_ACCEPTED))
             name, encoded = _reencode_url(value)
         except ImageRefused as exc:
             problems.append(Finding(index, "image", str(exc)))
@@ -144,7 +149,7 @@ def take_images(data: Any) -> tuple[list[Finding], dict[str, bytes], Any]:
         media[name] = encoded
         questions.append({**item, "image": name})
     if total > limits.IMAGES_TOTAL_MAX_BYTES:
-        problems.append(Finding(None, None, "the deck's images are too large together: use fewer or smaller ones"))
+        problems.append(Finding(None, None, N_("the deck's images are too large together: use fewer or smaller ones")))
     return problems, media, {**data, "questions": questions}
 
 
@@ -200,10 +205,12 @@ def _reencode_url(value: str) -> tuple[str, bytes]:
 def from_file(folder: Path, name: str) -> tuple[str, bytes]:
     """An image file beside a deck, re-encoded; ImageRefused naming what is wrong."""
     if not FILE_NAME.fullmatch(name) or ".." in name:
-        raise ImageRefused(f'image "{name}" must be the name of a .png, .jpg, .webp or .gif file beside the deck')
+        raise ImageRefused(english('image "%(name)s" must be the name of a .png, .jpg, .webp or .gif file '
+                                   'beside the deck',
+                                   name=name))
     path = folder / name
     try:
         raw = path.read_bytes()
     except OSError:
-        raise ImageRefused(f'image "{name}" is not a file beside the deck') from None
+        raise ImageRefused(english('image "%(name)s" is not a file beside the deck', name=name)) from None
     return reencode(raw)

@@ -17,6 +17,7 @@ from typing import Any
 
 import yaml
 
+from ..i18n import N_, english
 from . import limits
 from .loader import parse_deck
 from .problems import ProblemLog
@@ -180,18 +181,19 @@ _DeckDumper.add_representer(list, _flow_list)
 def _question(row: SheetRow, where: str, problems: list[str]) -> dict[str, Any] | None:
     before = len(problems)
     if not row.question:
-        problems.append(f"{where}the question is empty")
+        problems.append(where + N_("the question is empty"))
     answers = list(row.answers)
     while answers and not answers[-1]:
         answers.pop()
     for position, answer in enumerate(answers, 1):
         if not answer:
             problems.append(
-                f"{where}answer {position} is empty but a later answer is not"
+                where + english("answer %(position)s is empty but a later answer is not", position=position)
             )
     if len(answers) < limits.OPTIONS_MIN:
         problems.append(
-            f"{where}needs at least {limits.OPTIONS_MIN} answers, found {len(answers)}"
+            where + english("needs at least %(min)s answers, found %(count)s", min=limits.OPTIONS_MIN,
+                            count=len(answers))
         )
     correct = _correct(row.correct, len(answers), where, problems)
     seconds = _seconds(row.time, where, problems)
@@ -225,20 +227,21 @@ def _correct(
 ) -> list[int] | None:
     if not cell:
         problems.append(
-            f"{where}no correct answer given (write answer numbers, e.g. 2 or 1,3)"
+            where + N_("no correct answer given (write answer numbers, e.g. 2 or 1,3)")
         )
         return None
     numbers: list[int] = []
     for token in re.split(r"[,;/\s]+", cell.strip(" ,;/")):
         if not token.isdigit():
-            problems.append(f'{where}correct answer "{token}" is not an answer number')
+            problems.append(where + english('correct answer "%(token)s" is not an answer number', token=token))
             return None
         number = int(token)
         if not 1 <= number <= count:
-            answers = "answer" if count == 1 else "answers"
-            problems.append(
-                f"{where}correct answer {number} is not one of the {count} {answers}"
-            )
+            if count == 1:
+                problems.append(where + english("correct answer %(number)s is not one of the 1 answer", number=number))
+            else:
+                problems.append(where + english("correct answer %(number)s is not one of the %(count)s answers",
+                                                number=number, count=count))
             return None
         if number not in numbers:
             numbers.append(number)
@@ -252,12 +255,14 @@ def _seconds(cell: str, where: str, problems: list[str]) -> int:
     match = _TIME_CELL.fullmatch(cell)
     if match is None:
         problems.append(
-            f'{where}time limit "{cell}" is not a number of seconds ({allowed})'
+            where + english('time limit "%(cell)s" is not a number of seconds (%(allowed)s)', cell=cell,
+                            allowed=allowed)
         )
         return limits.DEFAULT_TIME_S
     seconds = int(match.group(1))
     if seconds not in TIME_CHOICES:
-        problems.append(f"{where}time limit {seconds} is not one of {allowed} seconds")
+        problems.append(where + english("time limit %(seconds)s is not one of %(allowed)s seconds", seconds=seconds,
+                                        allowed=allowed))
     return seconds
 
 

@@ -17,9 +17,11 @@ from typing import Any
 
 import yaml
 
+from ..i18n import N_, english, translate
 from . import limits
 from .document import check_data
 from .importer import _question, humanise, slug
+from .problems import NOT_UTF8
 from .spreadsheet import SheetError, SheetRow, decode, read_sheet, read_table
 
 FORMATS = ("kahoot-xlsx", "csv", "gift", "yaml")
@@ -39,7 +41,7 @@ class ImportProblem:
     message: str
 
     def to_dict(self) -> dict[str, Any]:
-        return {"row": self.row, "line": self.line, "message": self.message}
+        return {"row": self.row, "line": self.line, "message": translate(self.message)}
 
     def __str__(self) -> str:
         if self.row is not None:
@@ -90,7 +92,7 @@ def _text(data: bytes) -> str:
     try:
         return data.decode("utf-8-sig")
     except UnicodeDecodeError:
-        raise SheetError("not UTF-8 text: save the file as UTF-8") from None
+        raise SheetError(NOT_UTF8) from None
 
 
 def _from_rows(rows: list[SheetRow], problems: list[ImportProblem]) -> list[tuple[int, dict[str, Any]]]:
@@ -109,14 +111,15 @@ def _xlsx_rows(data: bytes) -> list[SheetRow]:
     from openpyxl import load_workbook
     from openpyxl.utils.exceptions import InvalidFileException
 
-    not_a_workbook = SheetError("not an .xlsx workbook: save the spreadsheet as Excel (.xlsx)")
+    not_a_workbook = SheetError(N_("not an .xlsx workbook: save the spreadsheet as Excel (.xlsx)"))
     try:
         with zipfile.ZipFile(io.BytesIO(data)) as archive:
             unpacked = sum(entry.file_size for entry in archive.infolist())
     except (zipfile.BadZipFile, OSError, ValueError):
         raise not_a_workbook from None
     if unpacked > XLSX_UNPACKED_MAX_BYTES:
-        raise SheetError(f"the workbook unpacks to {unpacked // limits.MIB} MiB: keep only the quiz sheet")
+        raise SheetError(english("the workbook unpacks to %(size)s MiB: keep only the quiz sheet",
+                                 size=unpacked // limits.MIB))
     try:
         book = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
     except (InvalidFileException, zipfile.BadZipFile, KeyError, OSError, ValueError):
@@ -127,12 +130,12 @@ def _xlsx_rows(data: bytes) -> list[SheetRow]:
             try:
                 table = [[_cell(value) for value in row] for row in sheet.iter_rows(max_row=2000, values_only=True)]
             except Exception as exc:  # openpyxl on a damaged sheet raises many kinds; none may escape
-                raise SheetError(f"the workbook is damaged: {type(exc).__name__}") from None
+                raise SheetError(english("the workbook is damaged: %(reason)s", reason=type(exc).__name__)) from None
             try:
                 return read_table(table)[1]
             except SheetError as exc:
                 last_error = exc
-        raise last_error or SheetError("the workbook has no sheets")
+        raise last_error or SheetError(N_("the workbook has no sheets"))
     finally:
         book.close()
 
@@ -156,8 +159,8 @@ def _validated(
 
     kept = list(tagged)
     for where, _ in kept[limits.QUESTIONS_MAX :]:
-        problems.append(at(where, f"a deck has at most {limits.QUESTIONS_MAX} questions: this one and the rest "
-                                  "are left out (split the file into two quizzes)"))
+        problems.append(at(where, english("a deck has at most %(max)s questions: this one and the rest are left out "
+                                          "(split the file into two quizzes)", max=limits.QUESTIONS_MAX)))
     kept = kept[: limits.QUESTIONS_MAX]
     whole: list[ImportProblem] = []
     for _ in range(3):
@@ -170,8 +173,9 @@ def _validated(
             if p.question is None:
                 whole.append(ImportProblem(None, None, message))
                 continue
-            field_name = f"{p.field}: " if p.field and not p.message.startswith(p.field) else ""
-            problems.append(at(kept[p.question][0], field_name + message))
+            if p.field and not p.message.startswith(p.field):
+                message = english("%(field)s: %(what)s", field=p.field, what=message)
+            problems.append(at(kept[p.question][0], message))
         if not refused:
             break
         kept = [item for index, item in enumerate(kept) if index not in refused]
@@ -179,8 +183,12 @@ def _validated(
     problems.sort(key=lambda p: (p.row or p.line or 0))
     problems += whole
     if not kept:
-        problems.append(ImportProblem(None, None, "no question could be taken from the file"))
+        problems.append(ImportProblem(None, None, N_("no question could be taken from the file")))
     return Imported(deck, problems, skipped_before + (len(tagged) - len(kept)))
+
+
+_IN_FILE_TERMS = (N_("repeats the prompt of row %(other)s"), N_("repeats the prompt of line %(other)s"))
+"""What `_in_file_terms` makes of the loader's message, for the catalogs to translate."""
 
 
 def _in_file_terms(message: str, places: list[int], is_row: bool) -> str:
@@ -199,9 +207,10 @@ def _yaml(data: bytes, deck: dict[str, Any]) -> Imported:
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         line = mark.line + 1 if mark is not None else None
-        return Imported(deck, [ImportProblem(None, line, f"YAML syntax error: {getattr(exc, 'problem', exc)}")])
+        return Imported(deck, [ImportProblem(None, line, english("YAML syntax error: %(what)s",
+                                                                 what=str(getattr(exc, "problem", exc))))])
     if not isinstance(loaded, dict):
-        return Imported(deck, [ImportProblem(None, 1, "a deck must be a mapping with id, title and questions")])
+        return Imported(deck, [ImportProblem(None, 1, N_("a deck must be a mapping with id, title and questions"))])
     from .document import check_yaml
 
     checked = check_yaml(text)

@@ -46,7 +46,7 @@ IMAGE_PIXELS_MAX = 40_000_000  # refuse to decode more (a "decompression bomb")
 IMAGE_NAME_MAX = 120  # an image file name beside a deck
 DECK_SUFFIXES = (".yaml", ".yml")
 
-DECK_KEYS = ("id", "title", "description", "notes", "defaults", "questions", "allow")
+DECK_KEYS = ("id", "title", "description", "lang", "notes", "defaults", "questions", "allow")
 DEFAULTS_KEYS = ("time_limit", "points")
 COMMON_KEYS = ("kind", "prompt", "time_limit", "points", "explanation", "source", "image", "image_on_phones", "allow")
 KIND_KEYS: dict[str, tuple[str, ...]] = {

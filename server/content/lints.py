@@ -13,6 +13,7 @@ from collections.abc import Iterator
 
 from ..domain.grading import normalise_text
 from ..domain.model import Deck, Kind, Question
+from ..i18n import N_, english
 from . import limits
 from .allow import allows_of
 from .document import Checked, Finding
@@ -26,6 +27,12 @@ GUESS_WINS = 0.5  # a random tap scoring this often or more teaches nothing
 CLUSTER_SHARE = 0.6
 CLUSTER_MIN_QUESTIONS = 5
 _WORD = re.compile(r"[^\W\d_]{5,}", re.UNICODE)
+GIVEN_AWAY = {
+    "prompt": N_('question %(number)s\'s prompt already says "%(answer)s": students who were paying attention are '
+                 "handed the answer; reword one of them or reorder the questions"),
+    "explanation": N_('question %(number)s\'s explanation already says "%(answer)s": students who were paying '
+                      "attention are handed the answer; reword one of them or reorder the questions"),
+}
 _TRIVIAL_ANSWERS = frozenset({"true", "false", "yes", "no", "none", "all of the above"})
 
 
@@ -70,15 +77,18 @@ def _field_of_options(q: Question) -> str:
 
 def _lengths(index: int, q: Question) -> Iterator[Finding]:
     if len(q.prompt) > PROMPT_FITS:
-        yield Finding(index, "prompt", f"the prompt is {len(q.prompt)} characters: past {PROMPT_FITS} it no longer "
-                      "fits the projector at a size the back row can read, and students run out of time reading",
+        yield Finding(index, "prompt", english("the prompt is %(length)s characters: past %(max)s it no longer fits "
+                                               "the projector at a size the back row can read, and students run out "
+                                               "of time reading", length=len(q.prompt), max=PROMPT_FITS),
                       code="long-prompt")
     if _is_truefalse(q):
         return
     for position, option in enumerate(q.options):
         if len(option) > OPTION_FITS:
-            yield Finding(index, _field_of_options(q), f'"{option[:30]}…" is {len(option)} characters: past '
-                          f"{OPTION_FITS} it does not fit an answer tile on a phone and is cut or shrunk",
+            yield Finding(index, _field_of_options(q), english('"%(start)s…" is %(length)s characters: past %(max)s it '
+                                                               "does not fit an answer tile on a phone and is cut or "
+                                                               "shrunk", start=option[:30], length=len(option),
+                                                               max=OPTION_FITS),
                           item=position, code="long-option")
 
 
@@ -89,8 +99,9 @@ def _long_correct(index: int, q: Question) -> Iterator[Finding]:
     longest_other = max(len(text) for i, text in enumerate(q.options) if i != right)
     length = len(q.options[right])
     if length >= LONG_CORRECT_RATIO * longest_other and length - longest_other >= LONG_CORRECT_MIN_EXTRA:
-        yield Finding(index, "options", "the right option is much longer than the others: students learn to pick "
-                      "the longest answer without reading; shorten it or make the others as precise",
+        yield Finding(index, "options", N_("the right option is much longer than the others: students learn to pick "
+                                           "the longest answer without reading; shorten it or make the others as "
+                                           "precise"),
                       item=right, code="long-correct")
 
 
@@ -108,8 +119,9 @@ def _repeats_prompt(index: int, q: Question) -> Iterator[Finding]:
         echo = (_words(q.options[position]) & prompt) - wrong_echo
         if echo:
             word = sorted(echo)[0]
-            yield Finding(index, "options", f'the right option repeats "{word}" from the prompt and no wrong option '
-                          "does: students can match the word instead of knowing the answer",
+            yield Finding(index, "options", english('the right option repeats "%(word)s" from the prompt and no wrong '
+                                                    "option does: students can match the word instead of knowing the "
+                                                    "answer", word=word),
                           item=position, code="repeats-prompt")
 
 
@@ -120,23 +132,26 @@ def _guess_wins(index: int, q: Question) -> Iterator[Finding]:
         right, wrong = len(q.correct), len(q.options) - len(q.correct)
         earned = max(0, right - wrong) / right
         if earned >= GUESS_WINS:
-            yield Finding(index, "correct", f"{right} of {len(q.options)} options are right, so ticking every "
-                          f"option earns {round(earned * 100)}% of the points without reading: add wrong options "
-                          "or mark fewer right", code="guess-wins")
+            yield Finding(index, "correct", english("%(right)s of %(count)s options are right, so ticking every option "
+                                                    "earns %(percent)s%% of the points without reading: add wrong "
+                                                    "options or mark fewer right", right=right, count=len(q.options),
+                                                    percent=round(earned * 100)), code="guess-wins")
         return
     if q.kind is not Kind.CHOICE or len(q.correct) < 2:
         return
     share = len(q.correct) / len(q.options)
     if share >= GUESS_WINS:
-        yield Finding(index, "correct", f"{len(q.correct)} of {len(q.options)} options are right, so a random tap "
-                      f"scores {round(share * 100)}% of the time: the scores will say little about who knew; "
-                      "add wrong options or mark fewer right", code="guess-wins")
+        yield Finding(index, "correct", english("%(right)s of %(count)s options are right, so a random tap scores "
+                                                "%(percent)s%% of the time: the scores will say little about who "
+                                                "knew; add wrong options or mark fewer right", right=len(q.correct),
+                                                count=len(q.options), percent=round(share * 100)), code="guess-wins")
 
 
 def _truefalse_double(index: int, q: Question) -> Iterator[Finding]:
     if (_is_truefalse(q) or (q.kind is Kind.CHOICE and len(q.options) == 2)) and q.points >= 2000:
-        yield Finding(index, "points", "a coin flip wins this half the time, and double points make that luck "
-                      "count twice on the scoreboard: use 1000 points, or ask it as a choice", code="truefalse-double")
+        yield Finding(index, "points", N_("a coin flip wins this half the time, and double points make that luck "
+                                          "count twice on the scoreboard: use 1000 points, or ask it as a choice"),
+                      code="truefalse-double")
 
 
 def _answers(q: Question) -> list[str]:
@@ -153,21 +168,20 @@ def _given_away(index: int, q: Question, earlier: tuple[Question, ...]) -> Itera
     """An earlier prompt or explanation (shown on the projector) already says this answer, and not the others."""
     with_options = q.kind in (Kind.CHOICE, Kind.MULTI)
     wrong = [q.options[i] for i in range(len(q.options)) if i not in q.correct] if with_options else []
-    own = f" {normalise_text(q.prompt)} "
+    own = f" {normalise_text(q.prompt, q.fold)} "
     for answer in _answers(q):
-        key = normalise_text(answer)
+        key = normalise_text(answer, q.fold)
         if len(key) < 4 or key in _TRIVIAL_ANSWERS or f" {key} " in own:
             continue
         for number, before in enumerate(earlier):
             for field, text in (("prompt", before.prompt), ("explanation", before.explanation or "")):
-                said = f" {normalise_text(text)} "
+                said = f" {normalise_text(text, q.fold)} "
                 if f" {key} " not in said:
                     continue
-                if any(f" {normalise_text(w)} " in said for w in wrong):
+                if any(f" {normalise_text(w, q.fold)} " in said for w in wrong):
                     continue
                 yield Finding(index, "correct" if q.kind is not Kind.TEXT else "accept",
-                              f'question {number + 1}\'s {field} already says "{answer}": students who were paying '
-                              "attention are handed the answer; reword one of them or reorder the questions",
+                              english(GIVEN_AWAY[field], number=number + 1, answer=answer),
                               code="given-away")
                 return
 
@@ -183,6 +197,8 @@ def _position_cluster(deck: Deck) -> Iterator[Finding]:
         return
     position, count = Counter(positions).most_common(1)[0]
     if count / len(positions) >= CLUSTER_SHARE:
-        yield Finding(None, "questions", f"the right answer is option {position + 1} in {count} of {len(positions)} "
-                      "multiple-choice questions: students who notice the pattern stop reading; move the right "
-                      "answers around, or host with shuffle_options", code="position-cluster")
+        yield Finding(None, "questions", english("the right answer is option %(position)s in %(count)s of %(total)s "
+                                                 "multiple-choice questions: students who notice the pattern stop "
+                                                 "reading; move the right answers around, or host with "
+                                                 "shuffle_options", position=position + 1, count=count,
+                                                 total=len(positions)), code="position-cluster")

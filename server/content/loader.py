@@ -11,13 +11,16 @@ from collections.abc import Iterable
 from dataclasses import replace
 from pathlib import Path
 
+from ..domain.grading import folding_for
 from ..domain.model import Deck, Question
+from ..i18n import N_, english
 from ..resources import decks_dir
 from . import limits
 from .allow import read_allow
 from .fields import Fields
 from .kept import keep
-from .problems import DeckError, Problem, ProblemLog
+from .lang import read_lang
+from .problems import NOT_UTF8, DeckError, Problem, ProblemLog
 from .questions import Defaults, build_question, read_points, read_time_limit
 from .yamltree import YList, YMap, YNode, YScalar, describe, parse
 
@@ -62,7 +65,7 @@ def load_decks(paths: Iterable[str | Path]) -> dict[str, Deck]:
         if other is not None:
             problems.append(
                 Problem(
-                    deck.path, 1, f'deck id "{deck.id}" is already used by {other.path}'
+                    deck.path, 1, english('deck id "%(id)s" is already used by %(path)s', id=deck.id, path=other.path)
                 )
             )
             continue
@@ -96,12 +99,12 @@ def _deck_files(paths: Iterable[str | Path], problems: list[Problem]) -> list[Pa
             )
             if not found:
                 problems.append(
-                    Problem(display_path(path), 0, "no .yaml decks in this directory")
+                    Problem(display_path(path), 0, N_("no .yaml decks in this directory"))
                 )
         elif path.exists():
             found = [path]
         else:
-            problems.append(Problem(str(path), 0, "no such file or directory"))
+            problems.append(Problem(str(path), 0, N_("no such file or directory")))
             found = []
         for file in found:
             if file.resolve() not in seen:
@@ -115,16 +118,16 @@ def _load_file(path: Path) -> tuple[Deck | None, list[Problem]]:
     try:
         data = path.read_bytes()
     except OSError as exc:
-        return None, [Problem(shown, 0, f"cannot read: {exc.strerror or exc}")]
+        return None, [Problem(shown, 0, english("cannot read: %(reason)s", reason=exc.strerror or exc))]
     if len(data) > limits.FILE_MAX_BYTES:
         return None, [
-            Problem(shown, 0, f"file is larger than {limits.FILE_MAX_BYTES} bytes")
+            Problem(shown, 0, english("file is larger than %(limit)s bytes", limit=limits.FILE_MAX_BYTES))
         ]
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
         line = data[: exc.start].count(b"\n") + 1
-        return None, [Problem(shown, line, "not UTF-8 text: save the file as UTF-8")]
+        return None, [Problem(shown, line, NOT_UTF8)]
     deck, problems = parse_deck(text, shown)
     if deck is not None and any(q.image for q in deck.questions):
         deck, found = _with_images(deck, path.parent, shown)
@@ -132,7 +135,7 @@ def _load_file(path: Path) -> tuple[Deck | None, list[Problem]]:
     if deck is not None and deck.id != path.stem:
         line = _id_line(text)
         problem = Problem(
-            shown, line, f'deck id "{deck.id}" must match the file name "{path.stem}"'
+            shown, line, english('deck id "%(id)s" must match the file name "%(stem)s"', id=deck.id, stem=path.stem)
         )
         return None, [*problems, problem]
     return deck, problems
@@ -151,7 +154,8 @@ def _with_images(deck: Deck, folder: Path, shown: str) -> tuple[Deck | None, lis
         try:
             name, data = from_file(folder, question.image)
         except ImageRefused as exc:
-            problems.append(Problem(shown, question.line, f"question {number}: {exc}"))
+            problems.append(Problem(shown, question.line, english("question %(number)s: %(what)s", number=number,
+                                                                  what=str(exc))))
             continue
         keep(name, data)
         questions.append(replace(question, image=name))
@@ -173,12 +177,12 @@ def _id_line(text: str) -> int:
 def build_deck(root: YNode | None, path: str, log: ProblemLog) -> Deck | None:
     """The deck of a parsed tree, or None; every problem goes to `log` (files and uploads alike)."""
     if root is None:
-        log.add(1, "the file is empty: a deck needs id, title and questions")
+        log.add(1, N_("the file is empty: a deck needs id, title and questions"))
         return None
     if not isinstance(root, YMap):
         log.add(
             root.line,
-            f"a deck must be a mapping with id, title and questions, not {describe(root)}",
+            english("a deck must be a mapping with id, title and questions, not %(what)s", what=describe(root)),
         )
         return None
     f = Fields(root, log)
@@ -187,8 +191,9 @@ def build_deck(root: YNode | None, path: str, log: ProblemLog) -> Deck | None:
     title = f.text("title", required=True, max_len=limits.TITLE_MAX)
     description = f.text("description", required=False, max_len=limits.DESCRIPTION_MAX)
     notes = _notes(f)
+    lang = read_lang(f)
     read_allow(f)
-    defaults = _defaults(f.get("defaults"), log)
+    defaults = replace(_defaults(f.get("defaults"), log), fold=folding_for(lang))
     questions = _questions(f, defaults, log)
     if deck_id is None or title is None or questions is None:
         return None
@@ -199,6 +204,7 @@ def build_deck(root: YNode | None, path: str, log: ProblemLog) -> Deck | None:
         description=description or "",
         path=path,
         notes=notes,
+        lang=lang,
     )
 
 
@@ -207,7 +213,7 @@ def _deck_id(f: Fields) -> str | None:
     if deck_id is not None and not limits.DECK_ID.fullmatch(deck_id):
         f.say(
             f.line("id"),
-            f'id "{deck_id}" may only use lowercase letters, digits and "-"',
+            english('id "%(id)s" may only use lowercase letters, digits and "-"', id=deck_id),
         )
         return None
     return deck_id
@@ -218,7 +224,7 @@ def _notes(f: Fields) -> str:
     if node is None or (isinstance(node, YScalar) and node.is_null):
         return ""
     if not isinstance(node, YScalar):
-        f.say(node.line, f"notes must be text, not {describe(node)}")
+        f.say(node.line, english("notes must be text, not %(what)s", what=describe(node)))
         return ""
     return node.raw.strip()
 
@@ -227,13 +233,13 @@ def _defaults(node: YNode | None, log: ProblemLog) -> Defaults:
     if node is None:
         return Defaults()
     if not isinstance(node, YMap):
-        example = "{time_limit: 20, points: 1000}"
         log.add(
             node.line,
-            f"defaults must be a mapping like {example}, not {describe(node)}",
+            english("defaults must be a mapping like %(example)s, not %(what)s",
+                    example="{time_limit: 20, points: 1000}", what=describe(node)),
         )
         return Defaults()
-    f = Fields(node, log, "defaults: ")
+    f = Fields(node, log, english("defaults: %(what)s", what=""))
     f.check_keys(limits.DEFAULTS_KEYS, {})
     return Defaults(
         time_limit_s=read_time_limit(f, limits.DEFAULT_TIME_S),
@@ -248,17 +254,18 @@ def _questions(
     if node is None or (isinstance(node, YScalar) and node.is_null):
         f.say(
             f.line("questions"),
-            "questions is missing: a deck needs at least one question",
+            N_("questions is missing: a deck needs at least one question"),
         )
         return None
     if not isinstance(node, YList):
-        f.say(node.line, f"questions must be a list, not {describe(node)}")
+        f.say(node.line, english("questions must be a list, not %(what)s", what=describe(node)))
         return None
     if not node.items:
-        f.say(node.line, "questions is empty: a deck needs at least one question")
+        f.say(node.line, N_("questions is empty: a deck needs at least one question"))
         return None
     if len(node.items) > limits.QUESTIONS_MAX:
-        f.say(node.line, f"a deck has at most {limits.QUESTIONS_MAX} questions, not {len(node.items)}")
+        f.say(node.line, english("a deck has at most %(max)s questions, not %(count)s", max=limits.QUESTIONS_MAX,
+                                  count=len(node.items)))
         return None
     before = len(log)
     questions: list[Question] = []
@@ -271,7 +278,8 @@ def _questions(
         if key in prompts:
             log.add(
                 question.line,
-                f"question {number}: repeats the prompt of question {prompts[key]}",
+                english("question %(number)s: %(what)s", number=number,
+                        what=english("repeats the prompt of question %(other)s", other=prompts[key])),
             )
         prompts.setdefault(key, number)
         questions.append(question)

@@ -4,6 +4,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from ..i18n import N_
+
+NOT_UTF8 = N_("not UTF-8 text: save the file as UTF-8")
+
 
 @dataclass(frozen=True)
 class Problem:

@@ -8,6 +8,7 @@ from dataclasses import dataclass, replace
 
 from ..domain.grading import normalise_text
 from ..domain.model import Kind, Question
+from ..i18n import N_, english
 from . import limits
 from .allow import read_allow
 from .fields import Fields, Number
@@ -21,6 +22,7 @@ class Defaults:
 
     time_limit_s: int = limits.DEFAULT_TIME_S
     points: int = limits.DEFAULT_POINTS
+    fold: str = ""  # the deck's `lang:` as text answers fold it (grading.folding_for)
 
 
 def option_key(text: str) -> str:
@@ -46,7 +48,7 @@ def build_question(
     if kind is None:
         return None
     before = len(log)
-    f = Fields(node, log, f"question {number} ({kind}): ")
+    f = Fields(node, log, english("question %(number)s (%(kind)s): %(what)s", number=number, kind=kind, what=""))
     f.check_keys(limits.COMMON_KEYS + limits.KIND_KEYS[kind], _elsewhere(kind))
     prompt = f.text("prompt", required=True, max_len=limits.PROMPT_MAX)
     sources = f.texts(
@@ -64,9 +66,10 @@ def build_question(
         image=f.text("image", required=False, max_len=limits.IMAGE_NAME_MAX),
         image_on_phones=bool(f.flag("image_on_phones")),
         line=node.line,
+        fold=defaults.fold,
     )
     if base.image_on_phones and base.image is None:
-        f.say(f.line("image_on_phones"), "image_on_phones is set but the question has no image")
+        f.say(f.line("image_on_phones"), N_("image_on_phones is set but the question has no image"))
     read_allow(f)
     question = _BUILDERS[kind](f, base)
     return question if len(log) == before else None
@@ -75,23 +78,24 @@ def build_question(
 def _kind(node: YMap, number: int, log: ProblemLog) -> str | None:
     expected = ", ".join(limits.KINDS)
     value = node.get("kind")
+
+    def say(line: int, message: str) -> None:
+        log.add(line, english("question %(number)s: %(what)s", number=number, what=message))
+
     if value is None or (isinstance(value, YScalar) and value.is_null):
-        log.add(node.line, f"question {number}: kind is missing (one of {expected})")
+        say(node.line, english("kind is missing (one of %(kinds)s)", kinds=expected))
         return None
     if not isinstance(value, YScalar):
-        log.add(
-            value.line,
-            f"question {number}: kind must be one word, not {describe(value)}",
-        )
+        say(value.line, english("kind must be one word, not %(what)s", what=describe(value)))
         return None
     kind = value.raw.strip()
     if kind not in limits.KIND_KEYS:
         close = difflib.get_close_matches(kind, limits.KINDS, n=1, cutoff=0.6)
-        hint = f'did you mean "{close[0]}"? ' if close else ""
-        log.add(
-            value.line,
-            f'question {number}: unknown kind "{kind}" ({hint}expected one of {expected})',
-        )
+        if close:
+            say(value.line, english('unknown kind "%(kind)s" (did you mean "%(close)s"? expected one of %(kinds)s)',
+                                    kind=kind, close=close[0], kinds=expected))
+        else:
+            say(value.line, english('unknown kind "%(kind)s" (expected one of %(kinds)s)', kind=kind, kinds=expected))
         return None
     return kind
 
@@ -100,18 +104,18 @@ def _elsewhere(kind: str) -> dict[str, str]:
     """Fields of other kinds, mapped to a message that says why they do not fit here."""
     own = set(limits.KIND_KEYS[kind])
     hints = {
-        key: f'"{key}" is not used by {kind} questions'
+        key: english('"%(key)s" is not used by %(kind)s questions', key=key, kind=kind)
         for keys in limits.KIND_KEYS.values()
         for key in keys
         if key not in own
     }
     if kind == "poll":
         hints["correct"] = (
-            'a poll has no correct answer: remove "correct" (or use kind: choice)'
+            N_('a poll has no correct answer: remove "correct" (or use kind: choice)')
         )
     if kind == "truefalse":
         hints["options"] = (
-            'truefalse options are always True and False: remove "options" (or use kind: choice)'
+            N_('truefalse options are always True and False: remove "options" (or use kind: choice)')
         )
     return hints
 
@@ -122,8 +126,8 @@ def read_time_limit(f: Fields, fallback: int) -> int:
     if value is None:
         return fallback
     if not limits.TIME_MIN_S <= value <= limits.TIME_MAX_S:
-        bounds = f"{limits.TIME_MIN_S} to {limits.TIME_MAX_S} seconds"
-        f.say(f.line("time_limit"), f"time_limit {value} is out of range ({bounds})")
+        f.say(f.line("time_limit"), english("time_limit %(value)s is out of range (%(min)s to %(max)s seconds)",
+                                            value=value, min=limits.TIME_MIN_S, max=limits.TIME_MAX_S))
         return fallback
     return value
 
@@ -134,7 +138,7 @@ def read_points(f: Fields, fallback: int) -> int:
     if value is None:
         return fallback
     if value not in limits.POINTS:
-        f.say(f.line("points"), f"points {value} is not allowed (use 0, 1000 or 2000)")
+        f.say(f.line("points"), english("points %(value)s is not allowed (use 0, 1000 or 2000)", value=value))
         return fallback
     return value
 
@@ -145,7 +149,7 @@ def _points(f: Fields, defaults: Defaults, kind: str) -> int:
         if value not in (None, 0):
             f.say(
                 f.line("points"),
-                f"a poll is never scored: points must be 0, not {value}",
+                english("a poll is never scored: points must be 0, not %(value)s", value=value),
             )
         return 0
     return read_points(f, defaults.points)
@@ -163,14 +167,16 @@ def _distinct_texts(
     if items is None:
         return None
     if not isinstance(f.get(key), YList):
-        f.say(f.line(key), f"{key} must be a list of {low} to {high} entries")
+        f.say(f.line(key), english("%(key)s must be a list of %(low)s to %(high)s entries", key=key, low=low,
+                                   high=high))
         return None
     if not low <= len(items) <= high:
-        f.say(f.line(key), f"needs {low} to {high} {key}, got {len(items)}")
+        f.say(f.line(key), english("needs %(low)s to %(high)s %(key)s, got %(count)s", low=low, high=high, key=key,
+                                   count=len(items)))
     seen: set[str] = set()
     for text, line in items:
         if option_key(text) in seen:
-            f.say(line, f'{what} "{text}" is listed twice')
+            f.say(line, english('%(what)s "%(text)s" is listed twice', what=what, text=text))
         seen.add(option_key(text))
     return [text for text, _ in items]
 
@@ -181,12 +187,12 @@ def _correct_options(f: Fields, options: list[str] | None, kind: str, low: int) 
     if node is None or (isinstance(node, YScalar) and node.is_null):
         f.say(
             f.line("correct"),
-            "correct is missing: give the text of the right option, or a list of them",
+            N_("correct is missing: give the text of the right option, or a list of them"),
         )
         return None
     given = node.items if isinstance(node, YList) else (node,)
     if not given:
-        f.say(node.line, f"correct is empty: a {kind} needs at least one correct option")
+        f.say(node.line, english("correct is empty: a %(kind)s needs at least one correct option", kind=kind))
         return None
     if options is None:
         return None
@@ -196,28 +202,28 @@ def _correct_options(f: Fields, options: list[str] | None, kind: str, low: int) 
         if not isinstance(item, YScalar) or item.is_null:
             f.say(
                 item.line,
-                f"a correct answer must be an option's text, not {describe(item)}",
+                english("a correct answer must be an option's text, not %(what)s", what=describe(item)),
             )
             continue
         text = item.raw.strip()
         position = index.get(option_key(text))
         if position is None:
-            f.say(item.line, f'correct answer "{text}" is not among the options')
+            f.say(item.line, english('correct answer "%(text)s" is not among the options', text=text))
         elif position in correct:
-            f.say(item.line, f'correct answer "{text}" is listed twice')
+            f.say(item.line, english('correct answer "%(text)s" is listed twice', text=text))
         else:
             correct.add(position)
     if len(correct) == len(options) >= low:
         f.say(
             node.line,
-            "every option is marked correct: use kind: poll if no answer is wrong",
+            N_("every option is marked correct: use kind: poll if no answer is wrong"),
         )
     return correct
 
 
 def _choice(f: Fields, base: Question) -> Question | None:
     options = _distinct_texts(
-        f, "options", "option", limits.OPTIONS_MIN, limits.OPTIONS_MAX
+        f, "options", N_("option"), limits.OPTIONS_MIN, limits.OPTIONS_MAX
     )
     correct = _correct_options(f, options, "choice", limits.OPTIONS_MIN)
     if options is None or correct is None:
@@ -230,7 +236,7 @@ def _choice(f: Fields, base: Question) -> Question | None:
 def _multi(f: Fields, base: Question) -> Question | None:
     """Select every option that applies: partial credit, so two or more are right."""
     options = _distinct_texts(
-        f, "options", "option", limits.MULTI_MIN, limits.OPTIONS_MAX
+        f, "options", N_("option"), limits.MULTI_MIN, limits.OPTIONS_MAX
     )
     correct = _correct_options(f, options, "multi", limits.MULTI_MIN)
     if options is None or correct is None:
@@ -240,8 +246,8 @@ def _multi(f: Fields, base: Question) -> Question | None:
     if named < limits.MULTI_RIGHT_MIN:
         f.say(
             f.line("correct"),
-            f"a multi needs at least {limits.MULTI_RIGHT_MIN} correct options "
-            "(with one right option use kind: choice)",
+            english("a multi needs at least %(min)s correct options (with one right option use kind: choice)",
+                    min=limits.MULTI_RIGHT_MIN),
         )
     return replace(
         base, kind=Kind.MULTI, options=tuple(options), correct=frozenset(correct)
@@ -251,13 +257,13 @@ def _multi(f: Fields, base: Question) -> Question | None:
 def _truefalse(f: Fields, base: Question) -> Question | None:
     node = f.get("correct")
     if node is None:
-        f.say(f.line(), "correct is missing: write true or false")
+        f.say(f.line(), N_("correct is missing: write true or false"))
         return None
     value = node.value if isinstance(node, YScalar) else None
     if isinstance(value, str) and value.strip().lower() in ("true", "false"):
         value = value.strip().lower() == "true"
     if not isinstance(value, bool):
-        f.say(node.line, f"correct must be true or false, not {describe(node)}")
+        f.say(node.line, english("correct must be true or false, not %(what)s", what=describe(node)))
         return None
     return replace(
         base,
@@ -268,7 +274,7 @@ def _truefalse(f: Fields, base: Question) -> Question | None:
 
 
 def _order(f: Fields, base: Question) -> Question | None:
-    items = _distinct_texts(f, "items", "item", limits.ORDER_MIN, limits.ORDER_MAX)
+    items = _distinct_texts(f, "items", N_("item"), limits.ORDER_MIN, limits.ORDER_MAX)
     if items is None:
         return None
     return replace(base, kind=Kind.ORDER, options=tuple(items))
@@ -284,20 +290,21 @@ def _number(f: Fields, base: Question) -> Question | None:
     tolerance = 0 if tolerance is None else tolerance
     ok = True
     if step <= 0:
-        f.say(f.line("step"), f"step must be greater than 0, not {fmt(step)}")
+        f.say(f.line("step"), english("step must be greater than 0, not %(step)s", step=fmt(step)))
         ok = False
     if tolerance < 0:
-        f.say(f.line("tolerance"), f"tolerance must be 0 or more, not {fmt(tolerance)}")
+        f.say(f.line("tolerance"), english("tolerance must be 0 or more, not %(tolerance)s", tolerance=fmt(tolerance)))
         ok = False
     if low is None or high is None or answer is None:
         return None
     if low >= high:
-        f.say(f.line("max"), f"min {fmt(low)} must be less than max {fmt(high)}")
+        f.say(f.line("max"), english("min %(min)s must be less than max %(max)s", min=fmt(low), max=fmt(high)))
         return None
     if not low <= answer <= high:
         f.say(
             f.line("answer"),
-            f"answer {fmt(answer)} is outside min..max ({fmt(low)} to {fmt(high)})",
+            english("answer %(answer)s is outside min..max (%(min)s to %(max)s)", answer=fmt(answer), min=fmt(low),
+                    max=fmt(high)),
         )
         return None
     if ok:
@@ -305,8 +312,9 @@ def _number(f: Fields, base: Question) -> Question | None:
         if abs(nearest - answer) > tolerance + 1e-9 * max(1.0, abs(step)):
             f.say(
                 f.line("answer"),
-                f"answer {fmt(answer)} cannot be entered: from min {fmt(low)} in steps of "
-                f"{fmt(step)} the nearest value is {fmt(nearest)} (change step or add a tolerance)",
+                english("answer %(answer)s cannot be entered: from min %(min)s in steps of %(step)s the nearest value "
+                        "is %(nearest)s (change step or add a tolerance)", answer=fmt(answer), min=fmt(low),
+                        step=fmt(step), nearest=fmt(nearest)),
             )
     if not ok:
         return None
@@ -323,26 +331,26 @@ def _number(f: Fields, base: Question) -> Question | None:
 
 def _text(f: Fields, base: Question) -> Question | None:
     accepted = f.texts(
-        "accept", what="accepted answer", max_len=limits.ACCEPT_MAX, required=True
+        "accept", what=N_("accepted answer"), max_len=limits.ACCEPT_MAX, required=True
     )
     if accepted is None:
         return None
     if not accepted:
-        f.say(f.line("accept"), "accept is empty: list at least one accepted answer")
+        f.say(f.line("accept"), N_("accept is empty: list at least one accepted answer"))
         return None
     seen: dict[str, str] = {}
     for text, line in accepted:
-        key = normalise_text(text)
+        key = normalise_text(text, base.fold)
         if not key:
             f.say(
                 line,
-                f'accepted answer "{text}" has no letters or digits, so nothing could match it',
+                english('accepted answer "%(text)s" has no letters or digits, so nothing could match it', text=text),
             )
         elif key in seen:
             f.say(
                 line,
-                f'accepted answer "{text}" is the same as "{seen[key]}" once normalised '
-                "(case, accents and punctuation are ignored): remove one",
+                english('accepted answer "%(text)s" is the same as "%(other)s" once normalised (case, accents and '
+                        "punctuation are ignored): remove one", text=text, other=seen[key]),
             )
         else:
             seen[key] = text
@@ -351,7 +359,7 @@ def _text(f: Fields, base: Question) -> Question | None:
 
 def _poll(f: Fields, base: Question) -> Question | None:
     options = _distinct_texts(
-        f, "options", "option", limits.OPTIONS_MIN, limits.OPTIONS_MAX
+        f, "options", N_("option"), limits.OPTIONS_MIN, limits.OPTIONS_MAX
     )
     if options is None:
         return None

@@ -12,6 +12,7 @@ import io
 import re
 from dataclasses import dataclass
 
+from ..i18n import N_, english
 from .limits import OPTIONS_MIN
 
 DELIMITERS = (",", ";", "\t")
@@ -58,7 +59,7 @@ def decode(data: bytes) -> str:
     try:
         return data.decode("cp1252")
     except UnicodeDecodeError as exc:
-        raise SheetError("not a text file: save the spreadsheet as CSV UTF-8") from exc
+        raise SheetError(N_("not a text file: save the spreadsheet as CSV UTF-8")) from exc
 
 
 def read_sheet(text: str) -> tuple[Header, list[SheetRow]]:
@@ -68,12 +69,12 @@ def read_sheet(text: str) -> tuple[Header, list[SheetRow]]:
         try:
             table = list(csv.reader(io.StringIO(text), delimiter=delimiter))
         except csv.Error as exc:
-            raise SheetError(f"cannot read as CSV: {exc}") from exc
+            raise SheetError(english("cannot read as CSV: %(reason)s", reason=exc)) from exc
         header = _find_header(table)
         if header is not None and (best is None or _width(header) > _width(best[0])):
             best = (header, table)
     if best is None:
-        raise SheetError(f"no header row found: expected columns {_EXPECTED}")
+        raise SheetError(english("no header row found: expected columns %(columns)s", columns=_EXPECTED))
     return best[0], rows_below(*best)
 
 
@@ -81,7 +82,7 @@ def read_table(table: list[list[str]]) -> tuple[Header, list[SheetRow]]:
     """The same from cells already split (a workbook's sheet)."""
     header = _find_header(table)
     if header is None:
-        raise SheetError(f"no header row found: expected columns {_EXPECTED}")
+        raise SheetError(english("no header row found: expected columns %(columns)s", columns=_EXPECTED))
     return header, rows_below(header, table)
 
 

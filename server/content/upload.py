@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ..domain.model import Deck
+from ..i18n import english
 from . import limits
 from .document import Checked, Finding, check_data
 
@@ -60,16 +61,19 @@ def _check_size(data: Any) -> None:
     text_bytes = len(text) - sum(len(image) for image in images)
     problems: list[Finding] = []
     if text_bytes > limits.FILE_MAX_BYTES:
-        problems.append(Finding(None, None, f"the deck's text is {text_bytes} bytes (at most {limits.FILE_MAX_BYTES})"))
+        problems.append(Finding(None, None, english("the deck's text is %(size)s bytes (at most %(max)s)",
+                                                    size=text_bytes, max=limits.FILE_MAX_BYTES)))
     if isinstance(questions, list) and len(questions) > limits.QUESTIONS_MAX:
         problems.append(
-            Finding(None, "questions", f"a deck has at most {limits.QUESTIONS_MAX} questions, not {len(questions)}")
+            Finding(None, "questions", english("a deck has at most %(max)s questions, not %(count)s",
+                                               max=limits.QUESTIONS_MAX, count=len(questions)))
         )
     if len(images) > limits.IMAGES_MAX:
-        problems.append(Finding(None, None, f"a deck has at most {limits.IMAGES_MAX} images, not {len(images)}"))
+        problems.append(Finding(None, None, english("a deck has at most %(max)s images, not %(count)s",
+                                                    max=limits.IMAGES_MAX, count=len(images))))
     encoded = sum(len(image) for image in images)
     if encoded * 3 // 4 > limits.IMAGES_TOTAL_MAX_BYTES + limits.IMAGES_MAX * 4:
         total = limits.IMAGES_TOTAL_MAX_BYTES // limits.MIB
-        problems.append(Finding(None, None, f"the deck's images add up to more than {total} MiB"))
+        problems.append(Finding(None, None, english("the deck's images add up to more than %(max)s MiB", max=total)))
     if problems:
         raise TooLarge(problems)

@@ -13,6 +13,7 @@ from typing import Any
 
 import yaml
 
+from ..i18n import N_, english
 from .problems import ProblemLog
 
 _MAX_DEPTH = 40
@@ -58,16 +59,16 @@ YNode = YScalar | YList | YMap
 def describe(node: YNode) -> str:
     """What a node is, in an author's words, for 'must be X, not Y' messages."""
     if isinstance(node, YMap):
-        return "a mapping"
+        return N_("a mapping")
     if isinstance(node, YList):
-        return "a list"
+        return N_("a list")
     if node.is_null:
-        return "empty"
+        return N_("empty")
     if isinstance(node.value, bool):
-        return "true/false"
+        return N_("true/false")
     if isinstance(node.value, int | float):
-        return "a number"
-    return "text"
+        return N_("a number")
+    return N_("text")
 
 
 def parse(text: str, log: ProblemLog) -> YNode | None:
@@ -77,13 +78,13 @@ def parse(text: str, log: ProblemLog) -> YNode | None:
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line = mark.line + 1 if mark is not None else 1
-        detail = exc.problem or exc.context or "invalid YAML"
+        detail = exc.problem or exc.context or N_("invalid YAML")
         if "expected a single document" in str(exc.context or ""):
-            detail = "one deck per file: found a second YAML document"
-        log.add(line, f"YAML syntax error: {detail}")
+            detail = N_("one deck per file: found a second YAML document")
+        log.add(line, english("YAML syntax error: %(what)s", what=detail))
         return None
     except yaml.YAMLError as exc:
-        log.add(1, f"YAML syntax error: {exc}")
+        log.add(1, english("YAML syntax error: %(what)s", what=str(exc)))
         return None
     if root is None:
         return None
@@ -106,7 +107,7 @@ class _Converter:
             return self.done[key]
         if key in self.active or depth > _MAX_DEPTH:
             self.log.add(
-                line, "YAML nesting is too deep (or an alias refers to itself)"
+                line, N_("YAML nesting is too deep (or an alias refers to itself)")
             )
             return YScalar(line, None, "")
         self.active.add(key)
@@ -130,14 +131,15 @@ class _Converter:
             key_line = key_node.start_mark.line + 1
             if not isinstance(key_node, yaml.ScalarNode):
                 self.log.add(
-                    key_line, "a key must be a plain word, not a list or mapping"
+                    key_line, N_("a key must be a plain word, not a list or mapping")
                 )
                 continue
             name = str(key_node.value)
             if name in entries:
                 first = entries[name].key_line
                 self.log.add(
-                    key_line, f'duplicate key "{name}" (first given at line {first})'
+                    key_line, english('duplicate key "%(name)s" (first given at line %(first)s)', name=name,
+                                      first=first)
                 )
                 continue
             entries[name] = YEntry(name, key_line, self.convert(value_node, depth + 1))
@@ -149,6 +151,6 @@ class _Converter:
             value = self.constructor.construct_object(node)
         except yaml.YAMLError as exc:
             problem = getattr(exc, "problem", None) or str(exc)
-            self.log.add(line, f"cannot read value {raw!r}: {problem}")
+            self.log.add(line, english("cannot read value %(raw)r: %(problem)s", raw=raw, problem=problem))
             return YScalar(line, raw, raw)
         return YScalar(line, value, raw)

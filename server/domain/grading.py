@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import math
 import unicodedata
+from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
 
@@ -18,9 +19,59 @@ from .model import TEXT_ANSWER_MAX, Kind, Question
 _MAX_NUMBER = 1e15
 
 
-def normalise_text(text: str) -> str:
-    """NFKC, case-fold, strip accents and punctuation, collapse spaces."""
-    text = unicodedata.normalize("NFKC", text).casefold()
+_ARABIC_MARKS = {cp: None for cp in (*range(0x064B, 0x0660), 0x0670, 0x0640)}  # harakat, superscript alef, tatweel
+_ARABIC_ALEFS = {ord(a): "ا" for a in "أإآٱ"} | {ord("ى"): "ي"}  # alef forms; alef maksura as yeh
+
+
+@dataclass(frozen=True, slots=True)
+class Folding:
+    """How one language's text answers are folded beyond the common rule.
+
+    `before` is applied before case-folding (Turkish I/İ), `after` after it
+    (Russian ё, Arabic alef forms and marks); `after` also hides the letters whose
+    mark is part of the letter (Russian й is not и) behind private-use stand-ins
+    that `show` puts back once the common rule has stripped the other marks.
+    """
+
+    before: dict[int, str | None]
+    after: dict[int, str | None]
+    show: dict[int, str]
+
+
+def _folding(before: dict[int, str | None], after: dict[int, str | None], keep: str = "") -> Folding:
+    hide: dict[int, str | None] = {ord(ch): chr(0xE000 + i) for i, ch in enumerate(keep)}
+    return Folding(before, after | hide, {0xE000 + i: ch for i, ch in enumerate(keep)})
+
+
+_TURKIC = _folding(before={ord("I"): "ı", ord("İ"): "i"}, after={})
+FOLDINGS: dict[str, Folding] = {
+    "ru": _folding(before={}, after={ord("ё"): "е"}, keep="й"),
+    "uk": _folding(before={}, after={}, keep="йї"),
+    "be": _folding(before={}, after={ord("ё"): "е"}, keep="йў"),
+    "tr": _TURKIC,
+    "az": _TURKIC,
+    "ar": _folding(before={}, after=_ARABIC_MARKS | _ARABIC_ALEFS),
+}
+"""The folding of each language that has one, by primary language subtag (see docs/authoring.md)."""
+
+
+def folding_for(lang: str) -> str:
+    """The key into FOLDINGS for a deck's `lang:` (a BCP-47 tag), "" for the common rule only.
+
+    Decided once per deck (`Question.fold`), so grading an answer looks nothing up."""
+    primary = lang.split("-", 1)[0].lower()
+    return primary if primary in FOLDINGS else ""
+
+
+def normalise_text(text: str, fold: str = "") -> str:
+    """NFKC, case-fold, strip accents and punctuation, collapse spaces; `fold` adds its language's rules."""
+    text = unicodedata.normalize("NFKC", text)
+    folding = FOLDINGS[fold] if fold else None
+    if folding is not None:
+        text = text.translate(folding.before)
+    text = text.casefold()
+    if folding is not None:
+        text = text.translate(folding.after)
     decomposed = unicodedata.normalize("NFKD", text)
     kept: list[str] = []
     for ch in decomposed:
@@ -31,13 +82,14 @@ def normalise_text(text: str) -> str:
             kept.append(" ")
             continue
         kept.append(ch)
-    return " ".join("".join(kept).split())
+    folded = " ".join("".join(kept).split())
+    return folded if folding is None or not folding.show else folded.translate(folding.show)
 
 
 @lru_cache(maxsize=1024)
-def accepted_forms(accepted: tuple[str, ...]) -> frozenset[str]:
+def accepted_forms(accepted: tuple[str, ...], fold: str = "") -> frozenset[str]:
     """A text question's accepted answers, normalised once, not once per answer."""
-    return frozenset(normalise_text(a) for a in accepted)
+    return frozenset(normalise_text(a, fold) for a in accepted)
 
 
 def true_order_ids(layout: tuple[int, ...]) -> list[int]:
@@ -148,7 +200,7 @@ def grade(question: Question, layout: tuple[int, ...] | None, answer: Any) -> bo
         assert question.value is not None
         return abs(float(answer) - question.value) <= question.tolerance + 1e-9
     if kind is Kind.TEXT:
-        return normalise_text(answer) in accepted_forms(question.accepted)
+        return normalise_text(answer, question.fold) in accepted_forms(question.accepted, question.fold)
     raise _invalid(f"unknown question kind {kind}")  # pragma: no cover
 
 

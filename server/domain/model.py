@@ -67,6 +67,7 @@ class Question:
     image: str | None = None
     image_on_phones: bool = False  # the projector always shows the image; phones only when the deck says so
     line: int = 0
+    fold: str = ""  # how text answers fold for the deck's language (grading.folding_for), decided at load
 
 
 @dataclass(frozen=True, slots=True)
@@ -77,6 +78,7 @@ class Deck:
     description: str = ""
     path: str = ""
     notes: str = ""
+    lang: str = ""  # the deck's language (`lang:`, a BCP-47 tag), "" when not said
 
     def summary(self) -> dict[str, Any]:
         return {

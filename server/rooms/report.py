@@ -21,6 +21,7 @@ from openpyxl.utils import get_column_letter
 
 from ..domain import game, grading
 from ..domain.model import Answer, Kind, Phase, Player, Question, Result, Room
+from ..i18n import N_, tr
 from ..domain.text import is_text
 
 _FORMULA_START = ("=", "+", "-", "@", "\uff1d", "\uff0b", "\uff0d", "\uff20")  # and their full-width forms
@@ -36,12 +37,12 @@ class Mark(StrEnum):
     ABSENT = "absent"  # not in the game then: joined later, or had left without answering
 
 
-_MARK_WORDS = {
-    Mark.CORRECT: "yes",
-    Mark.WRONG: "no",
-    Mark.NO_ANSWER: "no answer",
+_MARK_WORDS = {  # the downloads' words for a mark, in the request's language (tr at use)
+    Mark.CORRECT: N_("yes"),
+    Mark.WRONG: N_("no"),
+    Mark.NO_ANSWER: N_("no answer"),
     Mark.ANSWERED: "",
-    Mark.ABSENT: "absent",
+    Mark.ABSENT: N_("absent"),
 }
 
 
@@ -94,7 +95,7 @@ class QuestionStats:
 
 def _wrong_key(question: Question, answer: Answer) -> Any:
     if question.kind is Kind.TEXT:
-        return grading.normalise_text(str(answer.value))
+        return grading.normalise_text(str(answer.value), question.fold)
     if question.kind in (Kind.ORDER, Kind.MULTI):
         return tuple(answer.value)
     return answer.value
@@ -248,10 +249,12 @@ def player_rows(room: Room) -> tuple[list[str], list[list[Any]]]:
     """
     questions = room.deck.questions
     done = revealed(room)
-    head = ["rank", "nickname", "score", "correct"]
+    head = [tr("rank"), tr("nickname"), tr("score"), tr("correct")]
     for i in range(len(questions)):
         n = i + 1
-        head += [f"q{n}_answer", f"q{n}_correct", f"q{n}_points", f"q{n}_time_ms"]
+        head += [tr("q%(n)s_answer", n=n), tr("q%(n)s_correct", n=n), tr("q%(n)s_points", n=n),
+                 tr("q%(n)s_time_ms", n=n)]
+    words = {m: tr(word) if word else "" for m, word in _MARK_WORDS.items()}
     rows: list[list[Any]] = []
     for player, rank in game.ranking(room):
         results = {r.index: r for r in player.results}
@@ -261,7 +264,7 @@ def player_rows(room: Room) -> tuple[list[str], list[list[Any]]]:
             result = results.get(i)
             row += [
                 "" if given is None else neutralise(answer_text(question, room.layouts[i], given.value)),
-                "" if m is None else _MARK_WORDS[m],
+                "" if m is None else words[m],
                 "" if result is None else result.points + result.bonus,
                 "" if given is None else given.t,
             ]
@@ -314,9 +317,10 @@ def to_xlsx(room: Room) -> bytes:
         for q in data["questions"]
     ]
     book = Workbook()
-    _sheet(book, "Players", head, rows, first=True)
-    _sheet(book, "Questions", ["question", "prompt", "kind", "answer", "correct", "wrong", "no_answer", "absent",
-                               "percent_correct", "avg_ms", "most_common_wrong"], questions, first=False)
+    _sheet(book, tr("Players"), head, rows, first=True)
+    _sheet(book, tr("Questions"), [tr("question"), tr("prompt"), tr("kind"), tr("answer"), tr("correct"), tr("wrong"),
+                                   tr("no_answer"), tr("absent"), tr("percent_correct"), tr("avg_ms"),
+                                   tr("most_common_wrong")], questions, first=False)
     book.properties.title = _xlsx_value(f"{room.deck.title} · {room.code}")[:200]
     out = io.BytesIO()
     book.save(out)

@@ -32,6 +32,7 @@ from ..domain.events import (
 )
 from ..domain.model import Deck, Phase, Player, Room, RoomOptions
 from ..domain.namegen import generate_nickname
+from ..i18n import N_, english
 from ..store.base import RoomStore, StoreUnavailable, View
 from .frames import (
     answers_payload,
@@ -120,21 +121,22 @@ class Service:
         if raw is None:
             raw = {}
         if not isinstance(raw, dict):
-            raise GameError("bad_option", "`options` must be an object")
+            raise GameError("bad_option", N_("`options` must be an object"))
         opts = RoomOptions(max_players=self.max_players)
         for key, value in raw.items():
             if key in ("streak_bonus", "shuffle_options", "generated_nicknames"):
                 if not isinstance(value, bool):
-                    raise GameError("bad_option", f"option `{key}` must be true or false")
+                    raise GameError("bad_option", english("option `%(key)s` must be true or false", key=key))
                 setattr(opts, key, value)
             elif key == "max_players":
                 if not isinstance(value, int) or isinstance(value, bool):
-                    raise GameError("bad_option", "option `max_players` must be an integer")
+                    raise GameError("bad_option", N_("option `max_players` must be an integer"))
                 if not 1 <= value <= self.max_players:
-                    raise GameError("bad_option", f"option `max_players` must be between 1 and {self.max_players}")
+                    raise GameError("bad_option", english("option `max_players` must be between 1 and %(max)s",
+                                                         max=self.max_players))
                 opts.max_players = value
             else:
-                raise GameError("bad_option", f"unknown option `{str(key)[:40]}`")
+                raise GameError("bad_option", english("unknown option `%(key)s`", key=str(key)[:40]))
         return opts
 
     async def create_room(self, deck_id: str, options: RoomOptions) -> Created:
@@ -441,9 +443,9 @@ class Service:
             raise GameError("room_not_found", f"no room {code}")
         room = loaded[0]
         if not key:
-            raise GameError("unauthorized", "send the host token or the report key as `Authorization: Bearer KEY`"
-                                            " or `?key=KEY`")
+            raise GameError("unauthorized", N_("send the host token or the report key as `Authorization: Bearer KEY` "
+                                               "or `?key=KEY`"))
         if not (token_matches(key, room.host_token_hash) or token_matches(key, room.report_key_hash)):
-            raise GameError("forbidden", "that is neither this room's host token nor its report key")
+            raise GameError("forbidden", N_("that is neither this room's host token nor its report key"))
         return room
 

@@ -138,6 +138,7 @@ def _question_to_dict(q: Question) -> dict[str, Any]:
         "image": q.image,
         "image_on_phones": q.image_on_phones,
         "line": q.line,
+        "fold": q.fold,
     }
 
 
@@ -160,6 +161,7 @@ def _question_from_dict(d: dict[str, Any]) -> Question:
         image=d["image"],
         image_on_phones=bool(d.get("image_on_phones", False)),  # rooms stored before the field
         line=d["line"],
+        fold=d.get("fold", ""),  # rooms stored before decks had a language
     )
 
 
@@ -175,6 +177,7 @@ def _static_to_json(s: _Static) -> str:
                 "description": deck.description,
                 "path": deck.path,
                 "notes": deck.notes,
+                "lang": deck.lang,
                 "questions": [_question_to_dict(q) for q in deck.questions],
             },
             "layouts": [None if lay is None else list(lay) for lay in s.layouts],
@@ -200,6 +203,7 @@ def _static_from_json(text: str) -> _Static:
             description=deck["description"],
             path=deck["path"],
             notes=deck["notes"],
+            lang=deck.get("lang", ""),
         ),
         layouts=tuple(None if lay is None else tuple(lay) for lay in d["layouts"]),
         ids=tuple(None if ids is None else tuple(ids) for ids in d.get("ids", ())),  # none in older rooms

@@ -10,8 +10,9 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from ..config import Settings
+from ..i18n import N_
 
-GUESSING = "too many wrong room codes from your network; wait a minute"
+GUESSING = N_("too many wrong room codes from your network; wait a minute")  # tr() where shown over HTTP
 
 Network = ipaddress.IPv4Network | ipaddress.IPv6Network
 

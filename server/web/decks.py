@@ -8,7 +8,6 @@ checked by the one validator (server/content/); nothing of a refused upload is k
 from __future__ import annotations
 
 import asyncio
-import json
 import weakref
 from collections.abc import Callable
 from typing import Any, TypeVar
@@ -19,13 +18,27 @@ from starlette.responses import JSONResponse, Response
 from ..content import limits
 from ..content.document import Checked, Finding, check_yaml
 from ..content.kept import MEDIA_NAME
+from ..content.problems import NOT_UTF8
 from ..content.upload import TooLarge, prepare
 from ..domain.errors import GameError
+from ..i18n import N_, english, fmt_number, ntr, tr, translate
 from ..domain.text import check_text
 from ..store.base import StoreUnavailable
 from ..transport import ws
 from ..transport.netaddr import client_address
-from .routes import BODY_TIMEOUT_S, MAX_BODY_BYTES, _rt, create_room_from, problem, room_created
+from .routes import (
+    BODY_TIMEOUT_S,
+    MAX_BODY_BYTES,
+    _rt,
+    body_too_large,
+    body_too_slow,
+    could_not_create,
+    create_room_from,
+    parse_json,
+    problem,
+    room_created,
+    storage_unreachable,
+)
 
 YAML_TYPES = ("application/yaml", "application/x-yaml", "text/yaml", "text/x-yaml")
 MEDIA_TYPES = {"png": "image/png", "jpg": "image/jpeg"}
@@ -57,16 +70,16 @@ async def off_loop(work: Callable[..., T], *args: Any) -> T:
 
 def too_large(problems: list[Finding] | None = None) -> Response:
     limit = limits.UPLOAD_BODY_MAX_BYTES // limits.MIB
-    found = problems or [Finding(None, None, f"the upload is larger than {limit} MiB")]
+    found = problems or [Finding(None, None, english("the upload is larger than %(limit)s MiB", limit=limit))]
     return JSONResponse(
-        {"error": "too_large", "message": found[0].message, "problems": [p.to_dict() for p in found]},
+        {"error": "too_large", "message": translate(found[0].message), "problems": [p.to_dict() for p in found]},
         status_code=413,
     )
 
 
 def invalid_deck(problems: list[Finding]) -> Response:
-    count = len(problems)
-    message = f"the deck has {count} problem{'s' if count != 1 else ''}: {problems[0].message}"
+    message = ntr("the deck has %(count)s problem: %(first)s", "the deck has %(count)s problems: %(first)s",
+                  len(problems), first=translate(problems[0].message))
     return JSONResponse(
         {"error": "invalid_deck", "message": message, "problems": [p.to_dict() for p in problems]},
         status_code=422,
@@ -93,7 +106,7 @@ async def read_body(request: Request, limit: int = limits.UPLOAD_BODY_MAX_BYTES)
                 if size <= limit:
                     chunks.append(chunk)
     except TimeoutError:
-        raise GameError("bad_body", f"the body did not arrive within {BODY_TIMEOUT_S * 3:g} s") from None
+        raise GameError("bad_body", body_too_slow(BODY_TIMEOUT_S * 3)) from None
     if size > limit:
         raise BodyTooLarge
     return b"".join(chunks)
@@ -114,18 +127,14 @@ def _limited(request: Request, counter_name: str, spend: bool = True) -> Respons
     counter = getattr(rt.address_limits, counter_name)
     if counter.hit(address) if spend else counter.allows(address):
         return None
-    what = {"rooms": "games created", "checks": "decks checked"}.get(counter_name, "decks sent")
-    return problem("rate_limited", f"too many {what} from your network; wait a minute",
+    if counter_name == "rooms":
+        message = tr("too many games created from your network; wait a minute")
+    elif counter_name == "checks":
+        message = tr("too many decks checked from your network; wait a minute")
+    else:
+        message = tr("too many decks sent from your network; wait a minute")
+    return problem("rate_limited", message,
                    headers={"Retry-After": str(counter.retry_after(address))})
-
-
-def _parse_json(raw: bytes) -> Any:
-    try:
-        return json.loads(raw)
-    except (ValueError, UnicodeDecodeError):
-        raise GameError("bad_body", "the body is not valid JSON") from None
-    except RecursionError:  # `[[[[...]]]]` nested deeper than the parser goes
-        raise GameError("bad_body", "the body is nested too deeply") from None
 
 
 # -- POST /api/rooms -----------------------------------------------------------------
@@ -138,12 +147,12 @@ async def create_room(request: Request) -> Response:
         return refused
     try:
         if _content_type(request) != "application/json":
-            raise GameError("bad_body", "send the body as JSON (Content-Type: application/json)")
+            raise GameError("bad_body", N_("send the body as JSON (Content-Type: application/json)"))
         raw = await read_body(request)
-        body = _parse_json(raw) if len(raw) <= MAX_BODY_BYTES else await off_loop(_parse_json, raw)
+        body = parse_json(raw) if len(raw) <= MAX_BODY_BYTES else await off_loop(parse_json, raw)
         if not isinstance(body, dict) or "deck_data" not in body:
             if len(raw) > MAX_BODY_BYTES:
-                raise GameError("bad_body", f"the body is larger than {MAX_BODY_BYTES} bytes")
+                raise GameError("bad_body", body_too_large())
             check_text(body, "bad_body", "the body")
             return await create_room_from(request, body)
         refused = _limited(request, "uploads")
@@ -151,8 +160,11 @@ async def create_room(request: Request) -> Response:
             return refused
         unknown = sorted(set(body) - {"deck_data", "options"})
         if unknown:
-            hint = " (send either `deck` or `deck_data`)" if unknown == ["deck"] else ""
-            raise GameError("bad_body", f"unknown field `{str(unknown[0])[:40]}`{hint}")
+            field = str(unknown[0])[:40]
+            if unknown == ["deck"]:
+                raise GameError("bad_body", english("unknown field `%(field)s` (send either `deck` or `deck_data`)",
+                                               field=field))
+            raise GameError("bad_body", english("unknown field `%(field)s`", field=field))
         rt = _rt(request)
         check_text(body.get("options"), "bad_option", "options")  # the deck's own text is a problem of the deck
         options = rt.service.parse_options(body.get("options"))
@@ -166,9 +178,9 @@ async def create_room(request: Request) -> Response:
     except TooLarge as exc:
         return too_large(exc.problems)
     except GameError as exc:
-        return problem(exc.code, exc.message)
+        return problem(exc.code, translate(exc.message))
     except StoreUnavailable as exc:
-        return problem("unavailable", f"could not create the game: {exc}")
+        return problem("unavailable", could_not_create(exc))
     return room_created(request, created)
 
 
@@ -182,7 +194,7 @@ async def check_deck(request: Request) -> Response:
         return refused
     content_type = _content_type(request)
     if content_type not in (*YAML_TYPES, "application/json"):
-        return problem("unsupported_type", "send the deck as application/json or application/yaml", status=415)
+        return problem("unsupported_type", tr("send the deck as application/json or application/yaml"), status=415)
     try:
         raw = await read_body(request)
         checked = await off_loop(_check_bytes, raw, content_type in YAML_TYPES)
@@ -191,7 +203,7 @@ async def check_deck(request: Request) -> Response:
     except TooLarge as exc:
         return too_large(exc.problems)
     except GameError as exc:
-        return problem(exc.code, exc.message)
+        return problem(exc.code, translate(exc.message))
     if checked.deck is None:
         return invalid_deck(checked.problems)
     return JSONResponse({"ok": True, "warnings": [w.to_dict() for w in lint_warnings(checked)]})
@@ -201,7 +213,7 @@ def _check_bytes(raw: bytes, is_yaml: bool) -> Checked:
     """A deck sent to be checked, as YAML text or JSON; its images decoded (and kept nowhere)."""
     if is_yaml:
         return _check_yaml_bytes(raw)
-    data = _parse_json(raw)
+    data = parse_json(raw)
     prepared = prepare(data)
     if prepared.problems or prepared.checked is None:
         return Checked(None, prepared.problems)
@@ -210,11 +222,12 @@ def _check_bytes(raw: bytes, is_yaml: bool) -> Checked:
 
 def _check_yaml_bytes(raw: bytes) -> Checked:
     if len(raw) > limits.FILE_MAX_BYTES:
-        raise TooLarge([Finding(None, None, f"the deck is larger than {limits.FILE_MAX_BYTES} bytes")])
+        raise TooLarge([Finding(None, None, english("the deck is larger than %(limit)s bytes",
+                                               limit=fmt_number(limits.FILE_MAX_BYTES)))])
     try:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError:
-        return Checked(None, [Finding(None, None, "not UTF-8 text: save the file as UTF-8")])
+        return Checked(None, [Finding(None, None, tr(NOT_UTF8))])
     return check_yaml(text)
 
 
@@ -234,13 +247,13 @@ async def media(request: Request) -> Response:
     name = request.path_params["name"]
     ext = name.rsplit(".", 1)[-1]
     if not ws._is_code(code) or ext not in MEDIA_TYPES or not _is_media_name(name):
-        return problem("not_found", "no such image", status=404)
+        return problem("not_found", tr("no such image"), status=404)
     try:
         data = await _rt(request).store.get_media(code, name)
     except StoreUnavailable:
-        return problem("unavailable", "the game's storage is unreachable right now")
+        return problem("unavailable", storage_unreachable())
     if data is None:
-        return problem("not_found", "no such image", status=404)
+        return problem("not_found", tr("no such image"), status=404)
     return Response(
         data,
         media_type=MEDIA_TYPES[ext],
@@ -268,12 +281,15 @@ async def import_quiz(request: Request) -> Response:
         return refused
     fmt = request.query_params.get("format", "")
     if fmt not in FORMATS:
-        return problem("unsupported_format", f"format must be one of {', '.join(FORMATS)}", status=415)
+        return problem("unsupported_format", tr("format must be one of %(formats)s", formats=", ".join(FORMATS)),
+                       status=415)
     try:
         raw = await read_body(request, IMPORT_MAX_BYTES)
         imported = await off_loop(import_bytes, fmt, raw, request.query_params.get("name", "imported")[:120])
     except BodyTooLarge:
-        return too_large([Finding(None, None, f"the file is larger than {IMPORT_MAX_BYTES // 1000} kB")])
+        return too_large([Finding(None, None, english("the file is larger than %(limit)s kB",
+                                                 limit=fmt_number(IMPORT_MAX_BYTES // 1000)))])
     except UnknownFormat:
-        return problem("unsupported_format", f"format must be one of {', '.join(FORMATS)}", status=415)
+        return problem("unsupported_format", tr("format must be one of %(formats)s", formats=", ".join(FORMATS)),
+                       status=415)
     return JSONResponse(imported.to_dict())

@@ -12,6 +12,7 @@ import json
 import logging
 from typing import Any
 
+import jinja2
 import segno
 from starlette.requests import Request
 from starlette.responses import JSONResponse, PlainTextResponse, RedirectResponse, Response
@@ -20,10 +21,12 @@ from starlette.staticfiles import StaticFiles
 from starlette.templating import Jinja2Templates
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from .. import i18n
 from ..content.kept import shipped_media
 from ..domain.errors import GameError
 from ..domain.model import Room
 from ..domain.nicknames import MAX_LENGTH as NICKNAME_MAX
+from ..i18n import N_, english, tr, translate
 from ..domain.text import check_text
 from ..resources import TEMPLATES_DIR, static_dir
 from ..rooms import report
@@ -38,7 +41,26 @@ from .editorform import form_json
 log = logging.getLogger("thaw.web")
 _failures = LogThrottle(log)
 
-TEMPLATES = Jinja2Templates(directory=str(TEMPLATES_DIR))
+def _page_language(request: Request) -> dict[str, Any]:
+    """`<html lang dir>` of every page, from the request's language (`RequestLanguage`)."""
+    language = i18n.current()
+    return {"lang": language.code, "dir": language.dir}
+
+
+def _templates() -> Jinja2Templates:
+    """Pages in the request's language: Jinja2's i18n extension asks `thaw.i18n` at render time."""
+    env = jinja2.Environment(loader=jinja2.FileSystemLoader(str(TEMPLATES_DIR)), autoescape=True,
+                             extensions=["jinja2.ext.i18n"])
+    env.install_gettext_callables(  # type: ignore[attr-defined]
+        lambda message: i18n.current().translations.gettext(message),
+        lambda singular, plural, n: i18n.current().translations.ngettext(singular, plural, n),
+        newstyle=True,
+    )
+    return Jinja2Templates(env=env, context_processors=[_page_language])
+
+
+TEMPLATES = _templates()
+PAGE_HEADERS = {"Vary": "Accept-Language, Cookie"}  # a page's words follow both (thaw.i18n.choose)
 
 MAX_BODY_BYTES = 16 * 1024
 BODY_TIMEOUT_S = 10.0
@@ -105,13 +127,42 @@ class SecurityHeaders:
             _failures.error("%s %s failed", scope.get("method"), str(scope.get("path"))[:80], exc=exc)
             if started:
                 raise
-            await problem("internal_error", "the server could not answer that request", status=500)(
+            await problem("internal_error", tr("the server could not answer that request"), status=500)(
                 scope, receive, send_with_headers)
 
 
 def problem(code: str, message: str, status: int | None = None, headers: dict[str, str] | None = None) -> JSONResponse:
     return JSONResponse({"error": code, "message": message}, status_code=status or STATUS_OF.get(code, 400),
                         headers=headers)
+
+
+# GameErrors are made in English, as the game's own are, and translated where they are answered.
+
+
+def body_too_large() -> str:
+    return english("the body is larger than %(limit)s bytes", limit=i18n.fmt_number(MAX_BODY_BYTES))
+
+
+def body_too_slow(seconds: float) -> str:
+    return english("the body did not arrive within %(seconds)s s", seconds=i18n.fmt_number(seconds))
+
+
+def storage_unreachable() -> str:
+    return tr("the game's storage is unreachable right now")
+
+
+def could_not_create(exc: StoreUnavailable) -> str:
+    return tr("could not create the game: %(reason)s", reason=exc)
+
+
+def parse_json(raw: bytes) -> Any:
+    """A request body's JSON, or `bad_body` saying what is wrong with it."""
+    try:
+        return json.loads(raw)
+    except (ValueError, UnicodeDecodeError):
+        raise GameError("bad_body", N_("the body is not valid JSON")) from None
+    except RecursionError:  # `[[[[...]]]]` nested deeper than the parser goes
+        raise GameError("bad_body", N_("the body is nested too deeply")) from None
 
 
 def _rt(request: Request) -> Runtime:
@@ -126,16 +177,17 @@ async def play_page(request: Request) -> Response:
     code = request.path_params.get("code", "")
     if code and not ws._is_code(code):
         return RedirectResponse("/", status_code=303)
-    return TEMPLATES.TemplateResponse(request, "play.html", {"code": code, "nick_max": NICKNAME_MAX})
+    return TEMPLATES.TemplateResponse(request, "play.html", {"code": code, "nick_max": NICKNAME_MAX},
+                                      headers=PAGE_HEADERS)
 
 
 async def host_page(request: Request) -> Response:
-    return TEMPLATES.TemplateResponse(request, "host.html", {})
+    return TEMPLATES.TemplateResponse(request, "host.html", {}, headers=PAGE_HEADERS)
 
 
 async def create_page(request: Request) -> Response:
     """The quiz editor and the teacher's library (kept in their browser)."""
-    return TEMPLATES.TemplateResponse(request, "create.html", {"form": form_json()})
+    return TEMPLATES.TemplateResponse(request, "create.html", {"form": form_json()}, headers=PAGE_HEADERS)
 
 
 async def results_page(request: Request) -> Response:
@@ -159,7 +211,7 @@ async def results_page(request: Request) -> Response:
     except StoreUnavailable:
         status, problem_code = 503, "unavailable"
     return TEMPLATES.TemplateResponse(request, "results.html", {"code": code, "problem": problem_code},
-                                      status_code=status, headers={"Cache-Control": "no-store"})
+                                      status_code=status, headers={**PAGE_HEADERS, "Cache-Control": "no-store"})
 
 
 # -- API ---------------------------------------------------------------------------
@@ -193,10 +245,10 @@ async def list_decks(request: Request) -> Response:
 async def _json_body(request: Request) -> Any:
     content_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
     if content_type != "application/json":
-        raise GameError("bad_body", "send the body as JSON (Content-Type: application/json)")
+        raise GameError("bad_body", N_("send the body as JSON (Content-Type: application/json)"))
     declared = request.headers.get("content-length")
     if declared is not None and (not declared.isdigit() or int(declared) > MAX_BODY_BYTES):
-        raise GameError("bad_body", f"the body is larger than {MAX_BODY_BYTES} bytes")
+        raise GameError("bad_body", body_too_large())
     chunks: list[bytes] = []
     size = 0
     try:
@@ -204,16 +256,11 @@ async def _json_body(request: Request) -> Any:
             async for chunk in request.stream():
                 size += len(chunk)
                 if size > MAX_BODY_BYTES:
-                    raise GameError("bad_body", f"the body is larger than {MAX_BODY_BYTES} bytes")
+                    raise GameError("bad_body", body_too_large())
                 chunks.append(chunk)
     except TimeoutError:
-        raise GameError("bad_body", f"the body did not arrive within {BODY_TIMEOUT_S:g} s") from None
-    try:
-        body = json.loads(b"".join(chunks))
-    except (ValueError, UnicodeDecodeError):
-        raise GameError("bad_body", "the body is not valid JSON") from None
-    except RecursionError:  # `[[[[...]]]]` nested deeper than the parser goes
-        raise GameError("bad_body", "the body is nested too deeply") from None
+        raise GameError("bad_body", body_too_slow(BODY_TIMEOUT_S)) from None
+    body = parse_json(b"".join(chunks))
     check_text(body, "bad_body", "the body")
     return body
 
@@ -224,22 +271,22 @@ async def create_room_from(request: Request, body: Any) -> Response:
     rt = _rt(request)
     try:
         if not isinstance(body, dict):
-            raise GameError("bad_body", "the body must be a JSON object")
+            raise GameError("bad_body", N_("the body must be a JSON object"))
         unknown = sorted(set(body) - {"deck", "options"})
         if unknown:
-            raise GameError("bad_body", f"unknown field `{str(unknown[0])[:40]}`")
+            raise GameError("bad_body", english("unknown field `%(field)s`", field=str(unknown[0])[:40]))
         deck = body.get("deck")
         if not isinstance(deck, str) or not deck:
-            raise GameError("bad_body", "`deck` must be a deck id (a string)")
+            raise GameError("bad_body", N_("`deck` must be a deck id (a string)"))
         options = rt.service.parse_options(body.get("options"))
         if deck not in rt.decks:
-            raise GameError("deck_not_found", f"there is no deck {deck[:60]!r}")
+            raise GameError("deck_not_found", english("there is no deck %(deck)r", deck=deck[:60]))
         created = await rt.service.host_deck(rt.decks[deck], options, shipped_media(rt.decks[deck]))
         rt.address_limits.rooms.hit(client_address(request.scope, rt.settings))  # only a room made counts
     except GameError as exc:
-        return problem(exc.code, exc.message)
+        return problem(exc.code, translate(exc.message))
     except StoreUnavailable as exc:
-        return problem("unavailable", f"could not create the game: {exc}")
+        return problem("unavailable", could_not_create(exc))
     return room_created(request, created)
 
 
@@ -263,7 +310,7 @@ def _guessing(request: Request) -> Response | None:
 
 def _too_many_guesses(rt: Runtime, address: str) -> Response:
     retry = rt.address_limits.misses.retry_after(address)
-    return problem("rate_limited", GUESSING, headers={"Retry-After": str(retry)})
+    return problem("rate_limited", tr(GUESSING), headers={"Retry-After": str(retry)})
 
 
 async def _miss(request: Request) -> Response | None:
@@ -283,7 +330,7 @@ async def _not_found(request: Request, code: str) -> Response:
     refused = await _miss(request)
     if refused is not None:
         return refused
-    return problem("room_not_found", f"there is no game with code {code[:6]!r}")
+    return problem("room_not_found", tr("there is no game with code %(code)r", code=code[:6]))
 
 
 async def room_info(request: Request) -> Response:
@@ -295,7 +342,7 @@ async def room_info(request: Request) -> Response:
     try:
         info = await rt.service.info(code) if ws._is_code(code) else None
     except StoreUnavailable:
-        return problem("unavailable", "the game's storage is unreachable right now")
+        return problem("unavailable", storage_unreachable())
     if info is None:
         return await _not_found(request, code)
     return JSONResponse({
@@ -318,13 +365,13 @@ async def qr_code(request: Request) -> Response:
     try:
         found = ws._is_code(code) and await rt.service.exists(code)
     except StoreUnavailable:
-        return problem("unavailable", "the game's storage is unreachable right now")
+        return problem("unavailable", storage_unreachable())
     if not found:
         return await _not_found(request, code)
     out = io.BytesIO()
     url = f"{public_base(request.scope, rt.settings)}/join/{code}"
     segno.make(url, error="m").save(out, kind="svg", scale=10, border=2, dark="#0b1020", light="#ffffff",
-                                    xmldecl=False, title=f"Join game {code}")
+                                    xmldecl=False, title=tr("Join game %(code)s", code=code))
     return Response(out.getvalue(), media_type="image/svg+xml", headers={"Cache-Control": "no-store"})
 
 
@@ -352,9 +399,9 @@ async def _report_room(request: Request) -> Room | Response:
     except GameError as exc:
         if exc.code == "room_not_found":
             return await _not_found(request, code)
-        return problem(exc.code, exc.message)
+        return problem(exc.code, translate(exc.message))
     except StoreUnavailable:
-        return problem("unavailable", "the game's storage is unreachable right now")
+        return problem("unavailable", storage_unreachable())
 
 
 def _download(room: Room, body: str | bytes, media_type: str, extension: str) -> Response:
@@ -387,12 +434,13 @@ async def results_json(request: Request) -> Response:
 
 async def not_found(request: Request, exc: Exception) -> Response:
     if request.url.path.startswith("/api/"):
-        return problem("not_found", f"no route {request.url.path[:80]}", status=404)
+        return problem("not_found", tr("no route %(path)s", path=request.url.path[:80]), status=404)
     return PlainTextResponse("Not found", status_code=404)
 
 
 async def method_not_allowed(request: Request, exc: Exception) -> Response:
-    return problem("method_not_allowed", f"{request.method} is not allowed on {request.url.path[:80]}", status=405)
+    return problem("method_not_allowed", tr("%(method)s is not allowed on %(path)s", method=request.method,
+                                                   path=request.url.path[:80]), status=405)
 
 
 from . import decks  # noqa: E402  (its handlers build on the helpers above)

@@ -24,6 +24,7 @@ from tests.support.servers import ROOT, free_port
 SHIPPED_DECKS = sorted(p.name for p in (ROOT / "content").glob("*.yaml"))
 SERVER = ROOT / "server"
 LUA = sorted(p.name for p in (ROOT / "server" / "store").glob("*.lua"))
+CATALOGS = sorted(str(p.relative_to(SERVER)) for p in (SERVER / "locale").rglob("*.po"))
 TEMPLATES = sorted(p.name for p in (ROOT / "server" / "web" / "templates").glob("*.html"))
 STATIC = sorted(str(p.relative_to(ROOT / "static")) for p in (ROOT / "static").rglob("*") if p.is_file())
 
@@ -64,6 +65,7 @@ def test_the_wheel_carries_the_package_and_its_files(built: Built) -> None:
     assert {f"thaw/decks/{d}" for d in SHIPPED_DECKS} <= names
     assert {f"thaw/store/{f}" for f in LUA} <= names and LUA
     assert {f"thaw/web/templates/{t}" for t in TEMPLATES} <= names and TEMPLATES
+    assert {f"thaw/{c}" for c in CATALOGS} <= names and len(CATALOGS) == 5
     assert {f"thaw/static/{s}" for s in STATIC} <= names and STATIC
     assert {"thaw/py.typed", "thaw/__main__.py", "thaw/transport/internals.py"} <= names
     entry = zipfile.ZipFile(built.wheel).read(built.wheel.name.split("-py3")[0] + ".dist-info/entry_points.txt")
