@@ -14,8 +14,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ..domain.model import Deck
-from ..i18n import N_, translate
 from ..domain.text import is_text as _is_text
+from ..i18n import N_, translate
 from . import limits
 from .loader import build_deck
 from .problems import ProblemLog

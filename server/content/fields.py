@@ -10,8 +10,8 @@ import difflib
 import math
 from collections.abc import Collection, Mapping
 
-from ..i18n import english
 from ..domain.text import is_text
+from ..i18n import english
 from .problems import ProblemLog
 from .yamltree import YList, YMap, YNode, YScalar, describe
 

@@ -21,8 +21,8 @@ from ..content.kept import MEDIA_NAME
 from ..content.problems import NOT_UTF8
 from ..content.upload import TooLarge, prepare
 from ..domain.errors import GameError
-from ..i18n import N_, english, fmt_number, ntr, tr, translate
 from ..domain.text import check_text
+from ..i18n import N_, english, fmt_number, ntr, tr, translate
 from ..store.base import StoreUnavailable
 from ..transport import ws
 from ..transport.netaddr import client_address

@@ -26,8 +26,8 @@ from ..content.kept import shipped_media
 from ..domain.errors import GameError
 from ..domain.model import Room
 from ..domain.nicknames import MAX_LENGTH as NICKNAME_MAX
-from ..i18n import N_, english, tr, translate
 from ..domain.text import check_text
+from ..i18n import N_, english, tr, translate
 from ..resources import TEMPLATES_DIR, static_dir
 from ..rooms import report
 from ..rooms.service import Created

@@ -85,13 +85,8 @@ def test_the_confirm_dialog_speaks_the_page_s_language(ui) -> None:  # type: ign
 
 
 def test_the_language_picker_remembers_a_choice(ui) -> None:  # type: ignore[no-untyped-def]
-    add_picker = """async () => {
-        const { languagePicker } = await import("/static/js/i18n.js");
-        document.querySelector("main").prepend(languagePicker());
-    }"""
     phone = ui.phone()
-    phone.goto(f"{ui.base}/?lang=ar")
-    phone.evaluate(add_picker)
+    phone.goto(f"{ui.base}/?lang=ar")  # the join form has the picker
     picker = phone.get_by_role("combobox", name="اللغة")
     expect(picker).to_have_value("ar")
     ui.shot(phone, "phone-language-picker-ar")
@@ -107,7 +102,6 @@ def test_the_language_picker_remembers_a_choice(ui) -> None:  # type: ignore[no-
 
     # Another page on this device: still German, and the picker says so.
     phone.goto(f"{ui.base}/create")
-    expect(phone.locator("html")).to_have_attribute("dir", "ltr")
-    phone.evaluate(add_picker)
+    expect(phone.locator("html")).to_have_attribute("dir", "ltr")  # the editor's top bar has the picker
     expect(phone.get_by_role("combobox", name="Sprache")).to_have_value("de")
     ui.shot(phone, "phone-language-picker-de")
