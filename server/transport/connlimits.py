@@ -80,10 +80,28 @@ class Gate:
         self.disarm()
         address, self._address = self._address, None
         if address is not None:
-            OPEN[address] -= 1
-            if OPEN[address] <= 0:
-                del OPEN[address]
+            release(address)
+
+    def hand_over(self) -> str | None:
+        """The connection became a WebSocket: the address it counts against, now the
+        WebSocket's to release. The gate lets go of everything, so nothing keeps the
+        HTTP protocol (a few KiB per socket) alive after the upgrade."""
+        self.disarm()
+        address, self._address = self._address, None
+        self._on_late = _nothing
+        return address
 
     def _late(self) -> None:
         self._deadline = None
         self._on_late()
+
+
+def release(address: str) -> None:
+    """One connection from `address` closed."""
+    OPEN[address] -= 1
+    if OPEN[address] <= 0:
+        del OPEN[address]
+
+
+def _nothing() -> None:
+    pass

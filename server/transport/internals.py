@@ -391,17 +391,19 @@ class HttpProtocol(_UvicornHttp):
         self._gate.disarm()
         super().handle_websocket_upgrade()
         # The socket's protocol is now the WebSocket one, whose connection_lost ends
-        # the connection: the count is released there.
+        # the connection: the count is released there. The closure holds the address
+        # only, not this protocol, which is garbage from here on.
         ws = self.transport.get_protocol()
-        if ws is not self and self._gate.counted():
-            lost = ws.connection_lost
-            release = self._gate.release
+        if ws is not self:
+            address = self._gate.hand_over()
+            if address is not None:
+                lost = ws.connection_lost
 
-            def release_then(exc: Exception | None) -> None:
-                release()
-                lost(exc)
+                def release_then(exc: Exception | None) -> None:
+                    connlimits.release(address)
+                    lost(exc)
 
-            ws.connection_lost = release_then  # type: ignore[method-assign]
+                ws.connection_lost = release_then  # type: ignore[method-assign]
 
 
 async def _probe_http() -> None:

@@ -171,3 +171,59 @@ async def test_pings_count_against_the_message_limit(tmp_path: Path) -> None:
             ]
     finally:
         server.terminate()
+
+
+async def test_after_the_upgrade_nothing_keeps_the_http_protocol_alive() -> None:
+    """Its count moves to the WebSocket; the HTTP protocol (a few KiB) is garbage."""
+    import gc
+    import weakref
+
+    import uvicorn
+    from thaw.transport import connlimits
+    from uvicorn.server import ServerState
+
+    accepted = asyncio.Event()
+
+    async def app(scope: object, receive: object, send: object) -> None:
+        assert (await receive())["type"] == "websocket.connect"  # type: ignore[operator]
+        await send({"type": "websocket.accept"})  # type: ignore[operator]
+        accepted.set()
+        await asyncio.sleep(3600)
+
+    config = uvicorn.Config(app, http=internals.HttpProtocol, ws=internals.WebSocketProtocol, log_config=None,
+                            lifespan="off")
+    config.load()
+    http = internals.HttpProtocol(config=config, server_state=ServerState(), app_state={})
+    transport = _OtherPeer()
+    before = sum(connlimits.OPEN.values())
+    http.connection_made(transport)
+    http.data_received(
+        b"GET /ws HTTP/1.1\r\nHost: localhost\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+        b"Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n"
+    )
+    await asyncio.wait_for(accepted.wait(), 2)
+    ws = transport.protocol
+    assert ws is not http and sum(connlimits.OPEN.values()) == before + 1
+    gone = weakref.ref(http)
+    del http
+    gc.collect()
+    assert gone() is None, [type(r).__name__ for r in gc.get_referrers(gone())]
+    ws.connection_lost(None)
+    assert sum(connlimits.OPEN.values()) == before  # released with the WebSocket
+    for task in asyncio.all_tasks() - {asyncio.current_task()}:
+        task.cancel()
+
+
+class _OtherPeer(internals._Transport):
+    """An in-memory transport from an address that is counted, remembering its protocol."""
+
+    protocol: object = None
+
+    def get_extra_info(self, name: str, default: object = None) -> object:
+        return {"peername": ("192.0.2.7", 50000), "sockname": ("127.0.0.1", 8000)}.get(name, default)
+
+    def set_protocol(self, protocol: object) -> None:  # type: ignore[override]
+        self.protocol = protocol
+
+    def get_protocol(self) -> object:  # type: ignore[override]
+        return self.protocol
