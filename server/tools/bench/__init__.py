@@ -49,6 +49,8 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--questions", type=int, default=None)
     p.add_argument("--workers", type=int, default=None, help="load-generator processes (the scenario's, else 1)")
     p.add_argument("--join-window", type=float, default=None, help="seconds over which the joins arrive")
+    p.add_argument("--answer-window", type=float, default=None,
+                   help="each player answers within this many seconds of the question (the deck allows 5)")
     p.add_argument("--compression", action="store_true", help="per-message deflate on servers and clients")
     p.add_argument("--redis-url", default=None, help="use this Redis instead of a private redis-server")
     p.add_argument("--seed", type=int, default=1)
@@ -102,6 +104,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     elif args.players is not None or args.rooms is not None:  # keep the scenario's arrival rate
         default = SCENARIOS[args.scenario]()
         sc.join_window_s = max(0.2, default.join_window_s * sc.connections / default.connections)
+    if args.answer_window is not None:
+        if not 0.1 < args.answer_window < 5:
+            print("thaw bench: --answer-window must lie between 0.1 and 5 seconds (the bench deck's time limit)",
+                  file=sys.stderr)
+            return 2
+        sc.answer_window_s = args.answer_window
     sc.compression = args.compression
     if sc.instances > 1 and sc.store != "redis":
         print("thaw bench: several instances need --store redis", file=sys.stderr)
