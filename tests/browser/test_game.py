@@ -56,7 +56,10 @@ def test_whole_game(ui) -> None:  # type: ignore[no-untyped-def]
     ui.audit(host, "host setup")
     code = ui.create_room(host, DECK)
     expect(host.locator(".lobby-qr img")).to_have_attribute("src", f"/api/rooms/{code}/qr.svg")
-    assert host.locator(".lobby-qr img").evaluate("img => img.complete && img.naturalWidth > 0"), "QR code shown"
+    host.wait_for_function(  # "QR code shown": loaded and drawn, however long the image takes
+        "() => { const img = document.querySelector('.lobby-qr img');"
+        " return img && img.complete && img.naturalWidth > 0; }"
+    )
     expect(host.locator(".lobby-link")).to_contain_text(f"/join/{code}")
     expect(host.locator("#start")).to_be_disabled()
 
