@@ -754,7 +754,9 @@ function describeAnswer(q, answer) {
   };
   if (q.kind === "choice" || q.kind === "poll") return chip(answer);
   if (q.kind === "multi" && Array.isArray(answer)) {
-    return h("div", { class: "answer-list" }, answer.map((id) => chip(id)));
+    // In the tiles' order, whatever order they were picked or stored in.
+    const shown = [...answer].sort((a, b) => (byId.get(a) ?? 0) - (byId.get(b) ?? 0));
+    return h("div", { class: "answer-list" }, shown.map((id) => chip(id)));
   }
   if (q.kind === "order" && Array.isArray(answer)) {
     return h("ol", { class: "answer-order" }, answer.map((id) => h("li", {}, chip(id))));
