@@ -129,13 +129,16 @@ def create_app(
                 limits.misses_per_minute, room_joins_per_minute=limits.room_joins_per_minute,
                 uploads_per_minute=limits.uploads_per_minute, checks_per_minute=limits.checks_per_minute,
             ),
+            # The memory adapters never wait (store/memory.py): a socket's message can be
+            # handled inside its read callback. Behind Redis it needs a task.
+            inline_messages=not settings.redis_url,
         )
         app.state.runtime = runtime
         acceptlog.install(settings.log_addresses)
         logs.set_instance(owner)
         tasks: list[asyncio.Task[None]] = []
         if metrics is not None:
-            _watch(metrics, hub, bus, redis=store.kind == "redis")
+            _watch(metrics, hub, bus, store)
             tasks.append(asyncio.create_task(metrics.measure_loop_lag(), name="loop-lag"))
         timers.start()
         if gc_watch is not None:
@@ -176,18 +179,12 @@ def create_app(
     )
 
 
-def _redis_failures() -> int:
-    from .store import redis as redis_store  # already imported: the store is Redis
-
-    return redis_store.failures
-
-
-def _watch(metrics: Metrics, hub: Hub, bus: object, redis: bool) -> None:
+def _watch(metrics: Metrics, hub: Hub, bus: object, store: object) -> None:
     """The gauges `metrics` reads when scraped: the hub's sockets and rooms, the Redis adapters' failures."""
     metrics.watch(
         connections=hub.count,
         rooms=lambda: len(hub.rooms),
-        redis_errors=_redis_failures if redis else lambda: 0,
+        redis_errors=lambda: int(getattr(store, "failures", 0)),
         redis_reconnects=lambda: max(0, int(getattr(bus, "connections", 1)) - 1),
     )
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from .bus.base import Bus
 from .bus.memory import MemoryBus
-from .store.base import RoomStore
+from .store.base import Store
 from .store.memory import MemoryStore
 
 
@@ -17,7 +17,7 @@ def open_backends(
     max_connections: int = 64,
     prefix: str = "quiz",
     socket_timeout_s: float = 5.0,
-) -> tuple[RoomStore, Bus]:
+) -> tuple[Store, Bus]:
     """The memory pair when `redis_url` is empty, else the Redis pair sharing one
     client and its blocking pool (the store closes the pool; close the bus first).
 

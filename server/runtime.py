@@ -10,7 +10,7 @@ from .domain.model import Deck
 from .rooms.limits import AddressLimits
 from .rooms.service import Service
 from .rooms.timers import Timers
-from .store.base import RoomStore
+from .store.base import Store
 from .transport.hub import Hub
 
 
@@ -18,10 +18,13 @@ from .transport.hub import Hub
 class Runtime:
     settings: Settings
     decks: dict[str, Deck]
-    store: RoomStore
+    store: Store
     bus: Bus
     service: Service
     hub: Hub
     timers: Timers
     address_limits: AddressLimits
+    inline_messages: bool = False
+    """Handle a socket's message inside its read callback (`transport/inbox.py`):
+    only when no store operation ever waits, i.e. on the memory adapters."""
     draining: bool = False

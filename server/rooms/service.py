@@ -33,7 +33,7 @@ from ..domain.events import (
 from ..domain.model import Deck, Phase, Player, Room, RoomOptions
 from ..domain.namegen import generate_nickname
 from ..i18n import N_, english
-from ..store.base import RoomStore, StoreUnavailable, View
+from ..store.base import Store, StoreUnavailable, View
 from .frames import (
     answers_payload,
     finished_payload,
@@ -100,7 +100,7 @@ class Observer(Protocol):
 class Service:
     def __init__(
         self,
-        store: RoomStore,
+        store: Store,
         decks: dict[str, Deck],
         *,
         max_players: int = 2000,
@@ -151,13 +151,13 @@ class Service:
         """A room playing `deck` (a shipped one or one sent with the request), its images kept with it."""
         host_token = new_token()
         report_key = new_token()
-        now = await self.store.now()
+        now = await self.store.clock.now()
         for _ in range(CODE_ATTEMPTS):
             room = game.new_room(new_code(), deck, hash_token(host_token), options, now, self._rng)
             room.report_key_hash = hash_token(report_key)
-            if await self.store.create(room):
+            if await self.store.rooms.create(room):
                 if media:
-                    await self.store.put_media(room.code, media)
+                    await self.store.media.put(room.code, media)
                 log.info("room %s created with deck %s", room.code, deck.id)
                 if self.observer is not None:
                     self.observer.room_created()
@@ -165,15 +165,15 @@ class Service:
         raise StoreUnavailable("could not find a free room code")
 
     async def info(self, code: str) -> dict[str, Any] | None:
-        return await self.store.info(code)
+        return await self.store.rooms.info(code)
 
     async def exists(self, code: str) -> bool:
-        return await self.store.exists(code)
+        return await self.store.rooms.exists(code)
 
     # -- host ----------------------------------------------------------------------
 
     async def check_host(self, code: str, token: str) -> Room:
-        loaded = await self.store.load(code)
+        loaded = await self.store.rooms.load(code)
         if loaded is None:
             raise GameError("room_not_found", f"no room {code}")
         room, _now = loaded
@@ -230,7 +230,7 @@ class Service:
     ) -> list[Event]:
         """Load, apply a pure rule, publish what it says, compare-and-set; retry on a race."""
         for _ in range(COMMIT_ATTEMPTS):
-            loaded = await self.store.load(code, history=False)
+            loaded = await self.store.rooms.load(code, history=False)
             if loaded is None:
                 if quiet:
                     return []
@@ -241,7 +241,7 @@ class Service:
             if not events:
                 return []
             envelope, screen = self.envelope_for(room, events, now)
-            if await self.store.commit(room, version, envelope, screen):
+            if await self.store.rooms.commit(room, version, envelope, screen):
                 for event in events:
                     if self.on_question_opened is None or room.paused_at is not None:
                         continue
@@ -298,7 +298,7 @@ class Service:
         return joined
 
     async def _join(self, code: str, raw_nickname: Any) -> tuple[Player, str]:
-        info = await self.store.info(code)
+        info = await self.store.rooms.info(code)
         if info is None:
             raise GameError("room_not_found", f"no room {code}")
         generated = bool(info.get("generated_nicknames"))
@@ -314,7 +314,7 @@ class Service:
                 joined=0,
             )
             try:
-                await self.store.join(code, player, nicknames.fold(nickname))
+                await self.store.players.join(code, player, nicknames.fold(nickname))
             except GameError as exc:
                 if generated and exc.code == "nickname_taken" and attempt < 9:
                     continue
@@ -325,12 +325,12 @@ class Service:
     async def reroll(self, code: str, player_id: str) -> tuple[str, int]:
         """A new generated nickname; returns it and how many rerolls are left."""
         nickname = await self._reroll(code, player_id)
-        view = await self.store.view(code, player_id)
+        view = await self.store.rooms.view(code, player_id)
         used = view.player.rerolls if view is not None and view.player is not None else game.MAX_REROLLS
         return nickname, max(0, game.MAX_REROLLS - used)
 
     async def _reroll(self, code: str, player_id: str) -> str:
-        info = await self.store.info(code)
+        info = await self.store.rooms.info(code)
         if info is None:
             raise GameError("room_not_found", f"no room {code}")
         if not info.get("generated_nicknames"):
@@ -338,7 +338,7 @@ class Service:
         for attempt in range(10):
             nickname = generate_nickname(self._rng)
             try:
-                await self.store.rename(code, player_id, nickname, nicknames.fold(nickname))
+                await self.store.players.rename(code, player_id, nickname, nicknames.fold(nickname))
             except GameError as exc:
                 if exc.code == "nickname_taken" and attempt < 9:
                     continue
@@ -347,9 +347,9 @@ class Service:
         raise GameError("nickname_taken", "could not find a free nickname")  # pragma: no cover
 
     async def resume(self, code: str, token: str) -> Player:
-        player = await self.store.player_by_token(code, hash_token(token))
+        player = await self.store.players.by_token(code, hash_token(token))
         if player is None or not token_matches(token, player.token_hash):
-            if not await self.store.exists(code):
+            if not await self.store.rooms.exists(code):
                 raise GameError("room_not_found", f"no room {code}")
             raise GameError("bad_token", "that token is not a player of this room")
         if player.kicked:
@@ -361,7 +361,7 @@ class Service:
         with the answer as stored, then the question closes if every player is in."""
         observer = self.observer
         started = time.perf_counter() if observer is not None else 0.0
-        outcome = await self.store.answer(code, player_id, index, value)
+        outcome = await self.store.answers.record(code, player_id, index, value)
         if observer is not None:
             observer.answered(time.perf_counter() - started)
         ack(dumps({"type": "answer_ack", "index": index, "answer": outcome.value}))
@@ -370,8 +370,8 @@ class Service:
 
 
     async def presence(self, code: str, player_id: str, conn_id: str, connected: bool) -> None:
-        if await self.store.set_presence(code, player_id, conn_id, connected):
-            view = await self.store.view(code, None)
+        if await self.store.players.set_presence(code, player_id, conn_id, connected):
+            view = await self.store.rooms.view(code, None)
             if view is not None and view.room.phase is Phase.QUESTION:
                 await self.close_question(code, view.room.index)
 
@@ -379,7 +379,7 @@ class Service:
 
     async def player_view(self, code: str, player_id: str, token: str | None) -> tuple[list[str], int]:
         """`welcome` (when a token is given) and the present screen for a player, with the seq it reflects."""
-        view = await self.store.view(code, player_id)
+        view = await self.store.rooms.view(code, player_id)
         if view is None or view.player is None:
             raise GameError("room_not_found", f"no room {code}")
         frames: list[str] = []
@@ -400,10 +400,10 @@ class Service:
         return frames, view.seq
 
     async def host_view(self, code: str, welcome: bool, join_base: str = "") -> tuple[list[str], int]:
-        view = await self.store.view(code, None)
+        view = await self.store.rooms.view(code, None)
         if view is None:
             raise GameError("room_not_found", f"no room {code}")
-        loaded = await self.store.load(code)
+        loaded = await self.store.rooms.load(code)
         if loaded is None:
             raise GameError("room_not_found", f"no room {code}")
         room, _now = loaded
@@ -419,7 +419,7 @@ class Service:
         return frames, view.seq
 
     async def lobby_frame(self, code: str) -> str | None:
-        loaded = await self.store.load(code)
+        loaded = await self.store.rooms.load(code)
         return None if loaded is None else dumps(lobby_payload(loaded[0]))
 
     def _screen(self, view: View) -> list[str]:
@@ -438,7 +438,7 @@ class Service:
         Either secret of the room opens its results: the host token or the
         read-only report key.
         """
-        loaded = await self.store.load(code)
+        loaded = await self.store.rooms.load(code)
         if loaded is None:
             raise GameError("room_not_found", f"no room {code}")
         room = loaded[0]

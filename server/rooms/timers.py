@@ -20,7 +20,7 @@ import contextlib
 import logging
 from collections.abc import Awaitable, Callable
 
-from ..store.base import RoomStore
+from ..store.base import Store
 
 log = logging.getLogger("thaw.timers")
 
@@ -30,7 +30,7 @@ Close = Callable[[str, int], Awaitable[None]]
 class Timers:
     def __init__(
         self,
-        store: RoomStore,
+        store: Store,
         close: Close,
         owner: str,
         sweep_interval_s: float = 1.0,
@@ -66,10 +66,10 @@ class Timers:
 
     async def _wait(self, code: str, index: int, deadline: int) -> None:
         try:
-            now = await self.store.now()
-            await self.store.claim_timer(code, self.owner, max(0, deadline - now) + 2_000)
+            now = await self.store.clock.now()
+            await self.store.lease.claim(code, self.owner, max(0, deadline - now) + 2_000)
             while True:
-                left = deadline - await self.store.now()
+                left = deadline - await self.store.clock.now()
                 if left <= 0:
                     break
                 await asyncio.sleep(min(left, 5_000) / 1000)
@@ -85,11 +85,11 @@ class Timers:
     async def sweep(self) -> int:
         """Close every question whose deadline passed `grace_ms` ago; how many closed."""
         closed = 0
-        now = await self.store.now()
-        for code, index, deadline in await self.store.open_deadlines():
+        now = await self.store.clock.now()
+        for code, index, deadline in await self.store.lease.open_deadlines():
             if now < deadline + self.grace_ms:
                 continue
-            if not await self.store.claim_timer(code, self.owner, 5_000):
+            if not await self.store.lease.claim(code, self.owner, 5_000):
                 continue
             log.info("closing overdue question %d of room %s", index, code)
             await self._close(code, index)

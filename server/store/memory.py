@@ -1,8 +1,10 @@
 """The embedded store: rooms in a dict, events to the in-process bus.
 
 Everything here runs on one event loop without awaiting in the middle of a
-change, so each method is atomic by construction; the rules are the pure ones
-from `domain.game`, the same the Redis adapter mirrors in Lua.
+change, so each method is atomic by construction, and none ever waits: the
+wiring may handle a socket's message inside its read callback
+(`transport/inbox.py`). The rules are the pure ones from `domain.game`; the
+Redis adapter keeps the same outcomes (tests/contract/test_store_equivalence.py).
 """
 
 from __future__ import annotations
@@ -34,46 +36,24 @@ class _Record:
     finished: int | None = None  # when the room was first seen finished (ms)
 
 
-class MemoryStore:
-    kind = "memory"
-    immediate = True
+class Records:
+    """The rooms every role of the memory store shares, with their expiry and the bus."""
 
-    def __init__(self, bus: MemoryBus, room_ttl_ms: int = 6 * 3600_000, results_ttl_ms: int = 24 * 3600_000) -> None:
+    def __init__(self, bus: MemoryBus, room_ttl_ms: int, results_ttl_ms: int) -> None:
         self.bus = bus
         self.room_ttl_ms = room_ttl_ms
         self.results_ttl_ms = results_ttl_ms
-        self._rooms: dict[str, _Record] = {}
-
-    async def start(self) -> None:
-        return None
-
-    async def close(self) -> None:
-        return None
-
-    async def ping(self) -> bool:
-        return True
-
-    async def put_media(self, code: str, media: dict[str, bytes]) -> None:
-        record = self._get(code)
-        if record is not None:
-            record.media.update(media)
-
-    async def get_media(self, code: str, name: str) -> bytes | None:
-        record = self._get(code)
-        return None if record is None else record.media.get(name)
-
-    async def now(self) -> int:
-        return self._now()
+        self.rooms: dict[str, _Record] = {}
 
     @staticmethod
-    def _now() -> int:
+    def now() -> int:
         return int(time.monotonic() * 1000)
 
-    def _get(self, code: str) -> _Record | None:
-        record = self._rooms.get(code)
+    def get(self, code: str) -> _Record | None:
+        record = self.rooms.get(code)
         if record is None:
             return None
-        now = self._now()
+        now = self.now()
         if record.room.phase is Phase.FINISHED:
             # The results TTL counts from the moment the room finished; nothing extends it.
             if record.finished is None:
@@ -82,36 +62,47 @@ class MemoryStore:
         else:
             expired = now - record.touched > self.room_ttl_ms
         if expired:
-            del self._rooms[code]
+            del self.rooms[code]
             return None
         return record
 
-    def _publish(self, record: _Record, envelope: Envelope) -> None:
+    def need(self, code: str) -> _Record:
+        record = self.get(code)
+        if record is None:
+            raise GameError("room_not_found", f"no room {code}")
+        return record
+
+    def publish(self, record: _Record, envelope: Envelope) -> None:
         record.seq += 1
-        record.touched = self._now()
+        record.touched = self.now()
         envelope.seq = record.seq
         self.bus.deliver(record.room.code, envelope)
 
-    def _expire(self) -> None:
-        for code in list(self._rooms):
-            self._get(code)
+    def expire(self) -> None:
+        for code in list(self.rooms):
+            self.get(code)
+
+
+class MemoryRooms:
+    def __init__(self, records: Records) -> None:
+        self._r = records
 
     async def create(self, room: Room) -> bool:
-        self._expire()
-        if self._get(room.code) is not None:
+        self._r.expire()
+        if self._r.get(room.code) is not None:
             return False
-        self._rooms[room.code] = _Record(room=room, touched=self._now())
+        self._r.rooms[room.code] = _Record(room=room, touched=self._r.now())
         return True
 
     async def exists(self, code: str) -> bool:
-        return self._get(code) is not None
+        return self._r.get(code) is not None
 
     async def load(self, code: str, history: bool = True) -> tuple[Room, int] | None:
-        record = self._get(code)
-        return None if record is None else (record.room, self._now())
+        record = self._r.get(code)
+        return None if record is None else (record.room, self._r.now())
 
     async def commit(self, room: Room, expected_version: int, envelope: Envelope, screen: list[str] | None) -> bool:
-        record = self._get(room.code)
+        record = self._r.get(room.code)
         if record is None or record.room.version != expected_version:
             return False
         room.version = expected_version + 1
@@ -119,42 +110,69 @@ class MemoryStore:
         if screen is not None:
             record.screen = screen
             record.personal = dict(envelope.personal)
-        self._publish(record, envelope)
+        self._r.publish(record, envelope)
         return True
 
+    async def view(self, code: str, player_id: str | None) -> View | None:
+        record = self._r.get(code)
+        if record is None:
+            return None
+        room = record.room
+        player = room.players.get(player_id) if player_id is not None else None
+        answer = None
+        if player is not None and room.phase is Phase.QUESTION:
+            answer = room.current_answers().get(player.id)
+        personal = record.personal.get(player_id, []) if player_id is not None else []
+        return View(room=room, now=self._r.now(), screen=list(record.screen), personal=list(personal),
+                    player=player, answer=answer, seq=record.seq)
+
+    async def publish(self, code: str, envelope: Envelope) -> None:
+        record = self._r.get(code)
+        if record is not None:
+            self._r.publish(record, envelope)
+
+    async def info(self, code: str) -> dict[str, Any] | None:
+        record = self._r.get(code)
+        if record is None:
+            return None
+        room = record.room
+        return {
+            "code": room.code,
+            "phase": room.phase.value,
+            "players": game.count_players(room),
+            "deck": room.deck.id,
+            "title": room.deck.title,
+            "locked": room.locked,
+            "generated_nicknames": room.options.generated_nicknames,
+        }
+
+
+class MemoryPlayers:
+    def __init__(self, records: Records) -> None:
+        self._r = records
+
     async def join(self, code: str, player: Player, folded: str) -> None:
-        record = self._need(code)
+        record = self._r.need(code)
         game.join(record.room, player.id, player.nickname, player.token_hash)
         stored = record.room.players[player.id]
         player.joined, player.first_index = stored.joined, stored.first_index
         record.tokens[player.token_hash] = player.id
-        self._publish(record, Envelope(lobby=True))
+        self._r.publish(record, Envelope(lobby=True))
 
     async def rename(self, code: str, player_id: str, nickname: str, folded: str) -> None:
-        record = self._need(code)
+        record = self._r.need(code)
         game.rename(record.room, player_id, nickname)
-        self._publish(record, Envelope(lobby=True))
+        self._r.publish(record, Envelope(lobby=True))
 
-    async def answer(self, code: str, player_id: str, index: int, value: Any) -> AnswerOutcome:
-        record = self._need(code)
-        room = record.room
-        game.answer(room, player_id, index, value, self._now())
-        answered, total = game.answer_count(room, index)
-        self._publish(record, Envelope(progress=(index, answered, total)))
-        stored = grading.wire_value(room.deck.questions[index], room.option_ids(index),
-                                    room.answers[index][player_id].value)
-        return AnswerOutcome(answered=len(room.current_answers()), all_answered=game.all_answered(room),
-                             value=stored)
-
-    async def player_by_token(self, code: str, token_hash: str) -> Player | None:
-        record = self._get(code)
+    async def by_token(self, code: str, token_hash: str) -> Player | None:
+        record = self._r.get(code)
         if record is None:
             return None
         player_id = record.tokens.get(token_hash)
         return None if player_id is None else record.room.players.get(player_id)
 
     async def set_presence(self, code: str, player_id: str, conn_id: str, connected: bool) -> bool:
-        record = self._get(code)
+        record = self._r.get(code)
         if record is None:
             return False
         room = record.room
@@ -170,61 +188,91 @@ class MemoryStore:
         if game.set_connected(room, player_id, connected):
             # Who is here changed: so did the "of M" of an open question.
             progress = (room.index, *game.answer_count(room, room.index)) if room.phase is Phase.QUESTION else None
-            self._publish(record, Envelope(lobby=True, progress=progress))
+            self._r.publish(record, Envelope(lobby=True, progress=progress))
         return game.all_answered(room)
 
-    async def view(self, code: str, player_id: str | None) -> View | None:
-        record = self._get(code)
-        if record is None:
-            return None
+
+class MemoryAnswers:
+    """Every count is published: the in-process bus costs nothing, and the hub throttles what hosts see."""
+
+    def __init__(self, records: Records) -> None:
+        self._r = records
+
+    async def record(self, code: str, player_id: str, index: int, value: Any) -> AnswerOutcome:
+        record = self._r.need(code)
         room = record.room
-        player = room.players.get(player_id) if player_id is not None else None
-        answer = None
-        if player is not None and room.phase is Phase.QUESTION:
-            answer = room.current_answers().get(player.id)
-        personal = record.personal.get(player_id, []) if player_id is not None else []
-        return View(room=room, now=self._now(), screen=list(record.screen), personal=list(personal),
-                    player=player, answer=answer, seq=record.seq)
+        game.answer(room, player_id, index, value, self._r.now())
+        answered, total = game.answer_count(room, index)
+        self._r.publish(record, Envelope(progress=(index, answered, total)))
+        stored = grading.wire_value(room.deck.questions[index], room.option_ids(index),
+                                    room.answers[index][player_id].value)
+        return AnswerOutcome(answered=len(room.current_answers()), all_answered=game.all_answered(room),
+                             value=stored)
 
-    async def publish(self, code: str, envelope: Envelope) -> None:
-        record = self._get(code)
-        if record is not None:
-            self._publish(record, envelope)
 
-    async def info(self, code: str) -> dict[str, Any] | None:
-        record = self._get(code)
-        if record is None:
-            return None
-        room = record.room
-        return {
-            "code": room.code,
-            "phase": room.phase.value,
-            "players": game.count_players(room),
-            "deck": room.deck.id,
-            "title": room.deck.title,
-            "locked": room.locked,
-            "generated_nicknames": room.options.generated_nicknames,
-        }
+class MemoryClock:
+    def __init__(self, records: Records) -> None:
+        self._r = records
 
-    async def open_deadlines(self) -> list[tuple[str, int, int]]:
-        return [
-            (code, r.room.index, r.room.deadline)
-            for code, r in self._rooms.items()
-            if r.room.phase is Phase.QUESTION and r.room.paused_at is None
-        ]
+    async def now(self) -> int:
+        return self._r.now()
 
-    async def claim_timer(self, code: str, owner: str, ttl_ms: int) -> bool:
-        record = self._get(code)
+
+class MemoryLease:
+    def __init__(self, records: Records) -> None:
+        self._r = records
+
+    async def claim(self, code: str, owner: str, ttl_ms: int) -> bool:
+        record = self._r.get(code)
         if record is None:
             return False
-        now = self._now()
+        now = self._r.now()
         if record.timer_owner in (None, owner) or record.timer_until < now:
             record.timer_owner, record.timer_until = owner, now + ttl_ms
             return True
         return False
 
-    def _need(self, code: str) -> _Record:
-        record = self._get(code)
-        if record is None:
-            raise GameError("room_not_found", f"no room {code}")
-        return record
+    async def open_deadlines(self) -> list[tuple[str, int, int]]:
+        return [
+            (code, r.room.index, r.room.deadline)
+            for code, r in self._r.rooms.items()
+            if r.room.phase is Phase.QUESTION and r.room.paused_at is None
+        ]
+
+
+class MemoryMedia:
+    def __init__(self, records: Records) -> None:
+        self._r = records
+
+    async def put(self, code: str, media: dict[str, bytes]) -> None:
+        record = self._r.get(code)
+        if record is not None:
+            record.media.update(media)
+
+    async def get(self, code: str, name: str) -> bytes | None:
+        record = self._r.get(code)
+        return None if record is None else record.media.get(name)
+
+
+class MemoryStore:
+    """Every role over one process's rooms."""
+
+    kind = "memory"
+
+    def __init__(self, bus: MemoryBus, room_ttl_ms: int = 6 * 3600_000, results_ttl_ms: int = 24 * 3600_000) -> None:
+        self.records = records = Records(bus, room_ttl_ms, results_ttl_ms)
+        self.rooms = MemoryRooms(records)
+        self.players = MemoryPlayers(records)
+        self.answers = MemoryAnswers(records)
+        self.clock = MemoryClock(records)
+        self.lease = MemoryLease(records)
+        self.media = MemoryMedia(records)
+
+    async def start(self) -> None:
+        return None
+
+    async def close(self) -> None:
+        return None
+
+    async def ping(self) -> bool:
+        return True

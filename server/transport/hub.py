@@ -29,6 +29,7 @@ from typing import Any, Protocol
 
 from ..bus.base import Bus
 from ..bus.envelope import Envelope, dumps
+from ..bus.throttle import PROGRESS_FRAME_MS, Throttle
 from ..domain.text import is_text
 from ..rooms.frames import answers_payload, error
 from .logthrottle import LogThrottle
@@ -67,8 +68,6 @@ def _texts(frames: list[str]) -> list[str]:
     encode(frames)  # logs what it drops
     return [f for f in frames if is_text(f)]
 
-PROGRESS_INTERVAL_MS = 200  # a host gets at most five `answers` frames a second per room (the contract: one per 250 ms)
-PROGRESS_INTERVAL_S = PROGRESS_INTERVAL_MS / 1000  # coalesced `answers` frames
 LOBBY_INTERVAL_S = 0.15  # coalesced `lobby` frames during a join storm
 
 CLOSE_OVERFLOW = 1013
@@ -259,8 +258,6 @@ class _Room:
     players: dict[str, list[Conn]] = field(default_factory=dict)
     hosts: list[Conn] = field(default_factory=list)
     progress: tuple[int, int, int] | None = None  # (index, answered, total), not yet sent
-    progress_handle: asyncio.TimerHandle | None = None
-    progress_sent: float = -1e9  # loop time of the last `answers` frame
     lobby_task: asyncio.Task[None] | None = None
     lobby_dirty: bool = False
     seq: int = 0  # the last room seq this process heard
@@ -282,6 +279,7 @@ class Hub:
         self.rooms: dict[str, _Room] = {}
         self._tasks: set[asyncio.Task[Any]] = set()
         self.on_fanout = on_fanout  # seconds per room event (GET /metrics)
+        self._progress = Throttle(PROGRESS_FRAME_MS, self._flush_progress)
         bus.on_resync(self.resync_all)
 
     # -- membership ---------------------------------------------------------------
@@ -310,8 +308,7 @@ class Hub:
                     room.players.pop(conn.player_id, None)
             if not room.conns:
                 self.bus.unsubscribe(conn.code, self._listener)
-                if room.progress_handle is not None:
-                    room.progress_handle.cancel()
+                self._progress.forget(conn.code)
                 del self.rooms[conn.code]
         await conn.stop()
 
@@ -353,12 +350,8 @@ class Hub:
         if envelope.resync:
             self._resync_room(room)
         if envelope.frames:
-            if room.progress is not None:
-                # The host sees the last count before the phase changes under it.
-                if room.progress_handle is not None:
-                    room.progress_handle.cancel()
-                    room.progress_handle = None
-                self._flush_progress(code)
+            if room.progress is not None:  # the host sees the last count before the phase changes under it
+                self._progress.flush_now(code)
             timed = self.on_fanout
             started = time.perf_counter() if timed is not None else 0.0
             wire = encode(envelope.frames)  # encoded once for every raw socket
@@ -374,14 +367,7 @@ class Hub:
             self._to_hosts(room, envelope.host)
         if envelope.progress is not None and room.hosts:
             room.progress = envelope.progress
-            if room.progress_handle is None:
-                # The first count after a quiet interval goes at once; later ones wait for the interval.
-                loop = asyncio.get_running_loop()
-                wait = room.progress_sent + PROGRESS_INTERVAL_S - loop.time()
-                if wait <= 0:
-                    self._flush_progress(code)
-                else:
-                    room.progress_handle = loop.call_later(wait, self._flush_progress, code)
+            self._progress.offer(code)
         for pid in envelope.kick:
             for conn in list(room.players.get(pid, ())):
                 conn.send(error("kicked", "the teacher removed you from this game"))
@@ -432,10 +418,8 @@ class Hub:
         room = self.rooms.get(code)
         if room is None:
             return
-        room.progress_handle = None
         progress, room.progress = room.progress, None
         if progress is not None and room.hosts:
-            room.progress_sent = asyncio.get_running_loop().time()
             self._to_hosts(room, [dumps(answers_payload(*progress))])
 
     async def _flush_lobby(self, code: str) -> None:
@@ -503,6 +487,7 @@ class Hub:
         return task
 
     async def close(self) -> None:
+        self._progress.close()
         for task in list(self._tasks):
             task.cancel()
         for room in list(self.rooms.values()):

@@ -8,8 +8,8 @@ to an `Inbox` instead, from inside the read callback:
 
 - With nothing in flight, the handler starts there and then, and a handler
   that never has to wait finishes before the callback returns (as Python
-  3.12's eager tasks would). That is the case behind the memory store
-  (`RoomStore.immediate`), the only one the endpoint uses an inbox for: code
+  3.12's eager tasks would). That is the case behind the memory store, the
+  only one the wiring asks for an inbox with (`Runtime.inline_messages`): code
   that needs to be inside a task (redis-py's timeouts) cannot start in a
   callback.
 - A handler that does wait is carried on by a task, and messages that arrive

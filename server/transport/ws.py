@@ -206,7 +206,7 @@ async def _attach(ws: WebSocket, rt: Runtime, conn: Conn, token: str | None, res
             assert conn.player_id is not None
             await service.presence(code, conn.player_id, conn.id, True)
             if resumed:  # only a resumed token can have an older connection to replace
-                await rt.store.publish(code, Envelope(replace=(conn.player_id, conn.id)))
+                await rt.store.rooms.publish(code, Envelope(replace=(conn.player_id, conn.id)))
             frames, seq = await service.player_view(code, conn.player_id, token)
         hub.synced(conn, frames, seq)
         await _serve(ws, rt, conn)
@@ -228,7 +228,7 @@ async def _serve(ws: WebSocket, rt: Runtime, conn: Conn) -> None:
     proto = conn.raw.protocol if conn.raw is not None else None
     if proto is not None:
         proto.limit_control(messages)  # a PING costs a message too (`_Messages.control`)
-    if proto is None or not (rt.store.immediate and proto.attach_inbox(messages)):
+    if proto is None or not (rt.inline_messages and proto.attach_inbox(messages)):
         try:
             while not conn.closed:
                 text = await _receive_text(ws, conn)

@@ -249,7 +249,7 @@ async def media(request: Request) -> Response:
     if not ws._is_code(code) or ext not in MEDIA_TYPES or not _is_media_name(name):
         return problem("not_found", tr("no such image"), status=404)
     try:
-        data = await _rt(request).store.get_media(code, name)
+        data = await _rt(request).store.media.get(code, name)
     except StoreUnavailable:
         return problem("unavailable", storage_unreachable())
     if data is None:

@@ -6,7 +6,9 @@ from thaw.content.document import check_data
 from thaw.content.loader import parse_deck
 from thaw.domain.grading import grade
 from thaw.domain.model import Kind, RoomOptions
-from thaw.store.redis import _Static, _static_from_json, _static_to_json
+from thaw.store.redis.codec import Static as _Static
+from thaw.store.redis.codec import static_from_json as _static_from_json
+from thaw.store.redis.codec import static_to_json as _static_to_json
 
 PATH = "content/demo.yaml"
 

@@ -29,7 +29,7 @@ from thaw.bus.base import Bus  # noqa: E402
 from thaw.bus.envelope import Envelope  # noqa: E402
 from thaw.domain import game  # noqa: E402
 from thaw.domain.model import Question, Room, RoomOptions  # noqa: E402
-from thaw.store.base import RoomStore  # noqa: E402
+from thaw.store.base import Store  # noqa: E402
 
 from tests.domain import factories  # noqa: E402
 
@@ -71,7 +71,7 @@ class Backend:
     """One adapter pair under test, plus what the scenarios need to look inside."""
 
     kind: str
-    store: RoomStore
+    store: Store
     bus: Bus
     prefix: str = ""
     url: str = ""
@@ -83,7 +83,7 @@ class Backend:
         if wait is not None:
             await wait(code)
 
-    def other_store(self) -> RoomStore:
+    def other_store(self) -> Store:
         """A second store on its own connection pool: another process, as far as Redis can tell."""
         if self.kind == "memory":
             return self.store
@@ -116,16 +116,32 @@ async def _delete_prefix(url: str, prefix: str) -> None:
 
 @pytest.fixture(params=["memory", pytest.param("redis", marks=pytest.mark.redis)])
 async def backend(request: pytest.FixtureRequest) -> AsyncIterator[Backend]:
+    """Each adapter in turn: every role passes the same tests on both."""
     if request.param == "memory":
-        store, bus = open_backends(None, room_ttl_s=ROOM_TTL_S, results_ttl_s=RESULTS_TTL_S)
-        await store.start()
-        await bus.start()
-        yield Backend("memory", store, bus)
-        await bus.close()
-        await store.close()
+        async with _memory_pair() as b:
+            yield b
         return
     async with _redis_pair(request.getfixturevalue("redis_url")) as b:
         yield b
+
+
+@pytest.fixture
+async def memory_backend() -> AsyncIterator[Backend]:
+    """Only the memory pair, for what only it promises (it never waits)."""
+    async with _memory_pair() as b:
+        yield b
+
+
+@contextlib.asynccontextmanager
+async def _memory_pair() -> AsyncIterator[Backend]:
+    store, bus = open_backends(None, room_ttl_s=ROOM_TTL_S, results_ttl_s=RESULTS_TTL_S)
+    await store.start()
+    await bus.start()
+    try:
+        yield Backend("memory", store, bus)
+    finally:
+        await bus.close()
+        await store.close()
 
 
 @pytest.fixture
@@ -160,33 +176,33 @@ def new_code() -> str:
     return str(random.randint(100_000, 999_999))
 
 
-async def make_room(store: RoomStore, *questions: Question, opaque_ids: bool = False, **options: Any) -> Room:
+async def make_room(store: Store, *questions: Question, opaque_ids: bool = False, **options: Any) -> Room:
     """A fresh room in the store (lobby), with a deck of `questions` (default: every kind).
 
     Its option ids are the deck indices (answers can say "option 1") unless `opaque_ids`."""
-    now = await store.now()
+    now = await store.clock.now()
     deck = factories.deck(*(questions or factories.every_kind()))
     for _ in range(20):
         room = game.new_room(new_code(), deck, "host-hash", RoomOptions(**options), now, random.Random(1))
         if not opaque_ids:
             room.ids = ()
-        if await store.create(room):
+        if await store.rooms.create(room):
             return room
     raise AssertionError("no free room code")
 
 
-async def transition(store: RoomStore, code: str, rule: Callable[[Room, int], Any]) -> Room:
+async def transition(store: Store, code: str, rule: Callable[[Room, int], Any]) -> Room:
     """Load, apply a pure rule, commit (retrying a lost race) the way the service does."""
     from thaw.rooms.frames import screen_frames
 
     for _ in range(20):
-        loaded = await store.load(code, history=False)
+        loaded = await store.rooms.load(code, history=False)
         assert loaded is not None
         room, now = loaded
         version = room.version
         rule(room, now)
         envelope = Envelope(frames=screen_frames(room), lobby=True)
-        if await store.commit(room, version, envelope, screen_frames(room)):
+        if await store.rooms.commit(room, version, envelope, screen_frames(room)):
             return room
     raise AssertionError("commit kept losing")
 

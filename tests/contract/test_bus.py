@@ -16,7 +16,7 @@ from tests.domain import factories
 async def join(backend: Backend, code: str, nickname: str) -> str:
     pid = f"p-{nickname.lower()}"
     player = Player(id=pid, nickname=nickname, token_hash=f"hash-{pid}", joined=-1)
-    await backend.store.join(code, player, nicknames.fold(nickname))
+    await backend.store.players.join(code, player, nicknames.fold(nickname))
     return pid
 
 
@@ -27,10 +27,10 @@ async def test_listeners_hear_every_event_in_order_with_consecutive_seqs(backend
     bus.subscribe(room.code, lambda code, env: heard.append((code, env)))
     await backend.subscribed(room.code)
     ann = await join(backend, room.code, "Ann")  # 1: lobby
-    await store.set_presence(room.code, ann, "c1", True)  # 2: lobby
+    await store.players.set_presence(room.code, ann, "c1", True)  # 2: lobby
     await transition(store, room.code, lambda r, now: game.start(r, now))  # 3: question
-    await store.answer(room.code, ann, 0, 1)  # 4: answers progress
-    await store.publish(room.code, Envelope(kick=["p-x"]))  # 5
+    await store.answers.record(room.code, ann, 0, 1)  # 4: answers progress
+    await store.rooms.publish(room.code, Envelope(kick=["p-x"]))  # 5
     await until(lambda: len(heard) == 5)
     assert [code for code, _ in heard] == [room.code] * 5
     envs = [env for _, env in heard]
@@ -46,12 +46,12 @@ async def test_hosts_hear_the_final_answer_count_however_the_store_coalesces(bac
     room = await make_room(store, factories.choice())
     ids = [await join(backend, room.code, f"P{i}") for i in range(40)]
     for pid in ids:
-        await store.set_presence(room.code, pid, f"c-{pid}", True)
+        await store.players.set_presence(room.code, pid, f"c-{pid}", True)
     await transition(store, room.code, lambda r, now: game.start(r, now))
     counts: list[tuple[int, int, int]] = []
     bus.subscribe(room.code, lambda code, env: counts.append(env.progress) if env.progress else None)
     await backend.subscribed(room.code)
-    await asyncio.gather(*(store.answer(room.code, pid, 0, 1) for pid in ids[:-1]))  # all but one answer
+    await asyncio.gather(*(store.answers.record(room.code, pid, 0, 1) for pid in ids[:-1]))  # all but one answer
     await until(lambda: bool(counts) and counts[-1] == (0, 39, 40), timeout=2.0)
     assert [answered for _, answered, _ in counts] == sorted(answered for _, answered, _ in counts)
     if backend.store.kind == "redis":  # one PUBLISH per interval, not one per answer
@@ -64,7 +64,7 @@ async def test_many_events_keep_their_order(backend: Backend) -> None:
     seqs: list[int] = []
     bus.subscribe(room.code, lambda code, env: seqs.append(env.seq))
     await backend.subscribed(room.code)
-    await asyncio.gather(*(store.publish(room.code, Envelope(resync=True)) for _ in range(200)))
+    await asyncio.gather(*(store.rooms.publish(room.code, Envelope(resync=True)) for _ in range(200)))
     await until(lambda: len(seqs) == 200)
     assert seqs == list(range(1, 201))
 
@@ -85,21 +85,21 @@ async def test_only_subscribed_rooms_are_heard_and_unsubscribe_stops_delivery(ba
     bus.subscribe(mine.code, one)
     bus.subscribe(mine.code, two)
     await backend.subscribed(mine.code)
-    await store.publish(other.code, Envelope(lobby=True))
-    await store.publish(mine.code, Envelope(lobby=True))
+    await store.rooms.publish(other.code, Envelope(lobby=True))
+    await store.rooms.publish(mine.code, Envelope(lobby=True))
     await until(lambda: len(first) == 1 and len(second) == 1)
     bus.unsubscribe(mine.code, one)
-    await store.publish(mine.code, Envelope(lobby=True))
+    await store.rooms.publish(mine.code, Envelope(lobby=True))
     await until(lambda: len(second) == 2)
     bus.unsubscribe(mine.code, two)
     bus.unsubscribe(mine.code, two)  # twice is harmless
-    await store.publish(mine.code, Envelope(lobby=True))
+    await store.rooms.publish(mine.code, Envelope(lobby=True))
     await asyncio.sleep(0.1)
     assert (first, second) == ([1], [1, 2])
     # and subscribing again works
     bus.subscribe(mine.code, one)
     await backend.subscribed(mine.code)
-    await store.publish(mine.code, Envelope(lobby=True))
+    await store.rooms.publish(mine.code, Envelope(lobby=True))
     await until(lambda: first == [1, 4])
 
 
@@ -114,8 +114,8 @@ async def test_a_failing_listener_does_not_starve_the_others(backend: Backend) -
     bus.subscribe(room.code, broken)
     bus.subscribe(room.code, lambda code, env: heard.append(env.seq))
     await backend.subscribed(room.code)
-    await store.publish(room.code, Envelope(lobby=True))
-    await store.publish(room.code, Envelope(lobby=True))
+    await store.rooms.publish(room.code, Envelope(lobby=True))
+    await store.rooms.publish(room.code, Envelope(lobby=True))
     await until(lambda: heard == [1, 2])
     assert await bus.ping()
 
@@ -131,7 +131,7 @@ async def test_every_process_hears_a_room_event_once(backend: Backend) -> None:
     other_bus.subscribe(room.code, lambda code, env: b.append(env.seq))
     await backend.subscribed(room.code)
     await backend.subscribed(room.code, other_bus)
-    await backend.other_store().publish(room.code, Envelope(lobby=True))
+    await backend.other_store().rooms.publish(room.code, Envelope(lobby=True))
     await until(lambda: a == [1] and b == [1])
     await asyncio.sleep(0.05)
     assert a == [1] and b == [1]
@@ -156,7 +156,7 @@ async def test_the_bus_survives_a_killed_pubsub_connection(redis_backend: Backen
     bus.on_resync(resync)
     bus.subscribe(room.code, lambda code, env: heard.append(env.seq))
     await bus.wait_subscribed(room.code)
-    await store.publish(room.code, Envelope(lobby=True))
+    await store.rooms.publish(room.code, Envelope(lobby=True))
     await until(lambda: heard == [1])
     assert await bus.ping()
     connections = bus.connections
@@ -173,14 +173,14 @@ async def test_the_bus_survives_a_killed_pubsub_connection(redis_backend: Backen
     await until(lambda: len(resyncs) == 1)
     assert bus.connections == connections + 1
     assert await bus.ping()
-    await store.publish(room.code, Envelope(lobby=True))
+    await store.rooms.publish(room.code, Envelope(lobby=True))
     await until(lambda: heard[-1:] == [2])
     # a room subscribed after the reconnect works too
     later = await make_room(store)
     more: list[int] = []
     bus.subscribe(later.code, lambda code, env: more.append(env.seq))
     await bus.wait_subscribed(later.code)
-    await store.publish(later.code, Envelope(lobby=True))
+    await store.rooms.publish(later.code, Envelope(lobby=True))
     await until(lambda: more == [1])
     assert len(resyncs) == 1
 
@@ -229,7 +229,7 @@ async def test_a_reconnect_made_by_redis_py_underneath_still_resyncs(redis_backe
             await callback(connection)
     await until(lambda: len(resyncs) == 1)
     await bus.wait_subscribed(room.code)
-    await store.publish(room.code, Envelope(lobby=True))
+    await store.rooms.publish(room.code, Envelope(lobby=True))
     await until(lambda: heard == [1])
     assert await bus.ping()
 
@@ -241,7 +241,7 @@ async def test_the_answer_count_counts_who_is_in_the_game(backend: Backend) -> N
     room = await make_room(store, factories.choice())
     ann, ben, cat = [await join(backend, room.code, name) for name in ("Ann", "Ben", "Cat")]
     for pid in (ann, ben, cat):
-        await store.set_presence(room.code, pid, f"c-{pid}", True)
+        await store.players.set_presence(room.code, pid, f"c-{pid}", True)
     await transition(store, room.code, lambda r, now: game.start(r, now))
     counts: list[tuple[int, int, int]] = []
     bus.subscribe(room.code, lambda code, env: counts.append(env.progress) if env.progress else None)
@@ -250,13 +250,13 @@ async def test_the_answer_count_counts_who_is_in_the_game(backend: Backend) -> N
     async def count_is(want: tuple[int, int, int]) -> None:
         await until(lambda: bool(counts) and counts[-1] == want, timeout=2.0)
 
-    await store.answer(room.code, ann, 0, 1)
+    await store.answers.record(room.code, ann, 0, 1)
     await count_is((0, 1, 3))
-    await store.set_presence(room.code, cat, f"c-{cat}", False)
+    await store.players.set_presence(room.code, cat, f"c-{cat}", False)
     await count_is((0, 1, 2))
-    await store.set_presence(room.code, cat, f"c-{cat}-2", True)
+    await store.players.set_presence(room.code, cat, f"c-{cat}-2", True)
     await count_is((0, 1, 3))
-    await store.set_presence(room.code, ben, f"c-{ben}", False)
+    await store.players.set_presence(room.code, ben, f"c-{ben}", False)
     await count_is((0, 1, 2))
-    await store.answer(room.code, ben, 0, 0)  # sent before Ben's socket went, stored after
+    await store.answers.record(room.code, ben, 0, 0)  # sent before Ben's socket went, stored after
     await count_is((0, 2, 3))

@@ -19,7 +19,7 @@ from hypothesis import strategies as st
 from thaw.backends import open_backends
 from thaw.domain import game
 from thaw.domain.errors import GameError
-from thaw.store.base import RoomStore
+from thaw.store.base import Store
 
 from tests.contract.conftest import _delete_prefix, make_room, transition
 from tests.contract.test_store import joined
@@ -69,7 +69,7 @@ RULES: dict[str, Any] = {
 }
 
 
-async def _rule(store: RoomStore, code: str, rule: Any) -> str:
+async def _rule(store: Store, code: str, rule: Any) -> str:
     try:
         await transition(store, code, rule)
     except GameError as exc:
@@ -77,7 +77,7 @@ async def _rule(store: RoomStore, code: str, rule: Any) -> str:
     return "ok"
 
 
-async def _play(store: RoomStore, steps: list[tuple[Any, ...]]) -> tuple[list[Any], dict[str, Any]]:
+async def _play(store: Store, steps: list[tuple[Any, ...]]) -> tuple[list[Any], dict[str, Any]]:
     room = await make_room(store, *QUESTIONS, opaque_ids=True)
     code = room.code
     await joined(store, code, "Ann", "Ben", "Cat")
@@ -88,7 +88,7 @@ async def _play(store: RoomStore, steps: list[tuple[Any, ...]]) -> tuple[list[An
         if name == "answer":
             _, pid, index, value = step
             try:
-                outcome = await store.answer(code, pid, index, value)
+                outcome = await store.answers.record(code, pid, index, value)
             except GameError as exc:
                 outcomes.append(exc.code)
                 continue
@@ -101,13 +101,13 @@ async def _play(store: RoomStore, steps: list[tuple[Any, ...]]) -> tuple[list[An
             outcomes.append(await _rule(store, code, lambda r, now, pid=step[1]: game.kick(r, pid, now)))
         elif name == "presence":
             _, pid, connected = step
-            closes = await store.set_presence(code, pid, f"conn-{pid}", connected)
+            closes = await store.players.set_presence(code, pid, f"conn-{pid}", connected)
             outcomes.append(("presence", closes))
             if closes:
                 outcomes.append(await _rule(store, code, lambda r, now: game.close_question(r, r.index)))
         else:
             outcomes.append(await _rule(store, code, RULES[name]))
-    loaded = await store.load(code)
+    loaded = await store.rooms.load(code)
     assert loaded is not None
     final = loaded[0]
     state = {

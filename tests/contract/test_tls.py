@@ -40,8 +40,8 @@ async def test_self_signed_certificate_needs_the_insecure_option(tls_redis: Redi
     try:
         assert await store.ping() is True
         assert await bus.ping() is True
-        assert await store.now() > 0
-        assert await store.exists("123456") is False
+        assert await store.clock.now() > 0
+        assert await store.rooms.exists("123456") is False
     finally:
         await bus.close()
         await store.close()

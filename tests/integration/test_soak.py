@@ -153,7 +153,7 @@ async def test_soak(tmp_path: Path, request: pytest.FixtureRequest) -> None:
         finished = 0
         try:
             for room_info in rooms:
-                loaded = await store.load(room_info["code"])
+                loaded = await store.rooms.load(room_info["code"])
                 assert loaded is not None, f"room {room_info['code']} vanished"
                 room, _ = loaded
                 finished += room.phase.value == "finished"

@@ -23,7 +23,7 @@ from tests.support.servers import ROOT, free_port
 
 SHIPPED_DECKS = sorted(p.name for p in (ROOT / "content").glob("*.yaml"))
 SERVER = ROOT / "server"
-LUA = sorted(p.name for p in (ROOT / "server" / "store").glob("*.lua"))
+LUA = sorted(p.name for p in (ROOT / "server" / "store" / "redis").glob("*.lua"))
 CATALOGS = sorted(str(p.relative_to(SERVER)) for p in (SERVER / "locale").rglob("*.po"))
 TEMPLATES = sorted(p.name for p in (ROOT / "server" / "web" / "templates").glob("*.html"))
 STATIC = sorted(str(p.relative_to(ROOT / "static")) for p in (ROOT / "static").rglob("*") if p.is_file())
@@ -63,7 +63,7 @@ def test_the_wheel_carries_the_package_and_its_files(built: Built) -> None:
     names = set(zipfile.ZipFile(built.wheel).namelist())
     assert {n.split("/")[0] for n in names} == {"thaw", built.wheel.name.split("-py3")[0] + ".dist-info"}
     assert {f"thaw/decks/{d}" for d in SHIPPED_DECKS} <= names
-    assert {f"thaw/store/{f}" for f in LUA} <= names and LUA
+    assert {f"thaw/store/redis/{f}" for f in LUA} <= names and LUA
     assert {f"thaw/web/templates/{t}" for t in TEMPLATES} <= names and TEMPLATES
     assert {f"thaw/{c}" for c in CATALOGS} <= names and len(CATALOGS) == 5
     assert {f"thaw/static/{s}" for s in STATIC} <= names and STATIC
@@ -78,7 +78,7 @@ def test_the_sdist_carries_the_sources_the_files_and_the_docs(built: Built) -> N
         names = {n.removeprefix(top + "/") for n in tar.getnames()}
     assert {"pyproject.toml", "README.md", "LICENSE", "Procfile", "MANIFEST.in", "docs/deploying.md"} <= names
     assert {f"content/{d}" for d in SHIPPED_DECKS} <= names
-    assert {f"server/store/{f}" for f in LUA} <= names
+    assert {f"server/store/redis/{f}" for f in LUA} <= names
     assert {f"server/web/templates/{t}" for t in TEMPLATES} <= names
     assert {f"static/{s}" for s in STATIC} <= names
     assert not any(n.startswith("tests/") for n in names)

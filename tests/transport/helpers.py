@@ -27,7 +27,7 @@ from thaw.config import Limits, Settings
 from thaw.content import load_decks
 from thaw.domain.model import Deck
 from thaw.runtime import Runtime
-from thaw.store.memory import MemoryStore
+from thaw.store.memory import Records
 from thaw.transport.internals import ws_protocol
 from websockets.asyncio.client import ClientConnection, connect
 from websockets.exceptions import ConnectionClosed
@@ -296,7 +296,7 @@ class FrozenClock:
 def freeze_store_clock(monkeypatch: Any) -> FrozenClock:
     clock = FrozenClock()
     fake: Callable[[], int] = clock
-    monkeypatch.setattr(MemoryStore, "_now", staticmethod(fake))
+    monkeypatch.setattr(Records, "now", staticmethod(fake))
     return clock
 
 

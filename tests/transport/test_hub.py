@@ -8,7 +8,8 @@ import json
 
 from thaw.bus.envelope import Envelope
 from thaw.bus.memory import MemoryBus
-from thaw.transport.hub import CLOSE_OVERFLOW, PROGRESS_INTERVAL_MS, Conn, Hub
+from thaw.bus.throttle import PROGRESS_FRAME_MS as PROGRESS_INTERVAL_MS
+from thaw.transport.hub import CLOSE_OVERFLOW, Conn, Hub
 
 
 class Fast:

@@ -50,7 +50,7 @@ def data_url(raw: bytes, mime: str = "image/png") -> str:
 
 
 def rooms_in(client: TestClient) -> int:
-    return len(client.app.state.runtime.store._rooms)  # type: ignore[attr-defined]
+    return len(client.app.state.runtime.store.records.rooms)  # type: ignore[attr-defined]
 
 
 # -- /api/decks/check ---------------------------------------------------------------
