@@ -226,5 +226,5 @@ class MemoryStore:
     def _need(self, code: str) -> _Record:
         record = self._get(code)
         if record is None:
-            raise GameError("room_not_found", f"no room {code}")
+            raise GameError.of("room_not_found", room=code)
         return record

@@ -39,7 +39,7 @@ from ..bus.envelope import Envelope, dumps
 from ..bus.redis import room_channel
 from ..domain import grading, nicknames
 from ..domain.errors import GameError
-from ..domain.game import MAX_REROLLS, PAUSED_MESSAGE
+from ..domain.game import MAX_REROLLS
 from ..domain.model import Answer, Deck, Kind, Phase, Player, Question, Result, Room, RoomOptions
 from .base import AnswerOutcome, StoreUnavailable, View
 
@@ -707,21 +707,19 @@ class RedisStore:
         args = [player.id, _player_json(player), folded, player.token_hash]
         result = await self._run("join", code, args)
         if result is None:
-            raise GameError("room_not_found", f"no room {code}")
-        _raise_refusal(result, "join")
+            raise GameError.of("room_not_found", room=code)
+        _raise_refusal(result, nickname=player.nickname)
         player.joined, player.first_index = int(result[2]), int(result[3])
 
     async def rename(self, code: str, player_id: str, nickname: str, folded: str) -> None:
         result = await self._run("rename", code, [player_id, nickname, folded, MAX_REROLLS])
         if result is None:
-            raise GameError("room_not_found", f"no room {code}")
-        if result[0] != 1 and result[1] == "wrong_phase":
-            raise GameError("wrong_phase", "nicknames can only change in the lobby")
-        _raise_refusal(result, "rename")
+            raise GameError.of("room_not_found", room=code)
+        _raise_refusal(result, nickname=nickname, max=MAX_REROLLS)
 
     async def answer(self, code: str, player_id: str, index: int, value: Any) -> AnswerOutcome:
         if not isinstance(index, int) or isinstance(index, bool):
-            raise GameError("bad_message", "`index` must be an integer")
+            raise GameError.of("bad_message.index")
         invalid: list[GameError] = []
         shown: list[Any] = [None]
 
@@ -745,15 +743,15 @@ class RedisStore:
                 except GameError as exc:
                     invalid.append(exc)
             else:
-                invalid.append(GameError("invalid_answer", "no such question"))
+                invalid.append(GameError.of("invalid_answer.question"))
             correct_json = "null" if correct is None else ("true" if correct else "false")
             return [player_id, index, dumps(canonical), correct_json, time_limit, "1" if invalid else "0",
                     PROGRESS_PUBLISH_MS]
 
         result = await self._run("answer", code, graded)
         if result is None:
-            raise GameError("room_not_found", f"no room {code}")
-        _raise_refusal(result, "answer")
+            raise GameError.of("room_not_found", room=code)
+        _raise_refusal(result, index=index)
         if invalid:
             raise invalid[0]
         if result[4] and code not in self._held:  # the count was held back
@@ -902,27 +900,12 @@ def _paused_text(paused_at: int | None) -> str:
     return "" if paused_at is None else str(paused_at)
 
 
-def _raise_refusal(result: list[Any], what: str) -> None:
+def _raise_refusal(result: list[Any], **details: object) -> None:
+    """A script's refusal `{0, key, name, value, ...}` as the rules word it: the script
+    names the details only Redis knows, the caller gives those Python knows."""
     if result[0] != 1:
-        code = str(result[1])
-        raise GameError(code, _MESSAGES.get(code, f"{what} refused: {code}"))
-
-
-_MESSAGES = {
-    "room_not_found": "no such room",
-    "room_locked": "this room does not take new players",
-    "room_full": "this room is full",
-    "nickname_taken": "someone in this room already has that nickname",
-    "not_player": "only a player of this room can do that",
-    "kicked": "you were removed from this room",
-    "wrong_phase": "no question is open",
-    "wrong_question": "that is not the open question",
-    "too_late": "time is up for this question",
-    "already_answered": "your first answer stands",
-    "paused": PAUSED_MESSAGE,
-    "rate_limited": f"a nickname can be rerolled at most {MAX_REROLLS} times",
-    "bad_message": "player id already in use",
-}
+        found = dict(zip(map(str, result[2::2]), result[3::2], strict=True))
+        raise GameError.of(str(result[1]), **{**details, **found})
 
 
 def _lua(name: str) -> str:
