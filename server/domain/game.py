@@ -43,7 +43,6 @@ from .model import (
 from .scoring import share, speed_points, standings, streak_bonus
 
 MAX_REROLLS = 3
-PAUSED_MESSAGE = "the teacher has paused the question; answer when it goes on"
 
 # -- creation -----------------------------------------------------------------
 
@@ -108,14 +107,14 @@ def new_room(
 def check_join(room: Room, nickname: str) -> str:
     """Everything that would refuse a join; returns the folded nickname."""
     if room.phase is Phase.FINISHED:
-        raise GameError("room_locked", "this game is over")
+        raise GameError.of("room_locked.finished")
     if room.locked:
-        raise GameError("room_locked", "the teacher has locked this room")
+        raise GameError.of("room_locked")
     if count_players(room) >= room.options.max_players:
-        raise GameError("room_full", f"this room is full ({room.options.max_players} players)")
+        raise GameError.of("room_full", max=room.options.max_players)
     folded = nicknames.fold(nickname)
     if folded in room.nick_index:
-        raise GameError("nickname_taken", f"someone in this room is already called {nickname!r}")
+        raise GameError.of("nickname_taken", nickname=nickname)
     return folded
 
 
@@ -127,7 +126,7 @@ def first_playable_index(room: Room) -> int:
 def join(room: Room, player_id: str, nickname: str, token_hash: str) -> tuple[Player, list[Event]]:
     folded = check_join(room, nickname)
     if player_id in room.players:
-        raise GameError("bad_message", "player id already in use")
+        raise GameError.of("bad_message.player_id")
     player = Player(
         id=player_id,
         nickname=nickname,
@@ -145,12 +144,12 @@ def rename(room: Room, player_id: str, nickname: str) -> list[Event]:
     """A generated-nickname reroll: lobby only, at most MAX_REROLLS times."""
     player = _active(room, player_id)
     if room.phase is not Phase.LOBBY:
-        raise GameError("wrong_phase", "nicknames can only change in the lobby")
+        raise GameError.of("wrong_phase.rename")
     if player.rerolls >= MAX_REROLLS:
-        raise GameError("rate_limited", f"a nickname can be rerolled at most {MAX_REROLLS} times")
+        raise GameError.of("rate_limited.rerolls", max=MAX_REROLLS)
     folded = nicknames.fold(nickname)
     if folded in room.nick_index:
-        raise GameError("nickname_taken", f"someone in this room is already called {nickname!r}")
+        raise GameError.of("nickname_taken", nickname=nickname)
     del room.nick_index[nicknames.fold(player.nickname)]
     room.nick_index[folded] = player_id
     player.nickname = nickname
@@ -178,7 +177,7 @@ def set_connected(room: Room, player_id: str, connected: bool) -> bool:
 def kick(room: Room, player_id: str, now: int) -> list[Event]:
     player = room.players.get(player_id)
     if player is None or player.kicked:
-        raise GameError("unknown_player", f"no player {player_id!r} in this room")
+        raise GameError.of("unknown_player", player=player_id)
     if player.connected and room.connected_cache is not None:
         room.connected_cache -= 1
     if room.kicked_cache is not None:
@@ -200,7 +199,7 @@ def kick_since(room: Room, player_id: str, now: int) -> list[Event]:
     script that filled the lobby (the host picks the first name of the flood)."""
     first = room.players.get(player_id)
     if first is None or first.kicked:
-        raise GameError("unknown_player", f"no player {player_id!r} in this room")
+        raise GameError.of("unknown_player", player=player_id)
     events: list[Event] = []
     for player in [p for p in room.players.values() if p.joined >= first.joined and not p.kicked]:
         events += [e for e in kick(room, player.id, now) if not isinstance(e, LobbyChanged)]
@@ -223,9 +222,9 @@ def count_players(room: Room) -> int:
 def _active(room: Room, player_id: str) -> Player:
     player = room.players.get(player_id)
     if player is None:
-        raise GameError("not_player", "only a player of this room can do that")
+        raise GameError.of("not_player")
     if player.kicked:
-        raise GameError("kicked", "you were removed from this room")
+        raise GameError.of("kicked")
     return player
 
 
@@ -234,7 +233,7 @@ def _active(room: Room, player_id: str) -> Player:
 
 def start(room: Room, now: int) -> list[Event]:
     if room.phase is not Phase.LOBBY:
-        raise GameError("wrong_phase", "the game has already started")
+        raise GameError.of("wrong_phase.started")
     return advance(room, now)
 
 
@@ -252,19 +251,19 @@ def advance(room: Room, now: int) -> list[Event]:
         if room.index + 1 < len(room.deck.questions):
             return _open(room, room.index + 1, now)
         return _finish(room)
-    raise GameError("wrong_phase", "the game is finished")
+    raise GameError.of("wrong_phase.finished")
 
 
 def close(room: Room) -> list[Event]:
     if room.phase is not Phase.QUESTION:
-        raise GameError("wrong_phase", "no question is open")
+        raise GameError.of("wrong_phase")
     return _reveal(room)
 
 
 def end(room: Room) -> list[Event]:
     """Finish now; an open question is left unscored, as if never asked."""
     if room.phase is Phase.FINISHED:
-        raise GameError("wrong_phase", "the game is already finished")
+        raise GameError.of("wrong_phase.finished")
     return _finish(room)
 
 
@@ -305,22 +304,22 @@ def time_left(room: Room, now: int) -> int:
 
 def _running_question(room: Room, now: int, command: str) -> None:
     if room.phase is not Phase.QUESTION:
-        raise GameError("wrong_phase", f"`{command}` needs an open question")
+        raise GameError.of("wrong_phase.needs_question", command=command)
     if room.paused_at is None and now >= room.deadline:
-        raise GameError("wrong_phase", "time is up for this question")
+        raise GameError.of("wrong_phase.time_up")
 
 
 def pause(room: Room, now: int) -> list[Event]:
     _running_question(room, now, "pause")
     if room.paused_at is not None:
-        raise GameError("wrong_phase", "the question is already paused")
+        raise GameError.of("wrong_phase.paused")
     room.paused_at = now
     return [Paused(room.index)]
 
 
 def resume(room: Room, now: int) -> list[Event]:
     if room.phase is not Phase.QUESTION or room.paused_at is None:
-        raise GameError("wrong_phase", "the question is not paused")
+        raise GameError.of("wrong_phase.not_paused")
     stood = max(0, now - room.paused_at)
     room.opened_at += stood
     room.deadline += stood
@@ -349,22 +348,22 @@ def check_answer(room: Room, player_id: str, index: Any, value: Any, now: int) -
     """Everything that would refuse an answer; returns (canonical value, correct, t)."""
     player = _active(room, player_id)
     if not isinstance(index, int) or isinstance(index, bool):
-        raise GameError("bad_message", "`index` must be an integer")
+        raise GameError.of("bad_message.index")
     if room.phase is not Phase.QUESTION:
-        raise GameError("wrong_phase", "no question is open")
+        raise GameError.of("wrong_phase")
     if index != room.index:
-        raise GameError("wrong_question", f"question {index} is not the open question ({room.index})")
+        raise GameError.of("wrong_question", index=index, open=room.index)
     if player.first_index > index:
-        raise GameError("too_late", "you joined during this question; you play from the next one")
+        raise GameError.of("too_late.joined")
     question = room.question
     assert question is not None
     if room.paused_at is not None:
-        raise GameError("paused", PAUSED_MESSAGE)
+        raise GameError.of("paused")
     t = now - room.opened_at
     if t > time_limit(room) or now > room.deadline:
-        raise GameError("too_late", "time is up for this question")
+        raise GameError.of("too_late")
     if player_id in room.current_answers():
-        raise GameError("already_answered", "your first answer stands")
+        raise GameError.of("already_answered")
     layout = room.layouts[index]
     canonical = grading.validate(question, layout, value, room.option_ids(index))
     return canonical, grading.grade(question, layout, canonical), max(t, 0)

@@ -175,10 +175,10 @@ class Service:
     async def check_host(self, code: str, token: str) -> Room:
         loaded = await self.store.rooms.load(code)
         if loaded is None:
-            raise GameError("room_not_found", f"no room {code}")
+            raise GameError.of("room_not_found", room=code)
         room, _now = loaded
         if not token_matches(token, room.host_token_hash):
-            raise GameError("bad_token", "that is not this room's host token")
+            raise GameError.of("bad_token.host")
         return room
 
     async def host_command(self, code: str, msg: dict[str, Any]) -> None:
@@ -208,7 +208,7 @@ class Service:
             ms = game.check_add_time(msg["ms"])
             await self.transition(code, lambda room, now: game.add_time(room, ms, now))
         else:  # pragma: no cover - protocol.parse admits only the above
-            raise GameError("unknown_type", f"unknown host command {kind!r}")
+            raise GameError.of("unknown_type", type=kind)
 
     async def close_question(self, code: str, index: int) -> None:
         """Close question `index` if it is still open (timers, all answered)."""
@@ -234,7 +234,7 @@ class Service:
             if loaded is None:
                 if quiet:
                     return []
-                raise GameError("room_not_found", f"no room {code}")
+                raise GameError.of("room_not_found", room=code)
             room, now = loaded
             version = room.version
             events = rule(room, now)
@@ -300,7 +300,7 @@ class Service:
     async def _join(self, code: str, raw_nickname: Any) -> tuple[Player, str]:
         info = await self.store.rooms.info(code)
         if info is None:
-            raise GameError("room_not_found", f"no room {code}")
+            raise GameError.of("room_not_found", room=code)
         generated = bool(info.get("generated_nicknames"))
         token = new_token()
         for attempt in range(10):
@@ -320,7 +320,7 @@ class Service:
                     continue
                 raise
             return player, token
-        raise GameError("nickname_taken", "could not find a free nickname")  # pragma: no cover
+        raise GameError.of("nickname_taken.none_free")  # pragma: no cover
 
     async def reroll(self, code: str, player_id: str) -> tuple[str, int]:
         """A new generated nickname; returns it and how many rerolls are left."""
@@ -332,9 +332,9 @@ class Service:
     async def _reroll(self, code: str, player_id: str) -> str:
         info = await self.store.rooms.info(code)
         if info is None:
-            raise GameError("room_not_found", f"no room {code}")
+            raise GameError.of("room_not_found", room=code)
         if not info.get("generated_nicknames"):
-            raise GameError("wrong_phase", "this room lets players choose their own nicknames")
+            raise GameError.of("wrong_phase.own_nicknames")
         for attempt in range(10):
             nickname = generate_nickname(self._rng)
             try:
@@ -344,16 +344,16 @@ class Service:
                     continue
                 raise
             return nickname
-        raise GameError("nickname_taken", "could not find a free nickname")  # pragma: no cover
+        raise GameError.of("nickname_taken.none_free")  # pragma: no cover
 
     async def resume(self, code: str, token: str) -> Player:
         player = await self.store.players.by_token(code, hash_token(token))
         if player is None or not token_matches(token, player.token_hash):
             if not await self.store.rooms.exists(code):
-                raise GameError("room_not_found", f"no room {code}")
-            raise GameError("bad_token", "that token is not a player of this room")
+                raise GameError.of("room_not_found", room=code)
+            raise GameError.of("bad_token")
         if player.kicked:
-            raise GameError("kicked", "you were removed from this room")
+            raise GameError.of("kicked")
         return player
 
     async def answer(self, code: str, player_id: str, index: Any, value: Any, ack: Callable[[str], None]) -> None:
@@ -381,7 +381,7 @@ class Service:
         """`welcome` (when a token is given) and the present screen for a player, with the seq it reflects."""
         view = await self.store.rooms.view(code, player_id)
         if view is None or view.player is None:
-            raise GameError("room_not_found", f"no room {code}")
+            raise GameError.of("room_not_found", room=code)
         frames: list[str] = []
         if token is not None:
             frames.append(dumps(welcome_payload(view.room, view.player, token)))
@@ -402,10 +402,10 @@ class Service:
     async def host_view(self, code: str, welcome: bool, join_base: str = "") -> tuple[list[str], int]:
         view = await self.store.rooms.view(code, None)
         if view is None:
-            raise GameError("room_not_found", f"no room {code}")
+            raise GameError.of("room_not_found", room=code)
         loaded = await self.store.rooms.load(code)
         if loaded is None:
-            raise GameError("room_not_found", f"no room {code}")
+            raise GameError.of("room_not_found", room=code)
         room, _now = loaded
         frames: list[str] = []
         if welcome:
@@ -440,7 +440,7 @@ class Service:
         """
         loaded = await self.store.rooms.load(code)
         if loaded is None:
-            raise GameError("room_not_found", f"no room {code}")
+            raise GameError.of("room_not_found", room=code)
         room = loaded[0]
         if not key:
             raise GameError("unauthorized", N_("send the host token or the report key as `Authorization: Bearer KEY` "

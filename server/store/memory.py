@@ -69,7 +69,7 @@ class Records:
     def need(self, code: str) -> _Record:
         record = self.get(code)
         if record is None:
-            raise GameError("room_not_found", f"no room {code}")
+            raise GameError.of("room_not_found", room=code)
         return record
 
     def publish(self, record: _Record, envelope: Envelope) -> None:

@@ -53,7 +53,7 @@ def parse(text: str, first: bool = False) -> dict[str, Any]:
     if not isinstance(kind, str):
         raise GameError("bad_message", "a message needs a string `type`")
     if kind not in KNOWN_TYPES:
-        raise GameError("unknown_type", f"unknown message type {kind[:40]!r}")
+        raise GameError.of("unknown_type", type=kind[:40])
     if kind == "host" or (kind == "resume" and first):
         _field(msg, "token", str)
     elif kind == "join":
@@ -68,7 +68,7 @@ def parse(text: str, first: bool = False) -> dict[str, Any]:
     elif kind == "answer":
         index = _field(msg, "index", int)
         if isinstance(index, bool):
-            raise GameError("bad_message", "`index` must be an integer")
+            raise GameError.of("bad_message.index")
         if "answer" not in msg:
             raise GameError("bad_message", "an answer message needs `answer`")
         value = msg["answer"]

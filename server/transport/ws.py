@@ -154,12 +154,12 @@ async def _session(ws: WebSocket, rt: Runtime, code: str, address: str) -> None:
         if kind == "host":
             await rt.service.check_host(code, msg["token"])
             if rt.hub.hosts(code) >= rt.settings.limits.hosts_per_room:
-                raise GameError("too_many_hosts", "this game is already open on too many teacher screens")
+                raise GameError.of("too_many_hosts")
             await _attach(ws, rt, _conn(ws, rt, code, "host", None), None)
             return
         if kind == "join":
             if not limits.may_join(address, code):
-                raise GameError("rate_limited", "too many joins from your network; wait a minute")
+                raise GameError.of("rate_limited.joins")
             player, token = await rt.service.join(code, msg.get("nickname"))
             limits.joined(address, code)
             resumed = False
@@ -190,7 +190,7 @@ async def _room_not_found(ws: WebSocket, rt: Runtime, address: str, code: str) -
         return
     if delay:
         await asyncio.sleep(delay)
-    await _reject(ws, "room_not_found", f"there is no game with code {code[:6]!r}; check the code on the screen")
+    await _reject(ws, "room_not_found", GameError.of("room_not_found", room=code[:6]).message)
 
 
 async def _attach(ws: WebSocket, rt: Runtime, conn: Conn, token: str | None, resumed: bool = False) -> None:
@@ -356,9 +356,9 @@ async def _dispatch(rt: Runtime, conn: Conn, msg: dict[str, Any]) -> None:
         if kind in HOST_TYPES:
             await service.host_command(conn.code, msg)
             return
-        raise GameError("not_player", "the host cannot answer; only players can")
+        raise GameError.of("not_player.host")
     if kind in HOST_TYPES:
-        raise GameError("not_host", "only the host can do that")
+        raise GameError.of("not_host")
     assert conn.player_id is not None
     if kind == "answer":
         await service.answer(conn.code, conn.player_id, msg["index"], msg["answer"], conn.send)
@@ -367,5 +367,5 @@ async def _dispatch(rt: Runtime, conn: Conn, msg: dict[str, Any]) -> None:
         nickname, left = await service.reroll(conn.code, conn.player_id)
         conn.send(dumps({"type": "nickname", "nickname": nickname, "rerolls_left": left}))
         return
-    raise GameError("unknown_type", f"unknown message type {kind!r}")  # pragma: no cover
+    raise GameError.of("unknown_type", type=kind)  # pragma: no cover
 

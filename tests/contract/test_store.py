@@ -45,10 +45,14 @@ async def start(store: Store, code: str, opened_ago_ms: int = 0) -> Any:
     return await transition(store, code, lambda room, now: game.start(room, now - opened_ago_ms))
 
 
-async def refused(code: str, coro: Any) -> None:
+async def refused(expected: str | GameError, coro: Any) -> None:
+    """`coro` is refused with `expected`: a code, or a refusal from the table (code and text)."""
     with pytest.raises(GameError) as info:
         await coro
-    assert info.value.code == code, info.value
+    if isinstance(expected, GameError):
+        assert (info.value.code, info.value.message) == (expected.code, expected.message)
+    else:
+        assert info.value.code == expected, info.value
 
 
 @contextlib.contextmanager
@@ -208,22 +212,24 @@ async def test_join_assigns_order_and_first_index(backend: Backend) -> None:
 
 
 async def test_join_refusals(backend: Backend) -> None:
+    """Each store refuses with the code and the text the rules give (the same on both)."""
     store = backend.store
     room = await make_room(store, max_players=2)
     await join(store, room.code, "Straße")
-    await refused("nickname_taken", join(store, room.code, "STRASSE", pid="p-other"))
+    await refused(GameError.of("nickname_taken", nickname="STRASSE"), join(store, room.code, "STRASSE", pid="p-other"))
+    await refused(GameError.of("bad_message.player_id"), join(store, room.code, "Other", pid="p-straße"))
     await join(store, room.code, "Zoë")
-    await refused("room_full", join(store, room.code, "Third"))
-    await refused("room_not_found", join(store, "000000", "Nobody"))
+    await refused(GameError.of("room_full", max=2), join(store, room.code, "Third"))
+    await refused(GameError.of("room_not_found", room="000000"), join(store, "000000", "Nobody"))
 
     room = await make_room(store)
     await join(store, room.code, "Early")
     await transition(store, room.code, lambda r, now: game.lock(r, True))
-    await refused("room_locked", join(store, room.code, "Blocked"))
+    await refused(GameError.of("room_locked"), join(store, room.code, "Blocked"))
     await transition(store, room.code, lambda r, now: game.lock(r, False))
     await join(store, room.code, "Welcome")
     await transition(store, room.code, lambda r, now: game.end(r))
-    await refused("room_locked", join(store, room.code, "TooLate"))
+    await refused(GameError.of("room_locked.finished"), join(store, room.code, "TooLate"))
 
 
 async def test_kick_frees_the_nickname_and_the_seat(backend: Backend) -> None:
@@ -243,11 +249,12 @@ async def test_rename(backend: Backend) -> None:
     room = await make_room(store)
     ann = await join(store, room.code, "Ann")
     await join(store, room.code, "Ben")
-    await refused("nickname_taken", store.players.rename(room.code, ann.id, "BEN", "ben"))
-    await refused("not_player", store.players.rename(room.code, "nobody", "Zed", "zed"))
+    await refused(GameError.of("nickname_taken", nickname="BEN"), store.players.rename(room.code, ann.id, "BEN", "ben"))
+    await refused(GameError.of("not_player"), store.players.rename(room.code, "nobody", "Zed", "zed"))
     for name in ("Cat", "Dog", "Eel"):
         await store.players.rename(room.code, ann.id, name, nicknames.fold(name))
-    await refused("rate_limited", store.players.rename(room.code, ann.id, "Fox", "fox"))
+    too_many = GameError.of("rate_limited.rerolls", max=game.MAX_REROLLS)
+    await refused(too_many, store.players.rename(room.code, ann.id, "Fox", "fox"))
     await join(store, room.code, "Ann", pid="p-ann-2")  # the old name is free again
     await refused("nickname_taken", join(store, room.code, "eel", pid="p-x"))
     loaded = await store.rooms.load(room.code)
@@ -255,7 +262,7 @@ async def test_rename(backend: Backend) -> None:
     assert loaded[0].players[ann.id].nickname == "Eel"
     assert loaded[0].players[ann.id].rerolls == 3
     await start(store, room.code)
-    await refused("wrong_phase", store.players.rename(room.code, "p-ann-2", "Gnu", "gnu"))
+    await refused(GameError.of("wrong_phase.rename"), store.players.rename(room.code, "p-ann-2", "Gnu", "gnu"))
 
 
 async def test_player_by_token(backend: Backend) -> None:

@@ -4,12 +4,14 @@
 -- 11 progress interval ms: the answer count is published at most once per interval
 -- (2,000 answers must not be 2,000 PUBLISHes read by every instance); a count held
 -- back is reported to the caller, which publishes it later with progress.lua.
+-- A refusal is {0, key of errors.TEXTS, detail name, value, ...} (redis.py words it).
 local p, err = active_player(ARGV[5])
 if err then return {0, err} end
 if redis.call('HGET', KEYS[1], 'phase') ~= 'question' then return {0, 'wrong_phase'} end
 local idx = tonumber(ARGV[6])
-if tonumber(redis.call('HGET', KEYS[1], 'index')) ~= idx then return {0, 'wrong_question'} end
-if tonumber(p.first_index) > idx then return {0, 'too_late'} end
+local open = tonumber(redis.call('HGET', KEYS[1], 'index'))
+if open ~= idx then return {0, 'wrong_question', 'open', open} end
+if tonumber(p.first_index) > idx then return {0, 'too_late.joined'} end
 local clock = redis.call('HMGET', KEYS[1], 'opened_at', 'deadline', 'paused_at', 'added')
 if clock[3] and clock[3] ~= '' then return {0, 'paused'} end
 local now = now_ms()

@@ -35,7 +35,7 @@ class RedisAnswers:
 
     async def record(self, code: str, player_id: str, index: int, value: Any) -> AnswerOutcome:
         if not isinstance(index, int) or isinstance(index, bool):
-            raise GameError("bad_message", "`index` must be an integer")
+            raise GameError.of("bad_message.index")
         invalid: list[GameError] = []
         shown: list[Any] = [None]
 
@@ -59,7 +59,7 @@ class RedisAnswers:
                 except GameError as exc:
                     invalid.append(exc)
             else:
-                invalid.append(GameError("invalid_answer", "no such question"))
+                invalid.append(GameError.of("invalid_answer.question"))
             correct_json = "null" if correct is None else ("true" if correct else "false")
             return [
                 player_id,
@@ -73,8 +73,8 @@ class RedisAnswers:
 
         result = await self.c.run("answer", code, graded)
         if result is None:
-            raise GameError("room_not_found", f"no room {code}")
-        raise_refusal(result, "answer")
+            raise GameError.of("room_not_found", room=code)
+        raise_refusal(result, index=index)
         if invalid:
             raise invalid[0]
         if result[4]:  # the count was held back

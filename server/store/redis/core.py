@@ -33,7 +33,6 @@ from redis.commands.core import AsyncScript
 
 from ...bus.redis import room_channel
 from ...domain.errors import GameError
-from ...domain.game import MAX_REROLLS, PAUSED_MESSAGE
 from ...domain.model import Player
 from ..base import StoreUnavailable
 from .codec import Static, static_from_json
@@ -200,28 +199,12 @@ class Core:
         return None
 
 
-def raise_refusal(result: list[Any], what: str) -> None:
-    """A script's `{0, code}` as the contract's GameError."""
+def raise_refusal(result: list[Any], **details: object) -> None:
+    """A script's refusal `{0, key, name, value, ...}` as the rules word it: the script
+    names the details only Redis knows, the caller gives those Python knows."""
     if result[0] != 1:
-        code = str(result[1])
-        raise GameError(code, _MESSAGES.get(code, f"{what} refused: {code}"))
-
-
-_MESSAGES = {
-    "room_not_found": "no such room",
-    "room_locked": "this room does not take new players",
-    "room_full": "this room is full",
-    "nickname_taken": "someone in this room already has that nickname",
-    "not_player": "only a player of this room can do that",
-    "kicked": "you were removed from this room",
-    "wrong_phase": "no question is open",
-    "wrong_question": "that is not the open question",
-    "too_late": "time is up for this question",
-    "already_answered": "your first answer stands",
-    "paused": PAUSED_MESSAGE,
-    "rate_limited": f"a nickname can be rerolled at most {MAX_REROLLS} times",
-    "bad_message": "player id already in use",
-}
+        found = dict(zip(map(str, result[2::2]), result[3::2], strict=True))
+        raise GameError.of(str(result[1]), **{**details, **found})
 
 
 def lua(name: str) -> str:

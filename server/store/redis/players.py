@@ -17,17 +17,15 @@ class RedisPlayers:
         args = [player.id, player_json(player), folded, player.token_hash]
         result = await self.c.run("join", code, args)
         if result is None:
-            raise GameError("room_not_found", f"no room {code}")
-        raise_refusal(result, "join")
+            raise GameError.of("room_not_found", room=code)
+        raise_refusal(result, nickname=player.nickname)
         player.joined, player.first_index = int(result[2]), int(result[3])
 
     async def rename(self, code: str, player_id: str, nickname: str, folded: str) -> None:
         result = await self.c.run("rename", code, [player_id, nickname, folded, MAX_REROLLS])
         if result is None:
-            raise GameError("room_not_found", f"no room {code}")
-        if result[0] != 1 and result[1] == "wrong_phase":
-            raise GameError("wrong_phase", "nicknames can only change in the lobby")
-        raise_refusal(result, "rename")
+            raise GameError.of("room_not_found", room=code)
+        raise_refusal(result, nickname=nickname, max=MAX_REROLLS)
 
     async def by_token(self, code: str, token_hash: str) -> Player | None:
         base = self.c.base(code)

@@ -1,8 +1,8 @@
 -- ARGV 5 player id, 6 nickname, 7 folded nickname, 8 max rerolls
 local p, err = active_player(ARGV[5])
 if err then return {0, err} end
-if redis.call('HGET', KEYS[1], 'phase') ~= 'lobby' then return {0, 'wrong_phase'} end
-if tonumber(p.rerolls or 0) >= tonumber(ARGV[8]) then return {0, 'rate_limited'} end
+if redis.call('HGET', KEYS[1], 'phase') ~= 'lobby' then return {0, 'wrong_phase.rename'} end
+if tonumber(p.rerolls or 0) >= tonumber(ARGV[8]) then return {0, 'rate_limited.rerolls'} end
 if redis.call('HEXISTS', KEYS[3], ARGV[7]) == 1 then return {0, 'nickname_taken'} end
 local nicks = redis.call('HGETALL', KEYS[3])
 for i = 1, #nicks, 2 do
