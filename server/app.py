@@ -6,11 +6,9 @@ import asyncio
 import contextlib
 import logging
 import secrets
-import socket
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator
 from typing import TYPE_CHECKING
 
-import uvicorn
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
 from starlette.middleware.gzip import GZipMiddleware
@@ -18,20 +16,21 @@ from starlette.routing import Match, Route
 from starlette.types import Receive, Scope, Send
 from starlette.websockets import WebSocket
 
-from . import i18n, logs
+from . import logs
 from .backends import open_backends
-from .config import Settings, from_env
 from .content import default_content_dir, load_decks
 from .domain.model import Deck
-from .gcwatch import GcWatch
 from .rooms.limits import AddressLimits
 from .rooms.service import Service
 from .rooms.timers import Timers
-from .runtime import Runtime
+from .shared.gcwatch import GcWatch
 from .transport import acceptlog, wire
+from .transport.config import Settings, from_env
 from .transport.hub import Hub
 from .transport.internals import fast_path
+from .transport.runtime import Runtime
 from .web import routes as web
+from .web import translations
 
 if TYPE_CHECKING:
     from .metrics import Metrics
@@ -161,7 +160,7 @@ def create_app(
             await bus.close()
             await store.close()
 
-    i18n.load()
+    translations.load()
     routes = list(web.routes)
     if settings.metrics_token:
         from .metrics import endpoint as metrics_endpoint
@@ -170,7 +169,7 @@ def create_app(
     return ThawApp(
         routes=routes,
         middleware=[
-            Middleware(i18n.RequestLanguage),  # outermost: even a 500's message is in the request's language
+            Middleware(translations.RequestLanguage),  # outermost: even a 500's message is in the request's language
             Middleware(web.SecurityHeaders),
             Middleware(GZipMiddleware, minimum_size=1024),
         ],
@@ -197,18 +196,6 @@ async def _resync(service: Service, conn: object) -> tuple[list[str], int]:
         return await service.host_view(conn.code, welcome=False)
     assert conn.player_id is not None
     return await service.player_view(conn.code, conn.player_id, None)
-
-
-class DrainingServer(uvicorn.Server):
-    """On SIGTERM, first tell clients to reconnect (to another instance), then close."""
-
-    def __init__(self, config: uvicorn.Config, drain: Callable[[], Awaitable[None]]) -> None:
-        super().__init__(config)
-        self._drain = drain
-
-    async def shutdown(self, sockets: list[socket.socket] | None = None) -> None:
-        await self._drain()
-        await super().shutdown(sockets)
 
 
 def app_from_env() -> ThawApp:

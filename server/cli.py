@@ -7,20 +7,16 @@ import logging
 import os
 import sys
 from collections.abc import Sequence
-from typing import Any
 
-from .config import ConfigError, from_env
+from .transport.config import ConfigError, from_env
 
 
 def _serve(args: argparse.Namespace) -> int:
-    import uvicorn
-
     from . import logs
-    from .app import DrainingServer, ThawApp, app_from_env, load_content
+    from .app import app_from_env, load_content
     from .content import DeckError
-    from .domain.model import MAX_FRAME_BYTES
-    from .transport.internals import http_protocol, ws_protocol
     from .transport.netaddr import lan_address
+    from .transport.serving import serve
 
     env = os.environ
     if args.redis_url is not None:
@@ -59,43 +55,9 @@ def _serve(args: argparse.Namespace) -> int:
         logging.getLogger("thaw.cli").info("; ".join(line.strip() for line in banner))
     else:
         print("\n".join(banner), flush=True)
-    options: dict[str, Any] = {
-        "factory": True,
-        "host": args.host,
-        "port": args.port,
-        "workers": settings.workers,
-        # Forwarding headers are read by the app (`netaddr.client_address`), right-most
-        # first; uvicorn's own reading would hand it an address the client chose.
-        "proxy_headers": False,
-        "http": http_protocol(),  # header deadline and connections per address (internals.py)
-        "ws": ws_protocol(),  # the fast path when the libraries' internals behave (internals.py)
-        "ws_max_size": MAX_FRAME_BYTES,
-        "ws_ping_interval": settings.ping_interval_s,
-        "ws_ping_timeout": settings.ping_interval_s,
-        "ws_per_message_deflate": args.compression,
-        "timeout_graceful_shutdown": 20,
-        "backlog": 4096,  # a join storm of thousands must queue, not be reset
-        "log_level": args.log_level,
-        "access_log": args.access_log,
-    }
-    if (log_config := logs.uvicorn_log_config(settings.log_format)) is not None:
-        options["log_config"] = log_config
-    if settings.workers > 1:
-        # uvicorn's supervisor runs plain servers in the workers: clients still get a
-        # 1012 close on shutdown and reconnect, only without the `reconnect` frame first.
-        uvicorn.run("thaw.app:app_from_env", **options)
-    else:
-        apps: list[ThawApp] = []  # the one this process serves, once uvicorn has built it
-
-        def build() -> ThawApp:
-            apps.append(app_from_env())
-            return apps[-1]
-
-        async def drain() -> None:
-            for app in apps:
-                await app.drain()
-
-        DrainingServer(uvicorn.Config(build, **options), drain).run()
+    serve(settings, factory="thaw.app:app_from_env", build=app_from_env, host=args.host, port=args.port,
+          compression=args.compression, log_level=args.log_level, access_log=args.access_log,
+          log_config=logs.uvicorn_log_config(settings.log_format))
     return 0
 
 
@@ -141,8 +103,9 @@ def _bots(args: argparse.Namespace) -> int:
 
 def _bench(args: argparse.Namespace) -> int:
     from .tools.bench import main
+    from .transport import yardstick
 
-    return main(args.rest)
+    return main(args.rest, yardstick=yardstick.measure)
 
 
 def parser() -> argparse.ArgumentParser:

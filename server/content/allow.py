@@ -9,7 +9,7 @@ next author reads why the warning was silenced instead of silencing it again.
 
 from __future__ import annotations
 
-from ..i18n import english
+from ..shared.marks import english
 from .fields import Fields
 from .yamltree import YMap, YNode, YScalar, describe
 

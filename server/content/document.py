@@ -15,7 +15,8 @@ from typing import Any
 
 from ..domain.model import Deck
 from ..domain.text import is_text as _is_text
-from ..i18n import N_, translate
+from ..shared.i18n import translate
+from ..shared.marks import N_
 from . import limits
 from .loader import build_deck
 from .problems import ProblemLog

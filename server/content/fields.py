@@ -11,7 +11,7 @@ import math
 from collections.abc import Collection, Mapping
 
 from ..domain.text import is_text
-from ..i18n import english
+from ..shared.marks import english
 from .problems import ProblemLog
 from .yamltree import YList, YMap, YNode, YScalar, describe
 

@@ -22,7 +22,7 @@ from typing import Any
 
 from PIL import Image, ImageOps, UnidentifiedImageError
 
-from ..i18n import N_, english
+from ..shared.marks import N_, english
 from . import limits
 from .document import Finding
 

@@ -17,7 +17,7 @@ from typing import Any
 
 import yaml
 
-from ..i18n import N_, english
+from ..shared.marks import N_, english
 from . import limits
 from .loader import parse_deck
 from .problems import ProblemLog

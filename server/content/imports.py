@@ -17,7 +17,8 @@ from typing import Any
 
 import yaml
 
-from ..i18n import N_, english, translate
+from ..shared.i18n import translate
+from ..shared.marks import N_, english
 from . import limits
 from .document import check_data
 from .importer import _question, humanise, slug

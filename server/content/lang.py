@@ -11,7 +11,7 @@ import re
 
 from babel import Locale, UnknownLocaleError
 
-from ..i18n import english
+from ..shared.marks import english
 from .fields import Fields
 from .yamltree import YScalar
 

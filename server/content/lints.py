@@ -13,7 +13,7 @@ from collections.abc import Iterator
 
 from ..domain.grading import normalise_text
 from ..domain.model import Deck, Kind, Question
-from ..i18n import N_, english
+from ..shared.marks import N_, english
 from . import limits
 from .allow import allows_of
 from .document import Checked, Finding

@@ -13,8 +13,8 @@ from pathlib import Path
 
 from ..domain.grading import folding_for
 from ..domain.model import Deck, Question
-from ..i18n import N_, english
-from ..resources import decks_dir
+from ..shared.marks import N_, english
+from ..shared.resources import decks_dir
 from . import limits
 from .allow import read_allow
 from .fields import Fields

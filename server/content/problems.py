@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from ..i18n import N_
+from ..shared.marks import N_
 
 NOT_UTF8 = N_("not UTF-8 text: save the file as UTF-8")
 

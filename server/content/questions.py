@@ -8,7 +8,7 @@ from dataclasses import dataclass, replace
 
 from ..domain.grading import normalise_text
 from ..domain.model import Kind, Question
-from ..i18n import N_, english
+from ..shared.marks import N_, english
 from . import limits
 from .allow import read_allow
 from .fields import Fields, Number

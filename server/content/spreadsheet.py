@@ -12,7 +12,7 @@ import io
 import re
 from dataclasses import dataclass
 
-from ..i18n import N_, english
+from ..shared.marks import N_, english
 from .limits import OPTIONS_MIN
 
 DELIMITERS = (",", ";", "\t")

@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ..domain.model import Deck
-from ..i18n import english
+from ..shared.marks import english
 from . import limits
 from .document import Checked, Finding, check_data
 

@@ -13,7 +13,7 @@ from typing import Any
 
 import yaml
 
-from ..i18n import N_, english
+from ..shared.marks import N_, english
 from .problems import ProblemLog
 
 _MAX_DEPTH = 40

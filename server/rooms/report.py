@@ -22,7 +22,8 @@ from openpyxl.utils import get_column_letter
 from ..domain import game, grading
 from ..domain.model import Answer, Kind, Phase, Player, Question, Result, Room
 from ..domain.text import is_text
-from ..i18n import N_, tr
+from ..shared.i18n import tr
+from ..shared.marks import N_
 
 _FORMULA_START = ("=", "+", "-", "@", "\uff1d", "\uff0b", "\uff0d", "\uff20")  # and their full-width forms
 

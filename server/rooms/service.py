@@ -32,7 +32,7 @@ from ..domain.events import (
 )
 from ..domain.model import Deck, Phase, Player, Room, RoomOptions
 from ..domain.namegen import generate_nickname
-from ..i18n import N_, english
+from ..shared.marks import N_, english
 from ..store.base import Store, StoreUnavailable, View
 from .frames import (
     answers_payload,

@@ -18,11 +18,12 @@ from babel.messages.catalog import Catalog, Message
 from babel.messages.extract import extract_from_dir
 from babel.messages.pofile import read_po, write_po
 
-from ..i18n import DOMAIN, LANGUAGES, SOURCE, catalog_path
-from ..resources import PACKAGE
+from ..shared.i18n import LANGUAGES, SOURCE
+from ..shared.resources import CATALOG_DOMAIN, PACKAGE, catalog_path
 
 KEYWORDS = {"tr": None, "ntr": (1, 2), "N_": None, "english": None, "_": None, "gettext": None, "ngettext": (1, 2)}
-"""`tr`/`ntr` in Python (thaw.i18n), `_`/`gettext`/`ngettext` in the templates."""
+"""`tr`/`ntr` (shared/i18n.py) and `N_`/`english` (shared/marks.py) in Python, `_`/`gettext`/`ngettext` in
+the templates."""
 METHODS = [
     ("tools/**.py", "ignore"),
     ("**.py", "python"),
@@ -46,7 +47,7 @@ def extract() -> dict[MsgId, list[str]]:
 
 def read(lang: str) -> Catalog:
     with catalog_path(lang).open("rb") as file:
-        return read_po(file, locale=lang, domain=DOMAIN)
+        return read_po(file, locale=lang, domain=CATALOG_DOMAIN)
 
 
 def _placeholders(text: str) -> set[str]:
@@ -94,8 +95,8 @@ def update() -> None:
     for lang in LANGUAGES:
         if lang == SOURCE:
             continue
-        old = read(lang) if catalog_path(lang).exists() else Catalog(locale=lang, domain=DOMAIN)
-        fresh = Catalog(locale=lang, domain=DOMAIN, project="Thaw", version="", fuzzy=False,
+        old = read(lang) if catalog_path(lang).exists() else Catalog(locale=lang, domain=CATALOG_DOMAIN)
+        fresh = Catalog(locale=lang, domain=CATALOG_DOMAIN, project="Thaw", version="", fuzzy=False,
                         header_comment=f"# Thaw's server messages in {Locale.parse(lang).english_name}: "
                                        "see docs/translating.md.",
                         creation_date=old.creation_date, revision_date=old.revision_date,

@@ -1,1 +1,2 @@
-"""The socket endpoint, the hub and frames: the only code that knows uvicorn and websockets."""
+"""The socket endpoint, the hub and frames, the settings and uvicorn serving the app:
+the only code of the server that knows uvicorn and websockets."""

@@ -22,7 +22,7 @@ import logging
 from collections import Counter
 from collections.abc import Callable
 
-from ..config import Settings, from_env
+from .config import Settings, from_env
 from .logthrottle import LogThrottle
 from .netaddr import trusts_peer
 

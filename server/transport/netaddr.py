@@ -9,8 +9,8 @@ from functools import lru_cache
 from typing import Any
 from urllib.parse import urlsplit
 
-from ..config import Settings
-from ..i18n import N_
+from ..shared.marks import N_
+from .config import Settings
 
 GUESSING = N_("too many wrong room codes from your network; wait a minute")  # tr() where shown over HTTP
 

@@ -20,7 +20,6 @@ from ..domain.errors import GameError
 from ..domain.model import MAX_FRAME_BYTES
 from ..rooms.frames import error
 from ..rooms.limits import TokenBucket
-from ..runtime import Runtime
 from ..store.base import StoreUnavailable
 from .hub import Conn, Hub
 from .inbox import Inbox
@@ -28,6 +27,7 @@ from .internals import STOP_KEY, WebSocketProtocol
 from .logthrottle import LogThrottle
 from .messages import FIRST_ONLY_TYPES, FIRST_TYPES, HOST_TYPES, parse
 from .netaddr import GUESSING, client_address, origin_allowed, public_base
+from .runtime import Runtime
 from .wire import raw_socket
 
 log = logging.getLogger("thaw.ws")

@@ -1,1 +1,1 @@
-"""Pages, the JSON API and security headers."""
+"""Pages, the JSON API and security headers, each answered in the request's language."""

@@ -22,7 +22,8 @@ from ..content.problems import NOT_UTF8
 from ..content.upload import TooLarge, prepare
 from ..domain.errors import GameError
 from ..domain.text import check_text
-from ..i18n import N_, english, fmt_number, ntr, tr, translate
+from ..shared.i18n import fmt_number, ntr, tr, translate
+from ..shared.marks import N_, english
 from ..store.base import StoreUnavailable
 from ..transport import ws
 from ..transport.netaddr import client_address

@@ -21,21 +21,22 @@ from starlette.staticfiles import StaticFiles
 from starlette.templating import Jinja2Templates
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from .. import i18n
 from ..content.kept import shipped_media
 from ..domain.errors import GameError
 from ..domain.model import Room
 from ..domain.nicknames import MAX_LENGTH as NICKNAME_MAX
 from ..domain.text import check_text
-from ..i18n import N_, english, tr, translate
-from ..resources import TEMPLATES_DIR, static_dir
 from ..rooms import report
 from ..rooms.service import Created
-from ..runtime import Runtime
+from ..shared import i18n
+from ..shared.i18n import tr, translate
+from ..shared.marks import N_, english
+from ..shared.resources import TEMPLATES_DIR, static_dir
 from ..store.base import StoreUnavailable
 from ..transport import ws
 from ..transport.logthrottle import LogThrottle
 from ..transport.netaddr import GUESSING, client_address, public_base
+from ..transport.runtime import Runtime
 from .editorform import form_json
 
 log = logging.getLogger("thaw.web")

@@ -20,7 +20,7 @@ import yaml
 from PIL import Image
 from playwright.sync_api import Page, expect
 from thaw.content.loader import load_deck, parse_deck
-from thaw.resources import decks_dir
+from thaw.shared.resources import decks_dir
 
 LAPTOP = {"viewport": {"width": 1280, "height": 720}, "device_scale_factor": 1}
 TABLET = {"viewport": {"width": 820, "height": 1180}, "is_mobile": True, "has_touch": True, "device_scale_factor": 1}

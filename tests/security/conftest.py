@@ -11,8 +11,8 @@ from typing import Any
 import pytest
 from starlette.testclient import TestClient
 from thaw.app import create_app
-from thaw.config import Limits, Settings
 from thaw.content import load_decks
+from thaw.transport.config import Limits, Settings
 
 DECKS = Path(__file__).resolve().parents[1] / "browser" / "decks"
 

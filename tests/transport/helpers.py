@@ -23,12 +23,12 @@ import uvicorn
 from starlette import exceptions as starlette_exceptions
 from starlette.applications import Starlette
 from thaw.app import create_app
-from thaw.config import Limits, Settings
 from thaw.content import load_decks
 from thaw.domain.model import Deck
-from thaw.runtime import Runtime
 from thaw.store.memory import Records
+from thaw.transport.config import Limits, Settings
 from thaw.transport.internals import ws_protocol
+from thaw.transport.runtime import Runtime
 from websockets.asyncio.client import ClientConnection, connect
 from websockets.exceptions import ConnectionClosed
 

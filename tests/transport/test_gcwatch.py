@@ -7,7 +7,7 @@ import gc
 import weakref
 
 import pytest
-from thaw.gcwatch import GcWatch
+from thaw.shared.gcwatch import GcWatch
 
 
 class Node:
@@ -75,7 +75,7 @@ async def test_the_periodic_step_never_walks_the_frozen_objects(monkeypatch: pyt
 
 async def test_an_app_built_outside_thaw_serve_leaves_the_collector_alone() -> None:
     from thaw.app import create_app
-    from thaw.config import Settings
+    from thaw.transport.config import Settings
 
     from .helpers import DECKS_DIR
 

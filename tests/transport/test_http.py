@@ -13,7 +13,7 @@ from urllib.parse import urlsplit
 
 import pytest
 from thaw.app import create_app
-from thaw.config import from_env
+from thaw.transport.config import from_env
 
 from .helpers import PUBLIC_URL, TestClient, make_settings, transport_decks
 

@@ -10,12 +10,13 @@ from typing import Any
 
 import pytest
 from openpyxl import load_workbook
-from thaw import i18n
 from thaw.app import create_app
 from thaw.content.loader import parse_deck
 from thaw.domain import game
 from thaw.rooms import report
+from thaw.shared import i18n
 from thaw.tools import catalogs
+from thaw.web import translations
 
 from tests.domain import factories as f
 
@@ -30,7 +31,7 @@ def client() -> Iterator[TestClient]:
 
 @pytest.fixture
 def spanish() -> Iterator[None]:
-    token = i18n.use("es")
+    token = translations.use("es")
     yield
     i18n.reset(token)
 
@@ -91,7 +92,7 @@ def test_every_language_has_its_plural_forms() -> None:
 ])
 def test_query_then_cookie_then_accept_language_then_english(query: str | None, cookie: str | None,
                                                            accept: str | None, chosen: str) -> None:
-    assert i18n.choose(query, cookie, accept) == chosen
+    assert translations.choose(query, cookie, accept) == chosen
 
 
 # -- pages ---------------------------------------------------------------------------------
@@ -226,7 +227,7 @@ def _room() -> Any:
 
 
 def test_the_csv_headers_and_marks_are_in_the_request_language() -> None:
-    token = i18n.use("de")
+    token = translations.use("de")
     try:
         rows = list(csv.reader(io.StringIO(report.to_csv(_room()))))
     finally:
@@ -236,7 +237,7 @@ def test_the_csv_headers_and_marks_are_in_the_request_language() -> None:
 
 
 def test_the_xlsx_sheets_are_in_the_request_language() -> None:
-    token = i18n.use("ar")
+    token = translations.use("ar")
     try:
         book = load_workbook(io.BytesIO(report.to_xlsx(_room())))
     finally:

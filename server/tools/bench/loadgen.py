@@ -15,7 +15,7 @@ from collections import Counter, defaultdict
 from collections.abc import Coroutine
 from typing import Any, TypeVar
 
-from ...gcwatch import GcWatch
+from ...shared.gcwatch import GcWatch
 from ..bots import AnswerKey, choose_answer
 from .client import WsClient, open_ws, ws_url
 from .procs import raise_nofile
@@ -201,7 +201,7 @@ def run_loop(coro: Coroutine[Any, Any, T]) -> T:
 
 
 async def _frozen_gc(coro: Coroutine[Any, Any, T]) -> T:
-    """The server's collector policy (`thaw.gcwatch`) in the load generator too: a full
+    """The server's collector policy (`thaw.shared.gcwatch`) in the load generator too: a full
     collection over 9,000 client sockets' objects stalls it, and its time stamps with it."""
     GcWatch.tune()
     freezer = asyncio.create_task(GcWatch().keep_frozen(1.0, lambda: False))

@@ -10,7 +10,10 @@ on the idle machine, so that runs on different machines can be compared:
 - `loopback_us`: one small write and its read over a loopback TCP connection,
   the kernel work behind every frame a bench server sends.
 
-Lower is faster for both. They are not targets.
+Lower is faster for both. They are not targets. The workload is the socket's own
+path (a frame parsed, answers graded, a reveal serialised and framed), so it lives
+here; `thaw bench`, a client that imports nothing of the server, is handed
+`measure` by the command line.
 """
 
 from __future__ import annotations
@@ -22,8 +25,8 @@ from typing import Any
 from ..bus.envelope import dumps
 from ..domain import grading
 from ..domain.model import Kind, Question
-from ..transport.messages import parse
-from ..transport.wire import text_frame
+from .messages import parse
+from .wire import text_frame
 
 ROUNDS = 400
 WRITES = 5000

@@ -1,4 +1,5 @@
-"""Where the files that ship with Thaw live: the browser client and the shipped decks.
+"""Where the files that ship with Thaw live: the browser client, the shipped decks, the
+page templates and the server's message catalogs.
 
 In a wheel the build maps the repository's `static/` and `content/` into the package
 (`thaw/static`, `thaw/decks`); in a checkout (an editable install, or running from
@@ -9,7 +10,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-PACKAGE = Path(__file__).resolve().parent
+PACKAGE = Path(__file__).resolve().parent.parent
 
 
 def _shipped(packaged: str, in_checkout: str) -> Path:
@@ -31,3 +32,11 @@ def decks_dir() -> Path:
 
 
 TEMPLATES_DIR = PACKAGE / "web" / "templates"
+
+CATALOG_DOMAIN = "thaw"
+LOCALE_DIR = PACKAGE / "locale"
+
+
+def catalog_path(lang: str) -> Path:
+    """A language's gettext catalog, read with Babel (no .mo is built): docs/translating.md."""
+    return LOCALE_DIR / lang / "LC_MESSAGES" / f"{CATALOG_DOMAIN}.po"

@@ -2,6 +2,10 @@
 
 Every setting has a default that suits a teacher's laptop; a bad value stops the
 server with a message naming the variable, never a half-configured start.
+
+They live in the socket's layer, the lowest that reads them: its connection limits
+and proxy rules apply before any handler runs (`connlimits.py` reads them in each
+uvicorn worker). The layers below are handed plain values by the wiring (`app.py`).
 """
 
 from __future__ import annotations

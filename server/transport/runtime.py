@@ -1,17 +1,20 @@
-"""What a running app holds: built in the lifespan, handed to handlers via `app.state.runtime`."""
+"""What a running app holds: built in the lifespan, handed to handlers via `app.state.runtime`.
+
+It sits in the socket's layer, the lowest that reads it whole: the game's socket
+(`ws.py`) and the web's handlers take it; the wiring (`app.py`) builds it."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
-from .bus.base import Bus
+from ..bus.base import Bus
+from ..domain.model import Deck
+from ..rooms.limits import AddressLimits
+from ..rooms.service import Service
+from ..rooms.timers import Timers
+from ..store.base import Store
 from .config import Settings
-from .domain.model import Deck
-from .rooms.limits import AddressLimits
-from .rooms.service import Service
-from .rooms.timers import Timers
-from .store.base import Store
-from .transport.hub import Hub
+from .hub import Hub
 
 
 @dataclass(slots=True)
