@@ -20,11 +20,11 @@ from ..content.document import Checked, Finding, check_yaml
 from ..content.kept import MEDIA_NAME
 from ..content.problems import NOT_UTF8
 from ..content.upload import TooLarge, prepare
+from ..domain.codes import is_code
 from ..domain.errors import GameError
 from ..domain.text import check_text
 from ..i18n import N_, english, fmt_number, ntr, tr, translate
 from ..store.base import StoreUnavailable
-from ..transport import ws
 from ..transport.netaddr import client_address
 from .routes import (
     BODY_TIMEOUT_S,
@@ -246,7 +246,7 @@ async def media(request: Request) -> Response:
     code = request.path_params["code"]
     name = request.path_params["name"]
     ext = name.rsplit(".", 1)[-1]
-    if not ws._is_code(code) or ext not in MEDIA_TYPES or not _is_media_name(name):
+    if not is_code(code) or ext not in MEDIA_TYPES or not _is_media_name(name):
         return problem("not_found", tr("no such image"), status=404)
     try:
         data = await _rt(request).store.get_media(code, name)

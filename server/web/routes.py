@@ -23,6 +23,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from .. import i18n
 from ..content.kept import shipped_media
+from ..domain.codes import is_code
 from ..domain.errors import GameError
 from ..domain.model import Room
 from ..domain.nicknames import MAX_LENGTH as NICKNAME_MAX
@@ -175,7 +176,7 @@ def _rt(request: Request) -> Runtime:
 
 async def play_page(request: Request) -> Response:
     code = request.path_params.get("code", "")
-    if code and not ws._is_code(code):
+    if code and not is_code(code):
         return RedirectResponse("/", status_code=303)
     return TEMPLATES.TemplateResponse(request, "play.html", {"code": code, "nick_max": NICKNAME_MAX},
                                       headers=PAGE_HEADERS)
@@ -194,7 +195,7 @@ async def results_page(request: Request) -> Response:
     """The report page. A key it is given is checked here (404, then 403); without one
     the page looks for a key this browser keeps, and the report API decides."""
     code = request.path_params["code"]
-    if not ws._is_code(code):
+    if not is_code(code):
         return RedirectResponse("/host", status_code=303)
     status, problem_code = 200, ""
     try:
@@ -340,7 +341,7 @@ async def room_info(request: Request) -> Response:
     if refused is not None:
         return refused
     try:
-        info = await rt.service.info(code) if ws._is_code(code) else None
+        info = await rt.service.info(code) if is_code(code) else None
     except StoreUnavailable:
         return problem("unavailable", storage_unreachable())
     if info is None:
@@ -363,7 +364,7 @@ async def qr_code(request: Request) -> Response:
     if refused is not None:
         return refused
     try:
-        found = ws._is_code(code) and await rt.service.exists(code)
+        found = is_code(code) and await rt.service.exists(code)
     except StoreUnavailable:
         return problem("unavailable", storage_unreachable())
     if not found:
@@ -393,7 +394,7 @@ async def _report_room(request: Request) -> Room | Response:
     if refused is not None:
         return refused
     try:
-        if not ws._is_code(code):
+        if not is_code(code):
             raise GameError("room_not_found", f"there is no game with code {code[:6]!r}")
         return await rt.service.room_for_report(code, _report_key(request))
     except GameError as exc:
