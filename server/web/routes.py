@@ -10,7 +10,8 @@ import asyncio
 import io
 import json
 import logging
-from typing import Any
+from collections.abc import Awaitable, Callable
+from typing import Any, TypeVar
 
 import jinja2
 import segno
@@ -22,16 +23,13 @@ from starlette.templating import Jinja2Templates
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from .. import i18n
-from ..content.kept import shipped_media
 from ..domain.codes import is_code
 from ..domain.errors import GameError
 from ..domain.model import Room
 from ..domain.nicknames import MAX_LENGTH as NICKNAME_MAX
-from ..domain.text import check_text
 from ..i18n import N_, english, tr, translate
 from ..resources import TEMPLATES_DIR, static_dir
 from ..rooms import report
-from ..rooms.service import Created
 from ..runtime import Runtime
 from ..store.base import StoreUnavailable
 from ..transport import ws
@@ -41,6 +39,7 @@ from .editorform import form_json
 
 log = logging.getLogger("thaw.web")
 _failures = LogThrottle(log)
+T = TypeVar("T")
 
 def _page_language(request: Request) -> dict[str, Any]:
     """`<html lang dir>` of every page, from the request's language (`RequestLanguage`)."""
@@ -243,61 +242,6 @@ async def list_decks(request: Request) -> Response:
     return JSONResponse([decks[k].summary() for k in sorted(decks)])
 
 
-async def _json_body(request: Request) -> Any:
-    content_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
-    if content_type != "application/json":
-        raise GameError("bad_body", N_("send the body as JSON (Content-Type: application/json)"))
-    declared = request.headers.get("content-length")
-    if declared is not None and (not declared.isdigit() or int(declared) > MAX_BODY_BYTES):
-        raise GameError("bad_body", body_too_large())
-    chunks: list[bytes] = []
-    size = 0
-    try:
-        async with asyncio.timeout(BODY_TIMEOUT_S):  # a body sent a byte a second holds a connection
-            async for chunk in request.stream():
-                size += len(chunk)
-                if size > MAX_BODY_BYTES:
-                    raise GameError("bad_body", body_too_large())
-                chunks.append(chunk)
-    except TimeoutError:
-        raise GameError("bad_body", body_too_slow(BODY_TIMEOUT_S)) from None
-    body = parse_json(b"".join(chunks))
-    check_text(body, "bad_body", "the body")
-    return body
-
-
-async def create_room_from(request: Request, body: Any) -> Response:
-    """A room from a parsed body naming a shipped deck (`POST /api/rooms` is `decks.create_room`:
-    the rate limit, the size and the text are checked there)."""
-    rt = _rt(request)
-    try:
-        if not isinstance(body, dict):
-            raise GameError("bad_body", N_("the body must be a JSON object"))
-        unknown = sorted(set(body) - {"deck", "options"})
-        if unknown:
-            raise GameError("bad_body", english("unknown field `%(field)s`", field=str(unknown[0])[:40]))
-        deck = body.get("deck")
-        if not isinstance(deck, str) or not deck:
-            raise GameError("bad_body", N_("`deck` must be a deck id (a string)"))
-        options = rt.service.parse_options(body.get("options"))
-        if deck not in rt.decks:
-            raise GameError("deck_not_found", english("there is no deck %(deck)r", deck=deck[:60]))
-        created = await rt.service.host_deck(rt.decks[deck], options, shipped_media(rt.decks[deck]))
-        rt.address_limits.rooms.hit(client_address(request.scope, rt.settings))  # only a room made counts
-    except GameError as exc:
-        return problem(exc.code, translate(exc.message))
-    except StoreUnavailable as exc:
-        return problem("unavailable", could_not_create(exc))
-    return room_created(request, created)
-
-
-def room_created(request: Request, created: Created) -> Response:
-    """The `201` of `POST /api/rooms`, whichever way the deck came."""
-    join_url = f"{public_base(request.scope, _rt(request).settings)}/join/{created.code}"
-    return JSONResponse({"code": created.code, "host_token": created.host_token, "report_key": created.report_key,
-                         "join_url": join_url}, status_code=201)
-
-
 def _guessing(request: Request) -> Response | None:
     """429 for an address past its budget of wrong room codes, whatever the code.
 
@@ -334,18 +278,31 @@ async def _not_found(request: Request, code: str) -> Response:
     return problem("room_not_found", tr("there is no game with code %(code)r", code=code[:6]))
 
 
-async def room_info(request: Request) -> Response:
-    rt = _rt(request)
-    code = request.path_params["code"]
+async def _room_lookup(request: Request, look: Callable[[str], Awaitable[T | None]]) -> T | Response:
+    """What `look` finds for the path's room code, or the refusal: 429 once the address is
+    out of guesses (asked before anything is looked up), 404 for a code of no room (a miss,
+    counted), 503 when the store is unreachable, else the status of the GameError `look` raised."""
     refused = _guessing(request)
     if refused is not None:
         return refused
+    code = request.path_params["code"]
     try:
-        info = await rt.service.info(code) if is_code(code) else None
+        found = await look(code) if is_code(code) else None
+    except GameError as exc:
+        if exc.code == "room_not_found":
+            return await _not_found(request, code)
+        return problem(exc.code, translate(exc.message))
     except StoreUnavailable:
         return problem("unavailable", storage_unreachable())
-    if info is None:
+    if found is None:
         return await _not_found(request, code)
+    return found
+
+
+async def room_info(request: Request) -> Response:
+    info = await _room_lookup(request, _rt(request).service.info)
+    if isinstance(info, Response):
+        return info
     return JSONResponse({
         "code": info["code"],
         "phase": info["phase"],
@@ -359,16 +316,13 @@ async def room_info(request: Request) -> Response:
 async def qr_code(request: Request) -> Response:
     """The join link as an SVG QR code, drawn here so no third party is asked."""
     rt = _rt(request)
-    code = request.path_params["code"]
-    refused = _guessing(request)
-    if refused is not None:
-        return refused
-    try:
-        found = is_code(code) and await rt.service.exists(code)
-    except StoreUnavailable:
-        return problem("unavailable", storage_unreachable())
-    if not found:
-        return await _not_found(request, code)
+
+    async def existing(code: str) -> str | None:
+        return code if await rt.service.exists(code) else None
+
+    code = await _room_lookup(request, existing)
+    if isinstance(code, Response):
+        return code
     out = io.BytesIO()
     url = f"{public_base(request.scope, rt.settings)}/join/{code}"
     segno.make(url, error="m").save(out, kind="svg", scale=10, border=2, dark="#0b1020", light="#ffffff",
@@ -388,21 +342,8 @@ def _report_key(request: Request) -> str | None:
 
 async def _report_room(request: Request) -> Room | Response:
     """The room whose results are asked for, or the error response (404, then 401/403)."""
-    rt = _rt(request)
-    code = request.path_params["code"]
-    refused = _guessing(request)
-    if refused is not None:
-        return refused
-    try:
-        if not is_code(code):
-            raise GameError("room_not_found", f"there is no game with code {code[:6]!r}")
-        return await rt.service.room_for_report(code, _report_key(request))
-    except GameError as exc:
-        if exc.code == "room_not_found":
-            return await _not_found(request, code)
-        return problem(exc.code, translate(exc.message))
-    except StoreUnavailable:
-        return problem("unavailable", storage_unreachable())
+    key = _report_key(request)
+    return await _room_lookup(request, lambda code: _rt(request).service.room_for_report(code, key))
 
 
 def _download(room: Room, body: str | bytes, media_type: str, extension: str) -> Response:
