@@ -16,6 +16,7 @@ from ..content import limits
 def form_settings() -> dict[str, Any]:
     return {
         "kinds": list(limits.KINDS),
+        "id_pattern": limits.DECK_ID.pattern,
         "options": [limits.OPTIONS_MIN, limits.OPTIONS_MAX],
         "multi_options": [limits.MULTI_MIN, limits.OPTIONS_MAX],
         "items": [limits.ORDER_MIN, limits.ORDER_MAX],

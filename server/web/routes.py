@@ -23,7 +23,7 @@ from starlette.templating import Jinja2Templates
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from .. import i18n
-from ..domain.codes import is_code
+from ..domain import codes
 from ..domain.errors import GameError
 from ..domain.model import Room
 from ..domain.nicknames import MAX_LENGTH as NICKNAME_MAX
@@ -47,6 +47,11 @@ def _page_language(request: Request) -> dict[str, Any]:
     return {"lang": language.code, "dir": language.dir}
 
 
+def _room_code(request: Request) -> dict[str, Any]:
+    """A room code's form on every page's `<body>`, for the client's own check (static/js/rules.js)."""
+    return {"code_digits": codes.DIGITS, "code_pattern": codes.PATTERN}
+
+
 def _templates() -> Jinja2Templates:
     """Pages in the request's language: Jinja2's i18n extension asks `thaw.i18n` at render time."""
     env = jinja2.Environment(loader=jinja2.FileSystemLoader(str(TEMPLATES_DIR)), autoescape=True,
@@ -56,7 +61,7 @@ def _templates() -> Jinja2Templates:
         lambda singular, plural, n: i18n.current().translations.ngettext(singular, plural, n),
         newstyle=True,
     )
-    return Jinja2Templates(env=env, context_processors=[_page_language])
+    return Jinja2Templates(env=env, context_processors=[_page_language, _room_code])
 
 
 TEMPLATES = _templates()
@@ -175,7 +180,7 @@ def _rt(request: Request) -> Runtime:
 
 async def play_page(request: Request) -> Response:
     code = request.path_params.get("code", "")
-    if code and not is_code(code):
+    if code and not codes.is_code(code):
         return RedirectResponse("/", status_code=303)
     return TEMPLATES.TemplateResponse(request, "play.html", {"code": code, "nick_max": NICKNAME_MAX},
                                       headers=PAGE_HEADERS)
@@ -194,7 +199,7 @@ async def results_page(request: Request) -> Response:
     """The report page. A key it is given is checked here (404, then 403); without one
     the page looks for a key this browser keeps, and the report API decides."""
     code = request.path_params["code"]
-    if not is_code(code):
+    if not codes.is_code(code):
         return RedirectResponse("/host", status_code=303)
     status, problem_code = 200, ""
     try:
@@ -287,7 +292,7 @@ async def _room_lookup(request: Request, look: Callable[[str], Awaitable[T | Non
         return refused
     code = request.path_params["code"]
     try:
-        found = await look(code) if is_code(code) else None
+        found = await look(code) if codes.is_code(code) else None
     except GameError as exc:
         if exc.code == "room_not_found":
             return await _not_found(request, code)
