@@ -168,7 +168,7 @@ export function questionCard(q, qi, form, ops) {
           if (e.target.value) q.explanation = e.target.value; else delete q.explanation;
           changed();
         }, { placeholder: t("editor.question.explanationPlaceholder") })),
-      imageField(q, qi, form.image_max_bytes, changed),
+      imageField(q, qi, form, changed),
     ),
   );
   return card;
@@ -369,13 +369,13 @@ function acceptField(q, qi, form, changed) {
   list, add, groupMsgs(qi, "accept"));
 }
 
-function imageField(q, qi, maxBytes, changed) {
+function imageField(q, qi, form, changed) {
   const id = `q${qi}-image`;
   // The browser's own file button speaks the browser's language, not the page's:
   // it stays out of sight and this page's button opens it.
   const picker = h("input", {
     type: "file", id, class: "ed-file visually-hidden", tabindex: "-1", "aria-hidden": "true",
-    accept: "image/png,image/jpeg,image/webp,image/gif",
+    accept: form.image_types.join(","),
     onchange: () => {
       const file = picker.files?.[0];
       if (!file) return;
@@ -392,7 +392,7 @@ function imageField(q, qi, maxBytes, changed) {
   });
   return h("div", { class: "ed-field ed-image", dataset: { q: String(qi), field: "image" } },
     h("label", { for: id, class: "ed-label", text: t("editor.image.label") }),
-    h("p", { class: "hint", id: `${id}-hint`, text: t("editor.image.hint", { size: bytesText(maxBytes) }) }),
+    h("p", { class: "hint", id: `${id}-hint`, text: t("editor.image.hint", { size: bytesText(form.image_max_bytes) }) }),
     current ? h("div", { class: "ed-image-now" },
       inline ? h("img", { src: current, alt: "", class: "ed-image-preview" }) : null,
       h("p", { class: "hint", id: `${id}-size`, text: inline ? t("editor.image.inline", { size: bytesText(dataUrlBytes(current)) }) : t("editor.image.file", { name: fileText(current) }) }),
