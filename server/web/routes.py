@@ -280,7 +280,7 @@ async def _not_found(request: Request, code: str) -> Response:
     refused = await _miss(request)
     if refused is not None:
         return refused
-    return problem("room_not_found", tr("there is no game with code %(code)r", code=code[:6]))
+    return problem("room_not_found", tr("there is no game with code %(code)r", code=code[:codes.DIGITS]))
 
 
 async def _room_lookup(request: Request, look: Callable[[str], Awaitable[T | None]]) -> T | Response:
