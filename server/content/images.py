@@ -27,6 +27,8 @@ from . import limits
 from .document import Finding
 
 FORMATS = ("PNG", "JPEG", "WEBP", "GIF")
+ACCEPTED_TYPES = ("image/png", "image/jpeg", "image/webp", "image/gif")
+"""The types of the data: URLs a deck's images may be (the editor's file picker offers these)."""
 FILE_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]*\.(?:png|jpe?g|webp|gif)", re.IGNORECASE)
 _DATA_URL = re.compile(r"data:([a-z0-9.+-]+/[a-z0-9.+-]+)?(;[^,]*)?,", re.IGNORECASE)
 _MARKUP = re.compile(rb"<(?:script|svg|html|body|iframe|object|\?php|\?xml|!doctype)", re.IGNORECASE)
@@ -110,7 +112,7 @@ def from_data_url(value: str) -> bytes:
     mime = (match.group(1) or "").lower()
     if "svg" in mime:
         raise ImageRefused(english("SVG images are not accepted (only %(what)s): save it as PNG", what=_ACCEPTED))
-    if mime not in ("image/png", "image/jpeg", "image/jpg", "image/webp", "image/gif"):
+    if mime not in (*ACCEPTED_TYPES, "image/jpg"):
         raise ImageRefused(english("image type %(mime)r is not accepted (only %(what)s)", mime=mime or "unknown",
                                    what=_ACCEPTED))
     if "base64" not in (match.group(2) or "").lower():

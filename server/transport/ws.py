@@ -16,6 +16,7 @@ from typing import Any
 from starlette.websockets import WebSocket, WebSocketDisconnect, WebSocketState
 
 from ..bus.envelope import Envelope, dumps
+from ..domain.codes import is_code
 from ..domain.errors import GameError
 from ..domain.model import MAX_FRAME_BYTES
 from ..rooms.frames import error
@@ -65,10 +66,6 @@ _handler_failures = LogThrottle(log)
 
 class _Closed(Exception):
     """The connection is over (peer left, or we closed it)."""
-
-
-def _is_code(code: str) -> bool:
-    return len(code) == 6 and code.isascii() and code.isdigit() and code[0] != "0"
 
 
 async def _reject(ws: WebSocket, code: str, message: str) -> None:
@@ -134,7 +131,7 @@ async def _session(ws: WebSocket, rt: Runtime, code: str, address: str) -> None:
     if limits.guessing(address):
         await _reject(ws, "rate_limited", GUESSING)
         return
-    if not _is_code(code) or not await rt.service.exists(code):
+    if not is_code(code) or not await rt.service.exists(code):
         await _room_not_found(ws, rt, address, code)
         return
     try:

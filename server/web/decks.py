@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import weakref
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from typing import Any, TypeVar
 
 from starlette.requests import Request
@@ -17,16 +17,17 @@ from starlette.responses import JSONResponse, Response
 
 from ..content import limits
 from ..content.document import Checked, Finding, check_yaml
-from ..content.kept import MEDIA_NAME
+from ..content.kept import MEDIA_NAME, shipped_media
 from ..content.problems import NOT_UTF8
 from ..content.upload import TooLarge, prepare
+from ..domain.codes import is_code
 from ..domain.errors import GameError
+from ..domain.model import Deck, RoomOptions
 from ..domain.text import check_text
 from ..shared.i18n import fmt_number, ntr, tr, translate
 from ..shared.marks import N_, english
 from ..store.base import StoreUnavailable
-from ..transport import ws
-from ..transport.netaddr import client_address
+from ..transport.netaddr import client_address, public_base
 from .routes import (
     BODY_TIMEOUT_S,
     MAX_BODY_BYTES,
@@ -34,10 +35,8 @@ from .routes import (
     body_too_large,
     body_too_slow,
     could_not_create,
-    create_room_from,
     parse_json,
     problem,
-    room_created,
     storage_unreachable,
 )
 
@@ -138,42 +137,14 @@ def _limited(request: Request, counter_name: str, spend: bool = True) -> Respons
                    headers={"Retry-After": str(counter.retry_after(address))})
 
 
-# -- POST /api/rooms -----------------------------------------------------------------
+# -- the answer to a refused request ----------------------------------------------------
 
 
-async def create_room(request: Request) -> Response:
-    """A room for a shipped deck (`deck`) or for a deck sent along (`deck_data`)."""
-    refused = _limited(request, "rooms", spend=False)  # counted once a room exists
-    if refused is not None:
-        return refused
+async def answered(work: Awaitable[Response]) -> Response:
+    """`work`'s response, or the answer to what refused it: 413 for a body or a deck too
+    large, the status of a GameError, 503 when the store could not make the room."""
     try:
-        if _content_type(request) != "application/json":
-            raise GameError("bad_body", N_("send the body as JSON (Content-Type: application/json)"))
-        raw = await read_body(request)
-        body = parse_json(raw) if len(raw) <= MAX_BODY_BYTES else await off_loop(parse_json, raw)
-        if not isinstance(body, dict) or "deck_data" not in body:
-            if len(raw) > MAX_BODY_BYTES:
-                raise GameError("bad_body", body_too_large())
-            check_text(body, "bad_body", "the body")
-            return await create_room_from(request, body)
-        refused = _limited(request, "uploads")
-        if refused is not None:
-            return refused
-        unknown = sorted(set(body) - {"deck_data", "options"})
-        if unknown:
-            field = str(unknown[0])[:40]
-            if unknown == ["deck"]:
-                raise GameError("bad_body", english("unknown field `%(field)s` (send either `deck` or `deck_data`)",
-                                               field=field))
-            raise GameError("bad_body", english("unknown field `%(field)s`", field=field))
-        rt = _rt(request)
-        check_text(body.get("options"), "bad_option", "options")  # the deck's own text is a problem of the deck
-        options = rt.service.parse_options(body.get("options"))
-        prepared = await off_loop(prepare, body["deck_data"])
-        if prepared.deck is None:
-            return invalid_deck(prepared.problems)
-        created = await rt.service.host_deck(prepared.deck, options, prepared.media)
-        rt.address_limits.rooms.hit(client_address(request.scope, rt.settings))
+        return await work
     except BodyTooLarge:
         return too_large()
     except TooLarge as exc:
@@ -182,7 +153,73 @@ async def create_room(request: Request) -> Response:
         return problem(exc.code, translate(exc.message))
     except StoreUnavailable as exc:
         return problem("unavailable", could_not_create(exc))
-    return room_created(request, created)
+
+
+# -- POST /api/rooms -----------------------------------------------------------------
+
+
+async def create_room(request: Request) -> Response:
+    """A room for a shipped deck (`deck`) or for a deck sent along (`deck_data`)."""
+    refused = _limited(request, "rooms", spend=False)  # counted once a room exists
+    if refused is not None:
+        return refused
+    return await answered(_create_room(request))
+
+
+async def _create_room(request: Request) -> Response:
+    if _content_type(request) != "application/json":
+        raise GameError("bad_body", N_("send the body as JSON (Content-Type: application/json)"))
+    raw = await read_body(request)
+    body = parse_json(raw) if len(raw) <= MAX_BODY_BYTES else await off_loop(parse_json, raw)
+    if not isinstance(body, dict) or "deck_data" not in body:
+        if len(raw) > MAX_BODY_BYTES:
+            raise GameError("bad_body", body_too_large())
+        check_text(body, "bad_body", "the body")
+        return await _host_shipped(request, body)
+    refused = _limited(request, "uploads")
+    if refused is not None:
+        return refused
+    unknown = sorted(set(body) - {"deck_data", "options"})
+    if unknown:
+        field = str(unknown[0])[:40]
+        if unknown == ["deck"]:
+            raise GameError("bad_body", english("unknown field `%(field)s` (send either `deck` or `deck_data`)",
+                                           field=field))
+        raise GameError("bad_body", english("unknown field `%(field)s`", field=field))
+    check_text(body.get("options"), "bad_option", "options")  # the deck's own text is a problem of the deck
+    options = _rt(request).service.parse_options(body.get("options"))
+    prepared = await off_loop(prepare, body["deck_data"])
+    if prepared.deck is None:
+        return invalid_deck(prepared.problems)
+    return await _host(request, prepared.deck, options, prepared.media)
+
+
+async def _host_shipped(request: Request, body: Any) -> Response:
+    """A room for a deck this server ships, named by the body's `deck`."""
+    rt = _rt(request)
+    if not isinstance(body, dict):
+        raise GameError("bad_body", N_("the body must be a JSON object"))
+    unknown = sorted(set(body) - {"deck", "options"})
+    if unknown:
+        raise GameError("bad_body", english("unknown field `%(field)s`", field=str(unknown[0])[:40]))
+    deck = body.get("deck")
+    if not isinstance(deck, str) or not deck:
+        raise GameError("bad_body", N_("`deck` must be a deck id (a string)"))
+    options = rt.service.parse_options(body.get("options"))
+    if deck not in rt.decks:
+        raise GameError("deck_not_found", english("there is no deck %(deck)r", deck=deck[:60]))
+    return await _host(request, rt.decks[deck], options, shipped_media(rt.decks[deck]))
+
+
+async def _host(request: Request, deck: Deck, options: RoomOptions, media: dict[str, bytes]) -> Response:
+    """The `201` of `POST /api/rooms`, whichever way the deck came; only a room made counts
+    against the address's budget."""
+    rt = _rt(request)
+    created = await rt.service.host_deck(deck, options, media)
+    rt.address_limits.rooms.hit(client_address(request.scope, rt.settings))
+    join_url = f"{public_base(request.scope, rt.settings)}/join/{created.code}"
+    return JSONResponse({"code": created.code, "host_token": created.host_token, "report_key": created.report_key,
+                         "join_url": join_url}, status_code=201)
 
 
 # -- POST /api/decks/check -------------------------------------------------------------
@@ -196,15 +233,11 @@ async def check_deck(request: Request) -> Response:
     content_type = _content_type(request)
     if content_type not in (*YAML_TYPES, "application/json"):
         return problem("unsupported_type", tr("send the deck as application/json or application/yaml"), status=415)
-    try:
-        raw = await read_body(request)
-        checked = await off_loop(_check_bytes, raw, content_type in YAML_TYPES)
-    except BodyTooLarge:
-        return too_large()
-    except TooLarge as exc:
-        return too_large(exc.problems)
-    except GameError as exc:
-        return problem(exc.code, translate(exc.message))
+    return await answered(_check(request, content_type in YAML_TYPES))
+
+
+async def _check(request: Request, is_yaml: bool) -> Response:
+    checked = await off_loop(_check_bytes, await read_body(request), is_yaml)
     if checked.deck is None:
         return invalid_deck(checked.problems)
     return JSONResponse({"ok": True, "warnings": [w.to_dict() for w in lint_warnings(checked)]})
@@ -247,7 +280,7 @@ async def media(request: Request) -> Response:
     code = request.path_params["code"]
     name = request.path_params["name"]
     ext = name.rsplit(".", 1)[-1]
-    if not ws._is_code(code) or ext not in MEDIA_TYPES or not _is_media_name(name):
+    if not is_code(code) or ext not in MEDIA_TYPES or not _is_media_name(name):
         return problem("not_found", tr("no such image"), status=404)
     try:
         data = await _rt(request).store.media.get(code, name)

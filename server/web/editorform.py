@@ -1,8 +1,10 @@
-"""What the quiz editor's form needs to know of the deck format, taken from `content.limits`.
+"""What the quiz editor's form needs to know of the deck format, taken from `content.limits`
+and `content.images`.
 
 The editor validates nothing itself (`POST /api/decks/check` does): these only
-size the form (how many option rows, which kinds, `maxlength`), so the numbers
-live in one place and reach the page as a `data-form` attribute.
+shape the form (how many option rows, which kinds, `maxlength`, the image types
+offered, a deck id good for a file name), so the rules live in one place and
+reach the page as a `data-form` attribute.
 """
 
 from __future__ import annotations
@@ -10,12 +12,13 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from ..content import limits
+from ..content import images, limits
 
 
 def form_settings() -> dict[str, Any]:
     return {
         "kinds": list(limits.KINDS),
+        "id_pattern": limits.DECK_ID.pattern,
         "options": [limits.OPTIONS_MIN, limits.OPTIONS_MAX],
         "multi_options": [limits.MULTI_MIN, limits.OPTIONS_MAX],
         "items": [limits.ORDER_MIN, limits.ORDER_MAX],
@@ -34,6 +37,7 @@ def form_settings() -> dict[str, Any]:
         },
         "truefalse": list(limits.TRUEFALSE_OPTIONS),
         "image_max_bytes": limits.IMAGE_MAX_BYTES,
+        "image_types": list(images.ACCEPTED_TYPES),
     }
 
 

@@ -10,7 +10,8 @@ import asyncio
 import io
 import json
 import logging
-from typing import Any
+from collections.abc import Awaitable, Callable
+from typing import Any, TypeVar
 
 import jinja2
 import segno
@@ -21,13 +22,11 @@ from starlette.staticfiles import StaticFiles
 from starlette.templating import Jinja2Templates
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from ..content.kept import shipped_media
+from ..domain import codes
 from ..domain.errors import GameError
 from ..domain.model import Room
 from ..domain.nicknames import MAX_LENGTH as NICKNAME_MAX
-from ..domain.text import check_text
 from ..rooms import report
-from ..rooms.service import Created
 from ..shared import i18n
 from ..shared.i18n import tr, translate
 from ..shared.marks import N_, english
@@ -41,6 +40,7 @@ from .editorform import form_json
 
 log = logging.getLogger("thaw.web")
 _failures = LogThrottle(log)
+T = TypeVar("T")
 
 def _page_language(request: Request) -> dict[str, Any]:
     """`<html lang dir>` of every page, from the request's language (`RequestLanguage`)."""
@@ -48,8 +48,13 @@ def _page_language(request: Request) -> dict[str, Any]:
     return {"lang": language.code, "dir": language.dir}
 
 
+def _room_code(request: Request) -> dict[str, Any]:
+    """A room code's form on every page's `<body>`, for the client's own check (static/js/rules.js)."""
+    return {"code_digits": codes.DIGITS, "code_pattern": codes.PATTERN}
+
+
 def _templates() -> Jinja2Templates:
-    """Pages in the request's language: Jinja2's i18n extension asks `thaw.i18n` at render time."""
+    """Pages in the request's language: Jinja2's i18n extension asks `thaw.shared.i18n` at render time."""
     env = jinja2.Environment(loader=jinja2.FileSystemLoader(str(TEMPLATES_DIR)), autoescape=True,
                              extensions=["jinja2.ext.i18n"])
     env.install_gettext_callables(  # type: ignore[attr-defined]
@@ -57,11 +62,11 @@ def _templates() -> Jinja2Templates:
         lambda singular, plural, n: i18n.current().translations.ngettext(singular, plural, n),
         newstyle=True,
     )
-    return Jinja2Templates(env=env, context_processors=[_page_language])
+    return Jinja2Templates(env=env, context_processors=[_page_language, _room_code])
 
 
 TEMPLATES = _templates()
-PAGE_HEADERS = {"Vary": "Accept-Language, Cookie"}  # a page's words follow both (thaw.i18n.choose)
+PAGE_HEADERS = {"Vary": "Accept-Language, Cookie"}  # a page's words follow both (web/translations.py, `choose`)
 
 MAX_BODY_BYTES = 16 * 1024
 BODY_TIMEOUT_S = 10.0
@@ -176,7 +181,7 @@ def _rt(request: Request) -> Runtime:
 
 async def play_page(request: Request) -> Response:
     code = request.path_params.get("code", "")
-    if code and not ws._is_code(code):
+    if code and not codes.is_code(code):
         return RedirectResponse("/", status_code=303)
     return TEMPLATES.TemplateResponse(request, "play.html", {"code": code, "nick_max": NICKNAME_MAX},
                                       headers=PAGE_HEADERS)
@@ -195,7 +200,7 @@ async def results_page(request: Request) -> Response:
     """The report page. A key it is given is checked here (404, then 403); without one
     the page looks for a key this browser keeps, and the report API decides."""
     code = request.path_params["code"]
-    if not ws._is_code(code):
+    if not codes.is_code(code):
         return RedirectResponse("/host", status_code=303)
     status, problem_code = 200, ""
     try:
@@ -243,61 +248,6 @@ async def list_decks(request: Request) -> Response:
     return JSONResponse([decks[k].summary() for k in sorted(decks)])
 
 
-async def _json_body(request: Request) -> Any:
-    content_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
-    if content_type != "application/json":
-        raise GameError("bad_body", N_("send the body as JSON (Content-Type: application/json)"))
-    declared = request.headers.get("content-length")
-    if declared is not None and (not declared.isdigit() or int(declared) > MAX_BODY_BYTES):
-        raise GameError("bad_body", body_too_large())
-    chunks: list[bytes] = []
-    size = 0
-    try:
-        async with asyncio.timeout(BODY_TIMEOUT_S):  # a body sent a byte a second holds a connection
-            async for chunk in request.stream():
-                size += len(chunk)
-                if size > MAX_BODY_BYTES:
-                    raise GameError("bad_body", body_too_large())
-                chunks.append(chunk)
-    except TimeoutError:
-        raise GameError("bad_body", body_too_slow(BODY_TIMEOUT_S)) from None
-    body = parse_json(b"".join(chunks))
-    check_text(body, "bad_body", "the body")
-    return body
-
-
-async def create_room_from(request: Request, body: Any) -> Response:
-    """A room from a parsed body naming a shipped deck (`POST /api/rooms` is `decks.create_room`:
-    the rate limit, the size and the text are checked there)."""
-    rt = _rt(request)
-    try:
-        if not isinstance(body, dict):
-            raise GameError("bad_body", N_("the body must be a JSON object"))
-        unknown = sorted(set(body) - {"deck", "options"})
-        if unknown:
-            raise GameError("bad_body", english("unknown field `%(field)s`", field=str(unknown[0])[:40]))
-        deck = body.get("deck")
-        if not isinstance(deck, str) or not deck:
-            raise GameError("bad_body", N_("`deck` must be a deck id (a string)"))
-        options = rt.service.parse_options(body.get("options"))
-        if deck not in rt.decks:
-            raise GameError("deck_not_found", english("there is no deck %(deck)r", deck=deck[:60]))
-        created = await rt.service.host_deck(rt.decks[deck], options, shipped_media(rt.decks[deck]))
-        rt.address_limits.rooms.hit(client_address(request.scope, rt.settings))  # only a room made counts
-    except GameError as exc:
-        return problem(exc.code, translate(exc.message))
-    except StoreUnavailable as exc:
-        return problem("unavailable", could_not_create(exc))
-    return room_created(request, created)
-
-
-def room_created(request: Request, created: Created) -> Response:
-    """The `201` of `POST /api/rooms`, whichever way the deck came."""
-    join_url = f"{public_base(request.scope, _rt(request).settings)}/join/{created.code}"
-    return JSONResponse({"code": created.code, "host_token": created.host_token, "report_key": created.report_key,
-                         "join_url": join_url}, status_code=201)
-
-
 def _guessing(request: Request) -> Response | None:
     """429 for an address past its budget of wrong room codes, whatever the code.
 
@@ -331,21 +281,34 @@ async def _not_found(request: Request, code: str) -> Response:
     refused = await _miss(request)
     if refused is not None:
         return refused
-    return problem("room_not_found", tr("there is no game with code %(code)r", code=code[:6]))
+    return problem("room_not_found", tr("there is no game with code %(code)r", code=code[:codes.DIGITS]))
 
 
-async def room_info(request: Request) -> Response:
-    rt = _rt(request)
-    code = request.path_params["code"]
+async def _room_lookup(request: Request, look: Callable[[str], Awaitable[T | None]]) -> T | Response:
+    """What `look` finds for the path's room code, or the refusal: 429 once the address is
+    out of guesses (asked before anything is looked up), 404 for a code of no room (a miss,
+    counted), 503 when the store is unreachable, else the status of the GameError `look` raised."""
     refused = _guessing(request)
     if refused is not None:
         return refused
+    code = request.path_params["code"]
     try:
-        info = await rt.service.info(code) if ws._is_code(code) else None
+        found = await look(code) if codes.is_code(code) else None
+    except GameError as exc:
+        if exc.code == "room_not_found":
+            return await _not_found(request, code)
+        return problem(exc.code, translate(exc.message))
     except StoreUnavailable:
         return problem("unavailable", storage_unreachable())
-    if info is None:
+    if found is None:
         return await _not_found(request, code)
+    return found
+
+
+async def room_info(request: Request) -> Response:
+    info = await _room_lookup(request, _rt(request).service.info)
+    if isinstance(info, Response):
+        return info
     return JSONResponse({
         "code": info["code"],
         "phase": info["phase"],
@@ -359,16 +322,13 @@ async def room_info(request: Request) -> Response:
 async def qr_code(request: Request) -> Response:
     """The join link as an SVG QR code, drawn here so no third party is asked."""
     rt = _rt(request)
-    code = request.path_params["code"]
-    refused = _guessing(request)
-    if refused is not None:
-        return refused
-    try:
-        found = ws._is_code(code) and await rt.service.exists(code)
-    except StoreUnavailable:
-        return problem("unavailable", storage_unreachable())
-    if not found:
-        return await _not_found(request, code)
+
+    async def existing(code: str) -> str | None:
+        return code if await rt.service.exists(code) else None
+
+    code = await _room_lookup(request, existing)
+    if isinstance(code, Response):
+        return code
     out = io.BytesIO()
     url = f"{public_base(request.scope, rt.settings)}/join/{code}"
     segno.make(url, error="m").save(out, kind="svg", scale=10, border=2, dark="#0b1020", light="#ffffff",
@@ -388,21 +348,8 @@ def _report_key(request: Request) -> str | None:
 
 async def _report_room(request: Request) -> Room | Response:
     """The room whose results are asked for, or the error response (404, then 401/403)."""
-    rt = _rt(request)
-    code = request.path_params["code"]
-    refused = _guessing(request)
-    if refused is not None:
-        return refused
-    try:
-        if not ws._is_code(code):
-            raise GameError("room_not_found", f"there is no game with code {code[:6]!r}")
-        return await rt.service.room_for_report(code, _report_key(request))
-    except GameError as exc:
-        if exc.code == "room_not_found":
-            return await _not_found(request, code)
-        return problem(exc.code, translate(exc.message))
-    except StoreUnavailable:
-        return problem("unavailable", storage_unreachable())
+    key = _report_key(request)
+    return await _room_lookup(request, lambda code: _rt(request).service.room_for_report(code, key))
 
 
 def _download(room: Room, body: str | bytes, media_type: str, extension: str) -> Response:

@@ -3,6 +3,8 @@
 // question with a blank line between, short lists on one line, text in double
 // quotes. Loading the text with any YAML loader gives back exactly the deck.
 
+import { FORM } from "./rules.js";
+
 const DECK_ORDER = ["id", "title", "description", "lang", "notes", "defaults", "allow", "questions"];
 const QUESTION_ORDER = [
   "kind", "prompt", "options", "items", "min", "max", "step", "answer", "tolerance", "correct", "accept",
@@ -13,6 +15,7 @@ const WIDTH = 100;
 // the ones YAML does not allow raw, and the ones it reads as line breaks.
 const UNPRINTABLE = /[\u007f-\u009f\u2028\u2029\ufeff\ufffe\uffff]/g;
 const HAS_UNPRINTABLE = new RegExp(UNPRINTABLE.source);
+const DECK_ID = new RegExp(`^(?:${FORM.id_pattern})$`);
 const CONTROL = /[\u0000-\u0008\u000b\u000c\u000e-\u001f]/;
 // Words that a YAML 1.1 loader reads as something other than text.
 const SPECIAL = /^(?:y|n|yes|no|true|false|on|off|null|~)$/i;
@@ -120,6 +123,6 @@ export function deckToYaml(deck) {
 
 /** The file name an exported deck gets: its id, as `thaw check` expects. */
 export function yamlFileName(deck) {
-  const id = typeof deck?.id === "string" && /^[a-z0-9-]+$/.test(deck.id) ? deck.id : "quiz";
+  const id = typeof deck?.id === "string" && DECK_ID.test(deck.id) ? deck.id : "quiz";
   return `${id}.yaml`;
 }

@@ -10,8 +10,8 @@ import { getQuiz, newUid, putQuiz } from "./deckstore.js";
 import { deckFile } from "./deckfiles.js";
 import { KIND_LABELS, blankQuestion, questionCard } from "./quizform.js";
 import { showLibrary } from "./library.js";
+import { FORM } from "./rules.js";
 
-const FORM = JSON.parse(document.body.dataset.form || "{}");
 const main = $("#main");
 const topbar = $("#topbar");
 const live = $("#live");
@@ -38,7 +38,7 @@ const ed = {
 /** A deck id from a title, the way `thaw import` makes one from a file name. */
 export function slug(text) {
   const ascii = String(text || "").normalize("NFKD").replace(/[\u0300-\u036f]/g, "");
-  return ascii.toLowerCase().replace(/[^a-z0-9]+/g, "-").replace(/^-+|-+$/g, "").slice(0, FORM.max?.id || 64) || "my-quiz";
+  return ascii.toLowerCase().replace(/[^a-z0-9]+/g, "-").replace(/^-+|-+$/g, "").slice(0, FORM.max.id) || "my-quiz";
 }
 
 export function newDeck() {

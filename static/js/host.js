@@ -13,6 +13,7 @@ import { roomError, roomRequest, showOwnDecks, showRoomError } from "./owndecks.
 import { recentGamesPanel, rememberGame } from "./recent.js";
 import { Sound } from "./sound.js";
 import { questionImage } from "./qimage.js";
+import { CODE_RE } from "./rules.js";
 
 const main = $("#main");
 const topbar = $("#topbar");
@@ -20,7 +21,6 @@ const statusBar = $("#status");
 const live = $("#live");
 const timerLive = $("#timer-live");
 
-const CODE_RE = /^[1-9][0-9]{5}$/;
 // Seconds added by the "+ time" control (the server allows 1 ms to 60 s).
 const ADD_TIME_MS = 10_000;
 // Points gained, always with their sign: "+120".
@@ -423,8 +423,10 @@ function prettyUrl(url) {
   return url.replace(/^https?:\/\//, "");
 }
 
+/** "123 456": the code in two halves, easier to read off the wall. */
 function spacedCode(code) {
-  return `${code.slice(0, 3)} ${code.slice(3)}`;
+  const half = Math.ceil(code.length / 2);
+  return `${code.slice(0, half)} ${code.slice(half)}`;
 }
 
 function showLobby() {

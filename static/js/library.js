@@ -9,6 +9,7 @@ import { importZip } from "./deckfiles.js";
 import { deleteQuiz, listQuizzes, matches, newUid, putQuiz } from "./deckstore.js";
 import { fmtDateTime, fmtList, t } from "./i18n.js";
 import { KIND_LABELS } from "./quizform.js";
+import { FORM } from "./rules.js";
 
 let page = null;
 let records = [];
@@ -42,8 +43,8 @@ function quizCard(record) {
 
 async function duplicate(record) {
   const deck = structuredClone(record.deck);
-  deck.title = t("editor.lib.copyTitle", { title: titleOf(deck) }).slice(0, 120);
-  if (typeof deck.id === "string") deck.id = `${deck.id}-copy`.slice(0, 64);
+  deck.title = t("editor.lib.copyTitle", { title: titleOf(deck) }).slice(0, FORM.max.title);
+  if (typeof deck.id === "string") deck.id = `${deck.id}-copy`.slice(0, FORM.max.id);
   await putQuiz(newUid(), deck);
   toast(t("editor.lib.duplicated", { title: titleOf(record.deck) }));
   await refresh();

@@ -8,18 +8,13 @@ import { Countdown } from "./countdown.js";
 import { optionClass, optionLook, shapeIcon } from "./shapes.js";
 import { Sound } from "./sound.js";
 import { questionImage } from "./qimage.js";
+import { CODE_DIGITS, CODE_RE, NICK_MAX } from "./rules.js";
 
 const main = $("#main");
 const topbar = $("#topbar");
 const statusBar = $("#status");
 const live = $("#live");
 const timerLive = $("#timer-live");
-
-const CODE_RE = /^[1-9][0-9]{5}$/;
-// The server's nickname limit (code points after NFKC and trimming), written
-// into the page by the template from the server's own constant.
-const NICK_MAX = Number(document.body.dataset.nickMax) || 20;
-const TEXT_MAX = 100;
 
 /**
  * The catalog's words for a server error `code` (the wire's `message` stays
@@ -245,7 +240,7 @@ function showJoin({ code = state.code, nickname = "", error = "", focus = "", lo
   roomInfoFor = "";
   const codeInput = h("input", {
     id: "code", name: "code", class: "input input-code", inputmode: "numeric", autocomplete: "off",
-    pattern: "[0-9]*", maxlength: 6, required: true, value: code, "aria-describedby": "room-info",
+    pattern: "[0-9]*", maxlength: CODE_DIGITS, required: true, value: code, "aria-describedby": "room-info",
     enterkeyhint: "next",
   });
   const nickInput = h("input", {
@@ -278,7 +273,7 @@ function showJoin({ code = state.code, nickname = "", error = "", focus = "", lo
   );
 
   codeInput.addEventListener("input", () => {
-    const digits = codeInput.value.replace(/\D/g, "").slice(0, 6);
+    const digits = codeInput.value.replace(/\D/g, "").slice(0, CODE_DIGITS);
     if (digits !== codeInput.value) codeInput.value = digits;
     if (CODE_RE.test(digits)) lookUpRoom(digits, info, nickField);
     else { roomInfoFor = ""; info.textContent = ""; nickField.hidden = false; state.generated = false; }
@@ -289,7 +284,7 @@ function showJoin({ code = state.code, nickname = "", error = "", focus = "", lo
     const c = codeInput.value.trim();
     const nick = nickInput.value.normalize("NFKC").trim();
     if (!CODE_RE.test(c)) {
-      errorEl.textContent = t("play.join.code_needed");
+      errorEl.textContent = t("play.join.code_needed", { digits: CODE_DIGITS });
       codeInput.focus();
       return;
     }
@@ -718,12 +713,13 @@ function numberBody(q) {
   );
 }
 
-function textBody() {
+function textBody(q) {
+  const max = q.max_length;
   const input = h("input", {
-    id: "text-answer", class: "input input-big", maxlength: TEXT_MAX, autocomplete: "off",
+    id: "text-answer", class: "input input-big", maxlength: max, autocomplete: "off",
     autocapitalize: "off", spellcheck: "false", enterkeyhint: "send", "aria-describedby": "text-count",
   });
-  const counted = () => t("play.text.count", { length: input.value.length, max: TEXT_MAX });
+  const counted = () => t("play.text.count", { length: input.value.length, max });
   const count = h("p", { id: "text-count", class: "hint", text: counted() });
   const send = h("button", { type: "submit", class: "btn btn-primary btn-block btn-big", text: t("play.answer.submit"), disabled: true });
   input.addEventListener("input", () => {
@@ -734,7 +730,7 @@ function textBody() {
     h("label", { for: "text-answer", text: t("play.answer.yours") }), input, count, send);
   form.addEventListener("submit", (event) => {
     event.preventDefault();
-    const value = input.value.trim().slice(0, TEXT_MAX);
+    const value = input.value.trim().slice(0, max);
     if (value) submit(value);
   });
   window.setTimeout(() => input.focus({ preventScroll: true }), 0);

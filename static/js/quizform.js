@@ -104,6 +104,20 @@ function groupMsgs(qi, name) {
   return h("div", { class: "field-msgs", id: `q${qi}-${name}-msg` });
 }
 
+/**
+ * A field made of several controls: a fieldset named by its legend, its server messages
+ * last; it is described by those and by the slots of the `also` fields it answers for.
+ */
+function fieldGroup(qi, name, legend, children, also = []) {
+  const described = [name, ...also].map((field) => `q${qi}-${field}-msg`).join(" ");
+  return h("fieldset", {
+    class: "ed-field ed-group", dataset: { q: String(qi), field: name }, "aria-describedby": described,
+  },
+  h("legend", { class: "ed-label", text: legend }),
+  ...children,
+  groupMsgs(qi, name));
+}
+
 function textArea(value, max, oninput, props = {}) {
   return h("textarea", { class: "input ed-text", rows: 2, maxlength: max, value: value ?? "", oninput, ...props });
 }
@@ -168,7 +182,7 @@ export function questionCard(q, qi, form, ops) {
           if (e.target.value) q.explanation = e.target.value; else delete q.explanation;
           changed();
         }, { placeholder: t("editor.question.explanationPlaceholder") })),
-      imageField(q, qi, form.image_max_bytes, changed),
+      imageField(q, qi, form, changed),
     ),
   );
   return card;
@@ -273,14 +287,8 @@ function optionsField(q, qi, form, changed) {
     onAdd: () => { options.push(""); flags.push(false); },
   });
   const hint = t(`editor.options.hint.${q.kind}`);
-  const wrap = h("fieldset", {
-    class: "ed-field ed-group", dataset: { q: String(qi), field: "options" },
-    "aria-describedby": `q${qi}-options-msg q${qi}-correct-msg`,
-  },
-  h("legend", { class: "ed-label", text: t("editor.options.legend") }),
-  h("p", { class: "hint", text: hint }),
-  list, add,
-  groupMsgs(qi, "options"));
+  const wrap = fieldGroup(qi, "options", t("editor.options.legend"), [h("p", { class: "hint", text: hint }), list, add],
+    ["correct"]);
   if (!scored) return wrap;
   // The server names `correct` for a missing or wrong right answer: show it here too.
   return h("div", { class: "ed-group-wrap" }, wrap,
@@ -309,12 +317,8 @@ function itemsField(q, qi, form, changed) {
     onRemove: (i) => { items.splice(i, 1); },
     onAdd: () => { items.push(""); },
   });
-  return h("fieldset", {
-    class: "ed-field ed-group", dataset: { q: String(qi), field: "items" }, "aria-describedby": `q${qi}-items-msg`,
-  },
-  h("legend", { class: "ed-label", text: t("editor.items.legend") }),
-  h("p", { class: "hint", text: t("editor.items.hint") }),
-  list, add, groupMsgs(qi, "items"));
+  return fieldGroup(qi, "items", t("editor.items.legend"),
+    [h("p", { class: "hint", text: t("editor.items.hint") }), list, add]);
 }
 
 function trueFalseField(q, qi, changed) {
@@ -323,12 +327,8 @@ function trueFalseField(q, qi, changed) {
       type: "radio", name: `q${qi}-tf`, id: `q${qi}-tf-${value}`, checked: q.correct === value,
       onchange: () => { q.correct = value; changed(); },
     }), h("span", { text: label }));
-  return h("fieldset", {
-    class: "ed-field ed-group", dataset: { q: String(qi), field: "correct" }, "aria-describedby": `q${qi}-correct-msg`,
-  },
-  h("legend", { class: "ed-label", text: t("editor.truefalse.legend") }),
-  h("div", { class: "ed-radios" }, radio(true, t("editor.truefalse.true")), radio(false, t("editor.truefalse.false"))),
-  groupMsgs(qi, "correct"));
+  return fieldGroup(qi, "correct", t("editor.truefalse.legend"),
+    [h("div", { class: "ed-radios" }, radio(true, t("editor.truefalse.true")), radio(false, t("editor.truefalse.false")))]);
 }
 
 function numberFields(q, qi, changed) {
@@ -361,21 +361,17 @@ function acceptField(q, qi, form, changed) {
     onRemove: (i) => { accept.splice(i, 1); },
     onAdd: () => { accept.push(""); },
   });
-  return h("fieldset", {
-    class: "ed-field ed-group", dataset: { q: String(qi), field: "accept" }, "aria-describedby": `q${qi}-accept-msg`,
-  },
-  h("legend", { class: "ed-label", text: t("editor.accept.legend") }),
-  h("p", { class: "hint", text: t("editor.accept.hint") }),
-  list, add, groupMsgs(qi, "accept"));
+  return fieldGroup(qi, "accept", t("editor.accept.legend"),
+    [h("p", { class: "hint", text: t("editor.accept.hint") }), list, add]);
 }
 
-function imageField(q, qi, maxBytes, changed) {
+function imageField(q, qi, form, changed) {
   const id = `q${qi}-image`;
   // The browser's own file button speaks the browser's language, not the page's:
   // it stays out of sight and this page's button opens it.
   const picker = h("input", {
     type: "file", id, class: "ed-file visually-hidden", tabindex: "-1", "aria-hidden": "true",
-    accept: "image/png,image/jpeg,image/webp,image/gif",
+    accept: form.image_types.join(","),
     onchange: () => {
       const file = picker.files?.[0];
       if (!file) return;
@@ -392,7 +388,7 @@ function imageField(q, qi, maxBytes, changed) {
   });
   return h("div", { class: "ed-field ed-image", dataset: { q: String(qi), field: "image" } },
     h("label", { for: id, class: "ed-label", text: t("editor.image.label") }),
-    h("p", { class: "hint", id: `${id}-hint`, text: t("editor.image.hint", { size: bytesText(maxBytes) }) }),
+    h("p", { class: "hint", id: `${id}-hint`, text: t("editor.image.hint", { size: bytesText(form.image_max_bytes) }) }),
     current ? h("div", { class: "ed-image-now" },
       inline ? h("img", { src: current, alt: "", class: "ed-image-preview" }) : null,
       h("p", { class: "hint", id: `${id}-size`, text: inline ? t("editor.image.inline", { size: bytesText(dataUrlBytes(current)) }) : t("editor.image.file", { name: fileText(current) }) }),

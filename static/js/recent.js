@@ -5,10 +5,10 @@
 
 import { h, mount } from "./dom.js";
 import { fmtDateTime, t } from "./i18n.js";
+import { CODE_RE } from "./rules.js";
 
 const STORE = "thaw.recent";
 const KEEP = 20;
-const CODE_RE = /^[1-9][0-9]{5}$/;
 
 function read() {
   try {

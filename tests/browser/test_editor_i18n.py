@@ -21,7 +21,8 @@ from typing import Any
 
 import pytest
 from playwright.sync_api import Page, expect
-from test_editor_import import kahoot_template
+
+from tests.support.kahoot import kahoot_workbook
 
 CATALOGS = Path(__file__).resolve().parents[2] / "static" / "i18n"
 LAPTOP = {"viewport": {"width": 1366, "height": 768}, "device_scale_factor": 1}
@@ -172,7 +173,7 @@ def test_import_preview_and_picker_in_french(ui) -> None:  # type: ignore[no-unt
     page = ui.page(LAPTOP)
     open_library(ui, page, "fr")
     page.locator("#lib-file").set_input_files(files=[{
-        "name": "planetes.xlsx", "buffer": kahoot_template([
+        "name": "planetes.xlsx", "buffer": kahoot_workbook([
             [1, "La plus grande planète ?", "Mars", "Jupiter", "Vénus", "Terre", 20, "2"],
             [2, "Le plus grand océan ?", "Atlantique", "Indien", "Arctique", None, 20, "5"],
         ]),

@@ -9,15 +9,15 @@ editor and hosted. An exported quiz imported again is the same quiz.
 from __future__ import annotations
 
 import base64
-import io
 import re
 from pathlib import Path
 from typing import Any
 
-from openpyxl import Workbook
 from playwright.sync_api import Page, expect
 from test_editor import LAPTOP, png_bytes, ready, saved_deck
 from thaw.content.document import check_data
+
+from tests.support.kahoot import kahoot_workbook
 
 GIFT = """\
 // Science, exported from Moodle
@@ -31,25 +31,6 @@ Name the largest planet. {=Jupiter}
 
 Write a short essay on the water cycle. {}
 """
-
-
-def kahoot_template(rows: list[list[object]]) -> bytes:
-    """Kahoot!'s quiz spreadsheet: a title and notes above, the header on row 7, questions from row 8."""
-    book = Workbook()
-    sheet = book.active
-    sheet["B2"] = "Quiz template"
-    sheet["B4"] = "Add questions, at least two answer alternatives, time limit and choose correct answers."
-    header = ["", "Question - max 120 characters", "Answer 1 - max 75 characters", "Answer 2 - max 75 characters",
-              "Answer 3 - max 75 characters", "Answer 4 - max 75 characters",
-              "Time limit (sec) – 5, 10, 20, 30, 60, 90, 120, or 240 secs", "Correct answer(s) - choose at least one"]
-    for column, text in enumerate(header, 1):
-        sheet.cell(row=7, column=column, value=text)
-    for offset, row in enumerate(rows):
-        for column, value in enumerate(row, 1):
-            sheet.cell(row=8 + offset, column=column, value=value)
-    out = io.BytesIO()
-    book.save(out)
-    return out.getvalue()
 
 
 def import_file(ui: Any, page: Page, name: str, data: bytes, mime: str) -> Page:
@@ -83,7 +64,7 @@ def test_import_kahoot_and_gift_then_host(ui) -> None:  # type: ignore[no-untype
     ui.screen(page, "library")
 
     # -- Kahoot! template: one row refers to an answer that is not there -----------
-    xlsx = kahoot_template([
+    xlsx = kahoot_workbook([
         [1, "Which planet is the largest?", "Mars", "Jupiter", "Venus", "Earth", 20, "2"],
         [2, "The Sun is a star.", "True", "False", None, None, 10, "1"],
         [3, "Pick an even number", "3", "4", "5", "8", 30, "2,4"],

@@ -14,6 +14,7 @@ import re
 from pathlib import Path
 
 from playwright.sync_api import WebSocketRoute, expect
+from thaw.domain.model import TEXT_ANSWER_MAX
 
 DECK = "Every kind <b>of</b> question"
 # Markup as a nickname (20 code points, the most a nickname may have): if any page
@@ -290,6 +291,8 @@ def test_whole_game(ui) -> None:  # type: ignore[no-untyped-def]
     # -- Q6 text ---------------------------------------------------------------
     host.keyboard.press("Space")
     screen(host, "question")
+    # The field takes what the server accepts: the length the question frame carries.
+    expect(anna.locator("#text-answer")).to_have_attribute("maxlength", str(TEXT_ANSWER_MAX))
     for phone, words in ((anna, "Blue"), (xss, "<b>red</b>"), (boris, "sky blue")):
         phone.locator("#text-answer").fill(words)
         if phone is anna:

@@ -4,6 +4,7 @@ generated nicknames with reroll, a full room."""
 from __future__ import annotations
 
 from playwright.sync_api import Page, expect
+from thaw.domain import codes
 
 DECK = "Every kind <b>of</b> question"
 
@@ -34,7 +35,9 @@ def test_join_errors_kick_and_lock(ui) -> None:  # type: ignore[no-untyped-def]
     ui.shot(first, "phone-0-join-error")
     ui.audit(first, "join error", width=360)
 
-    # Caught by the page before sending: no code, no nickname.
+    # Caught by the page before sending: no code, no nickname. The field takes as many
+    # digits as a code has (the server's rule, written into the page).
+    expect(first.locator("#code")).to_have_attribute("maxlength", str(codes.DIGITS))
     first.locator("#code").fill("12")
     try_join(first, "Zed")
     expect(first.locator("#join-error")).to_have_text("Enter the 6-digit code shown on the big screen.")

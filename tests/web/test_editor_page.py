@@ -6,7 +6,7 @@ import html
 import json
 import re
 
-from thaw.content import limits
+from thaw.content import images, limits
 
 from .test_deck_upload import client  # noqa: F401  (the fixture)
 
@@ -28,6 +28,7 @@ def test_create_page_carries_the_form_sizes_from_the_deck_format(client) -> None
     assert form["points"] == sorted(limits.POINTS)
     assert form["max"]["prompt"] == limits.PROMPT_MAX
     assert form["image_max_bytes"] == limits.IMAGE_MAX_BYTES
+    assert form["image_types"] == list(images.ACCEPTED_TYPES)
 
 
 def test_host_page_loads_the_editor_styles_for_the_teacher_s_quizzes(client) -> None:  # type: ignore[no-untyped-def]  # noqa: F811

@@ -6,11 +6,11 @@ import io
 from pathlib import Path
 
 import pytest
-from openpyxl import Workbook
 from thaw.cli import main as thaw
 from thaw.content.document import check_data
 from thaw.content.imports import import_bytes
 
+from ..support.kahoot import kahoot_workbook
 from ..transport.helpers import TestClient
 from .test_deck_upload import client  # noqa: F401  (the fixture)
 
@@ -31,27 +31,6 @@ Write a short essay. {}
 
 Pick the primes {~%50%2 ~%50%3 ~%-100%4 ####Two and three have no divisors but 1 and themselves.}
 """
-
-
-def kahoot_workbook(rows: list[list[object]]) -> bytes:
-    """The layout of Kahoot!'s quiz template: title and notes above, header on row 7, questions from row 8."""
-    book = Workbook()
-    sheet = book.active
-    sheet["B2"] = "Quiz template"
-    sheet["B4"] = "Add questions, at least two answer alternatives, time limit and choose correct answers."
-    sheet.append([])
-    sheet.append([])
-    header = ["", "Question - max 120 characters", "Answer 1 - max 75 characters", "Answer 2 - max 75 characters",
-              "Answer 3 - max 75 characters", "Answer 4 - max 75 characters",
-              "Time limit (sec) – 5, 10, 20, 30, 60, 90, 120, or 240 secs", "Correct answer(s) - choose at least one"]
-    for column, text in enumerate(header, 1):
-        sheet.cell(row=7, column=column, value=text)
-    for offset, row in enumerate(rows):
-        for column, value in enumerate(row, 1):
-            sheet.cell(row=8 + offset, column=column, value=value)
-    out = io.BytesIO()
-    book.save(out)
-    return out.getvalue()
 
 
 KAHOOT_ROWS: list[list[object]] = [
