@@ -16,7 +16,7 @@ from collections.abc import Callable
 from typing import Any, NamedTuple, Protocol
 
 from ..bus.envelope import Envelope, dumps
-from ..domain import game, nicknames
+from ..domain import codes, game, nicknames
 from ..domain.errors import GameError
 from ..domain.events import (
     Event,
@@ -66,11 +66,6 @@ def hash_token(token: str) -> str:
 def new_token() -> str:
     """192 random bits, URL-safe."""
     return secrets.token_urlsafe(24)
-
-
-def new_code() -> str:
-    """Six digits, no leading zero, from the OS's cryptographic source."""
-    return str(100_000 + secrets.randbelow(900_000))
 
 
 def token_matches(token: str, token_hash: str) -> bool:
@@ -153,7 +148,7 @@ class Service:
         report_key = new_token()
         now = await self.store.clock.now()
         for _ in range(CODE_ATTEMPTS):
-            room = game.new_room(new_code(), deck, hash_token(host_token), options, now, self._rng)
+            room = game.new_room(codes.new(), deck, hash_token(host_token), options, now, self._rng)
             room.report_key_hash = hash_token(report_key)
             if await self.store.rooms.create(room):
                 if media:

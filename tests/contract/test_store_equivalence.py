@@ -24,7 +24,7 @@ from thaw.domain.model import Player
 from thaw.store.base import Store
 
 from tests.contract.conftest import _delete_prefix, make_room, transition
-from tests.contract.test_store import joined
+from tests.contract.scenario import joined
 from tests.domain import factories
 
 pytestmark = pytest.mark.redis

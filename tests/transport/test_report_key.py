@@ -243,7 +243,7 @@ async def test_the_live_count_and_the_reveal_count_the_same_players(server: Live
 
 async def test_the_memory_store_keeps_results_for_the_results_ttl(monkeypatch: pytest.MonkeyPatch) -> None:
     """A finished room outlives the room TTL and is forgotten after THAW_RESULTS_TTL
-    (the Redis key TTLs are checked in tests/contract/test_store.py)."""
+    (the Redis key TTLs are checked in tests/contract/test_redis_keys.py)."""
     clock = freeze_store_clock(monkeypatch)
     settings = replace(make_settings(**ROOMY), room_ttl_s=60, results_ttl_s=600)
     async with serve(settings) as live:
