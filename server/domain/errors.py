@@ -6,7 +6,7 @@ The pure rules, both stores (the Redis scripts return the key), the service and 
 socket all raise from the table, so the same refusal reads the same whichever path
 refused it. `{name}` placeholders carry the detail a text names, filled by
 `GameError.of(key, name=value)`. These are the English texts of the game's socket;
-what HTTP routes say is marked for the catalogs where it is written (server/i18n.py).
+what HTTP routes say is marked for the catalogs where it is written (server/shared/marks.py).
 """
 
 from __future__ import annotations
