@@ -29,6 +29,16 @@ TEXTS: Final[dict[str, str]] = {
     "rate_limited.rerolls": "a nickname can be rerolled at most {max} times",
     "wrong_phase.rename": "nicknames can only change in the lobby",
     "wrong_phase.own_nicknames": "this room lets players choose their own nicknames",
+    # a nickname of one's own
+    "nickname_invalid.type": "the nickname must be a string",
+    "nickname_invalid.too_long": "a nickname has at most {max} characters",
+    "nickname_invalid.empty": "the nickname is empty",
+    "nickname_invalid.surrogate": "the nickname is not valid text (it holds an unpaired surrogate)",
+    "nickname_invalid.invisible": "the nickname contains an invisible or control character ({char})",
+    "nickname_invalid.line_break": "the nickname cannot contain line breaks",
+    "nickname_invalid.marks": "at most {max} accents may be stacked on one letter",
+    "nickname_invalid.no_visible": "the nickname has no visible characters",
+    "nickname_invalid.denied": "that nickname is not allowed",
     # who is asking
     "bad_token": "that token is not a player of this room",
     "bad_token.host": "that is not this room's host token",

@@ -46,12 +46,12 @@ def _is_emoji_like(ch: str) -> bool:
 def clean(raw: object) -> str:
     """The nickname as stored, or `nickname_invalid` saying what is wrong."""
     if not isinstance(raw, str):
-        raise GameError("nickname_invalid", "the nickname must be a string")
+        raise GameError.of("nickname_invalid.type")
     if len(raw) > _MAX_RAW:
-        raise GameError("nickname_invalid", f"a nickname has at most {MAX_LENGTH} characters")
+        raise GameError.of("nickname_invalid.too_long", max=MAX_LENGTH)
     name = unicodedata.normalize("NFKC", raw).strip()
     if not name:
-        raise GameError("nickname_invalid", "the nickname is empty")
+        raise GameError.of("nickname_invalid.empty")
     marks = 0
     for i, ch in enumerate(name):
         cat = unicodedata.category(ch)
@@ -60,21 +60,18 @@ def clean(raw: object) -> str:
         if ch == _VARIATION_SELECTOR_16 and i > 0 and _is_emoji_like(name[i - 1]):
             continue
         if cat == "Cs":
-            raise GameError("nickname_invalid", "the nickname is not valid text (it holds an unpaired surrogate)")
+            raise GameError.of("nickname_invalid.surrogate")
         if cat in ("Cc", "Cf") or _ignorable(ch) or ch in _BLANK_SYMBOLS:
-            raise GameError(
-                "nickname_invalid",
-                f"the nickname contains an invisible or control character (U+{ord(ch):04X})",
-            )
+            raise GameError.of("nickname_invalid.invisible", char=f"U+{ord(ch):04X}")
         if cat in ("Zl", "Zp"):
-            raise GameError("nickname_invalid", "the nickname cannot contain line breaks")
+            raise GameError.of("nickname_invalid.line_break")
         marks = marks + 1 if cat in ("Mn", "Me") else 0
         if marks > MAX_MARKS:
-            raise GameError("nickname_invalid", f"at most {MAX_MARKS} accents may be stacked on one letter")
+            raise GameError.of("nickname_invalid.marks", max=MAX_MARKS)
     if len(name) > MAX_LENGTH:
-        raise GameError("nickname_invalid", f"a nickname has at most {MAX_LENGTH} characters")
+        raise GameError.of("nickname_invalid.too_long", max=MAX_LENGTH)
     if all(unicodedata.category(ch).startswith("M") for ch in name):
-        raise GameError("nickname_invalid", "the nickname has no visible characters")
+        raise GameError.of("nickname_invalid.no_visible")
     return name
 
 
@@ -255,4 +252,4 @@ def denylist() -> DenyList:
 def check_allowed(nickname: str) -> None:
     """`nickname_invalid` if the (cleaned) nickname hits the deny-list."""
     if denylist().hits(nickname):
-        raise GameError("nickname_invalid", "that nickname is not allowed")
+        raise GameError.of("nickname_invalid.denied")

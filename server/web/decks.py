@@ -326,4 +326,6 @@ async def import_quiz(request: Request) -> Response:
     except UnknownFormat:
         return problem("unsupported_format", tr("format must be one of %(formats)s", formats=", ".join(FORMATS)),
                        status=415)
+    except GameError as exc:  # a body that stalls
+        return problem(exc.code, translate(exc.message))
     return JSONResponse(imported.to_dict())

@@ -17,8 +17,6 @@ from tests.contract.scenario import join, joined, refused, start
 from tests.domain import factories
 from tests.domain.factories import T
 
-# -- answers -----------------------------------------------------------------------------
-
 
 async def test_answer_is_recorded_graded_and_timed_on_the_store_clock(backend: Backend) -> None:
     store = backend.store

@@ -9,8 +9,6 @@ from tests.contract.conftest import Backend, make_room, transition
 from tests.contract.scenario import join, joined, refused, start
 from tests.domain import factories
 
-# -- joining ----------------------------------------------------------------------------
-
 
 async def test_join_assigns_order_and_first_index(backend: Backend) -> None:
     store = backend.store

@@ -14,8 +14,6 @@ from tests.contract.conftest import RESULTS_TTL_S, ROOM_TTL_S, Backend, make_roo
 from tests.contract.scenario import joined, refused, start
 from tests.domain import factories
 
-# -- Redis only: key schema and TTLs -------------------------------------------------------------
-
 
 async def _ttls(backend: Backend) -> dict[str, int]:
     from redis.asyncio import Redis
