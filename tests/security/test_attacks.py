@@ -129,17 +129,31 @@ async def test_past_its_budget_an_address_learns_nothing_about_any_code(launch: 
         while guess(0)[0] != 429:
             pass
 
+    # A slow machine may also earn a miss back between the drain and the request; the
+    # live code must then be refused on a later try, and never more than once answered.
     for path in ("", "/qr.svg", "/results", "/results.csv"):
+        statuses = []
+        for _ in range(5):
+            drain()
+            status, _, _ = http(f"{server.url}/api/rooms/{code}{path}",
+                                headers={"Authorization": f"Bearer {room['host_token']}"})
+            statuses.append(status)
+            if status == 429:
+                break
+        assert statuses[-1] == 429 and len(statuses) <= 2, (path, statuses)
+    for attempt in range(2):
         drain()
-        status, _, _ = http(f"{server.url}/api/rooms/{code}{path}",
-                            headers={"Authorization": f"Bearer {room['host_token']}"})
-        assert status == 429, path
-    drain()
-    async with connect(f"{server.ws_url}/ws/{code}") as ws:  # refused before it says anything
-        assert json.loads(await ws.recv())["code"] == "rate_limited"
-        with pytest.raises(ConnectionClosed):
-            await ws.recv()
-        assert ws.close_code == 1008
+        async with connect(f"{server.ws_url}/ws/{code}") as ws:  # refused before it says anything
+            try:
+                first = json.loads(await asyncio.wait_for(ws.recv(), 5))
+            except TimeoutError:  # let in: a miss was earned back since the drain
+                assert attempt == 0, "the live code was let in twice past the budget"
+                continue
+            assert first["code"] == "rate_limited"
+            with pytest.raises(ConnectionClosed):
+                await ws.recv()
+            assert ws.close_code == 1008
+            break
     print(f"measured: {answered} answered guesses then {len(refused)} refused, in {elapsed:.1f} s")
 
 

@@ -4,7 +4,7 @@
 -- 11 progress interval ms: the answer count is published at most once per interval
 -- (2,000 answers must not be 2,000 PUBLISHes read by every instance); a count held
 -- back is reported to the caller, which publishes it later with progress.lua.
--- A refusal is {0, key of errors.TEXTS, detail name, value, ...} (redis.py words it).
+-- A refusal is {0, key of errors.TEXTS, detail name, value, ...} (core.raise_refusal words it).
 local p, err = active_player(ARGV[5])
 if err then return {0, err} end
 if redis.call('HGET', KEYS[1], 'phase') ~= 'question' then return {0, 'wrong_phase'} end

@@ -1,4 +1,4 @@
--- Shared by every room script (prepended by server/store/redis.py).
+-- Shared by every room script (prepended by server/store/redis/core.py).
 -- KEYS: 1 meta, 2 players, 3 nicks, 4 tokens, 5 conns, 6 personal, 7.. answers:0..n-1
 -- ARGV: 1 room uid ('' = any), 2 room TTL ms, 3 results TTL ms, 4 events channel; 5.. per script.
 

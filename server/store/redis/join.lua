@@ -1,5 +1,5 @@
 -- ARGV 5 player id, 6 player json, 7 folded nickname, 8 token hash
--- A refusal is {0, key of errors.TEXTS, detail name, value, ...} (redis.py words it).
+-- A refusal is {0, key of errors.TEXTS, detail name, value, ...} (core.raise_refusal words it).
 local err = check_room()
 if err then return {0, err} end
 local phase = redis.call('HGET', KEYS[1], 'phase')

@@ -1,5 +1,5 @@
 -- ARGV 5 player id, 6 connection id, 7 '1' connected / '0' gone
--- Returns {status, all_answered}: status 0 room missing/stale uid -> see redis.py
+-- Returns {status, all_answered}: status 0 room missing/stale uid -> see core.py (Core.run)
 local err = check_room()
 if err then return {0, err, 0} end
 local raw = redis.call('HGET', KEYS[2], ARGV[5])
