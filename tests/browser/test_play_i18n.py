@@ -142,6 +142,17 @@ def frames_of(page: Page) -> list[dict[str, Any]]:
     return frames
 
 
+def received(page: Any, frames: list[dict[str, Any]], kind: str) -> dict[str, Any]:
+    """The first `kind` frame the page's socket received. Playwright reports frames to
+    Python after the page may already show them: wait (letting events in) until it is here."""
+    for _ in range(100):
+        found = next((f for f in frames if f["type"] == kind), None)
+        if found is not None:
+            return found
+        page.wait_for_timeout(50)
+    raise AssertionError(f"no {kind} frame arrived")
+
+
 def phone(ui: Any, lang: str, code: str, nickname: str) -> tuple[Page, list[dict[str, Any]]]:
     """A phone that opens the join link in `lang`, checks the join screen and joins."""
     page = ui.phone()
@@ -233,8 +244,8 @@ def play(ui: Any, host: Host) -> None:
 
     for page in (ar, ru):
         ui.screen(page, "result")
-    ar_result = next(f for f in ar_frames if f["type"] == "result")
-    ru_result = next(f for f in ru_frames if f["type"] == "result")
+    ar_result = received(ar, ar_frames, "result")
+    ru_result = received(ru, ru_frames, "result")
     assert (ar_result["rank"], ru_result["rank"]) == (1, 2)
     ar_rank = text(ar, "play.rank.lead", place=ordinal(ar, 1))
     assert ru_result["behind"]["nickname"] == LAYLA
@@ -261,8 +272,8 @@ def play(ui: Any, host: Host) -> None:
     host.send("next")  # the last question was played: finished
     for page in (ar, ru):
         ui.screen(page, "finished")
-    ru_standing = next(f for f in ru_frames if f["type"] == "standing")
-    ar_standing = next(f for f in ar_frames if f["type"] == "standing")
+    ru_standing = received(ru, ru_frames, "standing")
+    ar_standing = received(ar, ar_frames, "standing")
     ar_headline = text(ar, "play.finished.won")
     ru_headline = text(ru, "play.finished.place", place=ordinal(ru, 2))
     expect(ar.locator(".big-title")).to_have_text(ar_headline)
