@@ -142,16 +142,10 @@ class Core:
     # -- the per-process cache of what never changes ------------------------------------
 
     def remember(self, static: Static) -> None:
-        self.statics[static.code] = static
-        self.statics.move_to_end(static.code)
-        while len(self.statics) > _CACHE_SIZE:
-            self.statics.popitem(last=False)
+        _keep(self.statics, static.code, static)
 
     def remember_snapshot(self, code: str, snapshot: Snapshot) -> None:
-        self.snapshots[code] = snapshot
-        self.snapshots.move_to_end(code)
-        while len(self.snapshots) > _CACHE_SIZE:
-            self.snapshots.popitem(last=False)
+        _keep(self.snapshots, code, snapshot)
 
     def forget(self, code: str) -> None:
         self.statics.pop(code, None)
@@ -197,6 +191,14 @@ class Core:
                 return None
             return result
         return None
+
+
+def _keep(cache: OrderedDict[str, Any], code: str, value: Any) -> None:
+    """Put `value` first in a per-process cache of rooms, dropping the least recently kept past its size."""
+    cache[code] = value
+    cache.move_to_end(code)
+    while len(cache) > _CACHE_SIZE:
+        cache.popitem(last=False)
 
 
 def raise_refusal(result: list[Any], **details: object) -> None:
